@@ -81,7 +81,7 @@ def test_aspect_ratio_last_image_and_silence(emu, tmp_path):
     out = run(go())
     info = probe(out)
     assert info == {"size": (480, 864), "fps": 24.0, "frames": 49, "audio": False}
-    from seedance_ui.emulator.render import extract_frame
+    from seedance_ui.video import extract_frame
 
     end = extract_frame(out, "last").getpixel((240, 600))
     assert end[1] > 170 and end[0] < 60  # ends on the green last image
@@ -173,7 +173,9 @@ def test_refused_connection_is_retried_and_one_job_exists_when_the_server_is_bac
     async def go():
         from seedance_ui.client import RetryPolicy
 
-        async with fast_client(f"http://127.0.0.1:{port}", retry=RetryPolicy(submit_attempts=8, base=0.2, maximum=0.4)) as c:
+        async with fast_client(
+            f"http://127.0.0.1:{port}", retry=RetryPolicy(submit_attempts=8, base=0.2, maximum=0.4)
+        ) as c:
             return await c.submit(LITE, {"image": "data:image/jpeg;base64,AAAA", "duration": 2})
 
     try:

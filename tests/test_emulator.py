@@ -10,7 +10,8 @@ import wavespeed
 from conftest import TEST_KEY, make_photo
 from PIL import Image
 
-from seedance_ui.emulator.render import ClipSpec, camera_from_prompt, extract_frame, render_clip
+from seedance_ui.emulator.render import ClipSpec, camera_from_prompt, render_clip
+from seedance_ui.video import extract_frame
 
 V15 = "bytedance/seedance-v1.5-pro/image-to-video"
 
@@ -144,7 +145,9 @@ def test_same_seed_same_bytes_and_first_frame_is_the_image(tmp_path):
     src = Image.open(io.BytesIO(make_photo(800, 600)))
     src.paste((20, 220, 20), (560, 380, 700, 520))
     src = src.resize((640, 480))
-    diff = sum(abs(x - y) for p, q in zip(first.getdata(), src.getdata(), strict=True) for x, y in zip(p, q, strict=True))
+    diff = sum(
+        abs(x - y) for p, q in zip(first.getdata(), src.getdata(), strict=True) for x, y in zip(p, q, strict=True)
+    )
     assert diff / (640 * 480 * 3) < 6  # mean error per channel: only the small DEMO tag and coding loss
 
 

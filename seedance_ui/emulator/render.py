@@ -177,24 +177,3 @@ def _write_audio(container: av.container.OutputContainer, stream: av.AudioStream
             container.mux(packet)
     for packet in stream.encode():
         container.mux(packet)
-
-
-def poster(video: Path, out: Path, at: str = "first") -> Path:
-    """Save the first or last frame of a video as a JPEG."""
-    frame = extract_frame(video, at)
-    frame.save(out, "JPEG", quality=88)
-    return out
-
-
-def extract_frame(video: Path, at: str = "last") -> Image.Image:
-    """The first or last frame of a video as a picture."""
-    with av.open(str(video)) as c:
-        stream = c.streams.video[0]
-        picked = None
-        for frame in c.decode(stream):
-            picked = frame
-            if at == "first":
-                break
-        if picked is None:
-            raise ValueError("This video has no frames.")
-        return picked.to_image()

@@ -1,0 +1,233 @@
+"""The journal of takes: SQLite (WAL) in the user's data folder, written before any wait.
+
+A take moves through these states:
+
+    submitting ─┬─> submitted ─> running ─> completed ─> downloaded
+                │                   │           └──────> expired      (the link died before we fetched it)
+                │                   ├─> failed (with code and what happened to the money)
+                │                   └─> cancelled
+                └─> unknown  (the submit's outcome is unknown until reconciled: never resent without the person)
+
+Unfinished states (submitting, submitted, running, completed, unknown) are what recovery resumes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+STATES = ("submitting", "submitted", "running", "completed", "downloaded", "failed", "cancelled", "unknown", "expired")
+UNFINISHED = ("submitting", "submitted", "running", "completed", "unknown")
+
+
+@dataclass
+class Take:
+    """One render as the journal keeps it."""
+
+    id: str
+    session: str = "local"
+    state: str = "submitting"
+    model_id: str = ""
+    prompt: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+    """Every setting as the person chose it, with the resolved seed."""
+    payload: dict[str, Any] = field(default_factory=dict)
+    """The exact JSON body submitted (image URLs included): what reconciliation matches on."""
+    seed: int | None = None
+    price_usd: str = ""
+    price_published: bool = True
+    task_id: str | None = None
+    created_at: float = field(default_factory=time.time)
+    updated_at: float = field(default_factory=time.time)
+    submitted_at: float | None = None
+    completed_at: float | None = None
+    render_seconds: float | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    money: str | None = None
+    video_path: str | None = None
+    poster_path: str | None = None
+    sidecar_path: str | None = None
+    first_image: str | None = None
+    last_image: str | None = None
+    output_url: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.state not in UNFINISHED
+
+    @property
+    def eta_key(self) -> tuple[str, str, int]:
+        return (self.model_id, str(self.settings.get("resolution", "")), int(self.settings.get("duration", 0)))
+
+
+_JSON_FIELDS = {"settings", "payload"}
+_COLUMNS = [f.name for f in fields(Take)]
+
+
+def _migration_1(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE takes (
+            id TEXT PRIMARY KEY, session TEXT NOT NULL, state TEXT NOT NULL, model_id TEXT NOT NULL,
+            prompt TEXT NOT NULL, settings TEXT NOT NULL, payload TEXT NOT NULL, seed INTEGER,
+            price_usd TEXT, price_published INTEGER, task_id TEXT, created_at REAL NOT NULL,
+            updated_at REAL NOT NULL, submitted_at REAL, completed_at REAL, render_seconds REAL,
+            error_code TEXT, error_message TEXT, money TEXT, video_path TEXT, poster_path TEXT,
+            sidecar_path TEXT, first_image TEXT, last_image TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX takes_session_created ON takes(session, created_at DESC)")
+    db.execute("CREATE INDEX takes_state ON takes(state)")
+    db.execute("CREATE INDEX takes_task ON takes(task_id)")
+
+
+def _migration_2(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE takes ADD COLUMN output_url TEXT")
+
+
+MIGRATIONS = [_migration_1, _migration_2]
+"""Schema versions in order; the database's PRAGMA user_version says how many have run."""
+
+
+class Journal:
+    """Thread-safe; several processes may share one file (WAL, busy timeout)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=10000")
+        self._migrate()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self._tx() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            for i, step in enumerate(MIGRATIONS[version:], start=version + 1):
+                step(db)
+                db.execute(f"PRAGMA user_version={i}")
+
+    @property
+    def schema_version(self) -> int:
+        with self._lock:
+            return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    @staticmethod
+    def _row(take: Take) -> dict[str, Any]:
+        d = asdict(take)
+        for k in _JSON_FIELDS:
+            d[k] = json.dumps(d[k], sort_keys=True)
+        d["price_published"] = int(bool(d["price_published"]))
+        return d
+
+    @staticmethod
+    def _take(row: sqlite3.Row) -> Take:
+        d = {k: row[k] for k in row.keys() if k in _COLUMNS}  # noqa: SIM118 (sqlite3.Row has no __iter__ of keys)
+        for k in _JSON_FIELDS:
+            d[k] = json.loads(d[k] or "{}")
+        d["price_published"] = bool(d["price_published"])
+        return Take(**d)
+
+    def add(self, take: Take) -> Take:
+        row = self._row(take)
+        cols = ", ".join(row)
+        marks = ", ".join(f":{k}" for k in row)
+        with self._tx() as db:
+            db.execute(f"INSERT INTO takes ({cols}) VALUES ({marks})", row)
+        return take
+
+    def update(self, take_id: str, **changes: Any) -> Take:
+        bad = set(changes) - set(_COLUMNS)
+        if bad:
+            raise KeyError(f"unknown journal fields: {sorted(bad)}")
+        if "state" in changes and changes["state"] not in STATES:
+            raise ValueError(f"unknown state {changes['state']!r}")
+        changes["updated_at"] = time.time()
+        for k in _JSON_FIELDS & set(changes):
+            changes[k] = json.dumps(changes[k], sort_keys=True)
+        sets = ", ".join(f"{k} = :{k}" for k in changes)
+        with self._tx() as db:
+            cur = db.execute(f"UPDATE takes SET {sets} WHERE id = :_id", {**changes, "_id": take_id})
+            if cur.rowcount != 1:
+                raise KeyError(f"no take {take_id}")
+            row = db.execute("SELECT * FROM takes WHERE id = ?", (take_id,)).fetchone()
+        return self._take(row)
+
+    def get(self, take_id: str) -> Take | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM takes WHERE id = ?", (take_id,)).fetchone()
+        return self._take(row) if row else None
+
+    def by_task(self, task_id: str) -> Take | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM takes WHERE task_id = ? LIMIT 1", (task_id,)).fetchone()
+        return self._take(row) if row else None
+
+    def history(self, session: str | None = None, text: str = "", limit: int = 50, offset: int = 0) -> list[Take]:
+        """Newest first; ``text`` filters on prompt, model and task id; ``session`` None means every session."""
+        where, args = [], []
+        if session is not None:
+            where.append("session = ?")
+            args.append(session)
+        if text.strip():
+            like = f"%{text.strip().lower()}%"
+            where.append("(lower(prompt) LIKE ? OR lower(model_id) LIKE ? OR task_id LIKE ?)")
+            args += [like, like, like]
+        sql = "SELECT * FROM takes" + (f" WHERE {' AND '.join(where)}" if where else "")
+        sql += " ORDER BY created_at DESC LIMIT ? OFFSET ?"
+        with self._lock:
+            rows = self._db.execute(sql, [*args, limit, offset]).fetchall()
+        return [self._take(r) for r in rows]
+
+    def unfinished(self, session: str | None = None) -> list[Take]:
+        marks = ", ".join("?" for _ in UNFINISHED)
+        sql = f"SELECT * FROM takes WHERE state IN ({marks})"
+        args: list[Any] = list(UNFINISHED)
+        if session is not None:
+            sql += " AND session = ?"
+            args.append(session)
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY created_at", args).fetchall()
+        return [self._take(r) for r in rows]
+
+    def render_times(self, limit: int = 500) -> list[tuple[tuple[str, str, int], float]]:
+        """Recent (model, resolution, duration) render times, oldest first, to teach the poller what to expect."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM takes WHERE render_seconds IS NOT NULL ORDER BY completed_at DESC LIMIT ?", (limit,)
+            ).fetchall()
+        takes = [self._take(r) for r in reversed(rows)]
+        return [(t.eta_key, float(t.render_seconds or 0)) for t in takes]
+
+    def delete(self, take_id: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM takes WHERE id = ?", (take_id,))
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM takes").fetchone()[0])
