@@ -131,7 +131,7 @@ def _friendly(fmt: str | None) -> str:
 
 
 def _mb(n: int) -> str:
-    return f"{n / 1_000_000:.1f} MB"
+    return f"{n / 1_000_000:.1f} MB" if n >= 100_000 else f"{max(1, round(n / 1000))} KB"
 
 
 def _sniff_non_image(head: bytes) -> tuple[str, str] | None:

@@ -45,13 +45,15 @@ def start(
     if demo is None:
         demo = not key and not base
     root = Path(data_dir) if data_dir else paths.data_dir()
+    if demo:
+        root = root / "demo"  # demo takes never mix with paid ones
     root.mkdir(parents=True, exist_ok=True)
     server = None
     if demo:
         server = EmulatorServer(Emulator(root / "emulator", processing_seconds=demo_processing_seconds)).start()
         base, key = server.url, DEMO_KEY
     journal = Journal(root / "journal.sqlite3")
-    library = root / ("demo-library" if demo else "library")
+    library = root / "library"
 
     def factory() -> WaveSpeedClient:
         return WaveSpeedClient(api_key=key or None, base_url=base or None)

@@ -15,6 +15,7 @@ import re
 import secrets
 import time
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -124,29 +125,31 @@ class Studio:
         self.journal = journal
         self.library = Path(library)
         self.library.mkdir(parents=True, exist_ok=True)
-        (self.library / "inputs").mkdir(exist_ok=True)
         self._client_factory = client_factory
         self._api_key = api_key
         self.demo = demo
         self.reconcile_delay = reconcile_delay
-        self._client: WaveSpeedClient | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        # An httpx client belongs to one event loop; the app's loop and a recovery thread's loop each get one.
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, WaveSpeedClient] = (
+            weakref.WeakKeyDictionary()
+        )
         self._inflight: dict[str, asyncio.Future] = {}
 
-    # The client lives on one event loop; a new loop (a new CLI run, a test) gets a new one.
     def client(self) -> WaveSpeedClient:
+        """This event loop's client, made on first use and taught the render times the journal knows."""
         loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop:
-            self._client = self._client_factory()
-            self._loop = loop
+        client = self._clients.get(loop)
+        if client is None:
+            client = self._clients[loop] = self._client_factory()
             for key, seconds in self.journal.render_times():
-                self._client.eta.observe(key, seconds)
-        return self._client
+                client.eta.observe(key, seconds)
+        return client
 
     async def aclose(self) -> None:
-        if self._client is not None and self._loop is asyncio.get_running_loop():
-            await self._client.aclose()
-        self._client = None
+        """Close this event loop's client (call it before the loop ends)."""
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
 
     # One take ------------------------------------------------------------------------------------------
 
@@ -214,8 +217,8 @@ class Studio:
         aspect_for_price = values["aspect_ratio"] or catalog.nearest_aspect_ratio(first_img.width, first_img.height)
         quote = pricing.estimate(spec.id, values["duration"], values["resolution"], values["generate_audio"],
                                  aspect_ratio=aspect_for_price, with_what_if=False)  # fmt: skip
-        first_copy = self._keep_input(take_id, "first", first_img)
-        last_copy = self._keep_input(take_id, "last", last_img) if last_img else None
+        first_copy = self._keep_input(take_id, "first", first_img, session)
+        last_copy = self._keep_input(take_id, "last", last_img, session) if last_img else None
 
         await report("uploading", "Uploading your pictures…")
         client = self.client()
@@ -244,9 +247,17 @@ class Studio:
         take = self.journal.update(take.id, state="submitted", task_id=task_id, submitted_at=time.time())
         return await self._finish(take, key, report)
 
-    def _keep_input(self, take_id: str, which: str, img: images.PreparedImage) -> Path:
+    def library_for(self, session: str) -> Path:
+        """The desktop's library, or a visitor's own folder (named by their random session token) on a Space."""
+        path = (
+            self.library if session == "local" else self.library / "sessions" / re.sub(r"[^A-Za-z0-9_-]", "", session)
+        )
+        (path / "inputs").mkdir(parents=True, exist_ok=True)
+        return path
+
+    def _keep_input(self, take_id: str, which: str, img: images.PreparedImage, session: str) -> Path:
         """Keep the exact picture sent, for 'Load settings' and for the record."""
-        path = self.library / "inputs" / f"{take_id}_{which}{img.extension}"
+        path = self.library_for(session) / "inputs" / f"{take_id}_{which}{img.extension}"
         path.write_bytes(img.data)
         return path
 
@@ -302,7 +313,7 @@ class Studio:
 
     async def _download(self, take: Take, p: Prediction, key: str | None) -> TakeResult:
         name = readable_name(take.prompt, take.seed or 0, take.created_at)
-        dest = self.library / f"{name}.mp4"
+        dest = self.library_for(take.session) / f"{name}.mp4"
         try:
             await self.client().download(p, dest, api_key=key)
         except OutputExpired as e:
@@ -444,7 +455,7 @@ class Studio:
         """The take's last frame as a PNG, to start the next take from."""
         if not take.video_path or not Path(take.video_path).exists():
             raise SeedanceError("This take's video is not in the library.")
-        out = self.library / "inputs" / f"{take.id}_lastframe.png"
+        out = self.library_for(take.session) / "inputs" / f"{take.id}_lastframe.png"
         if not out.exists():
             video.extract_frame(take.video_path, "last").save(out, "PNG")
         return out
@@ -464,6 +475,6 @@ class Studio:
         paths = [t.video_path for t in takes if t and t.video_path and Path(t.video_path).exists()]
         if len(paths) != len(take_ids):
             raise SeedanceError("Some of these takes have no video in the library.")
-        out = out or self.library / f"{readable_name('stitched', 0)}.mp4"
+        out = out or self.library_for(takes[0].session if takes[0] else "local") / f"{readable_name('stitched', 0)}.mp4"
         video.stitch(paths, out)
         return Path(out)

@@ -10,7 +10,8 @@ import wavespeed
 from conftest import TEST_KEY, make_photo
 from PIL import Image
 
-from seedance_ui.emulator.render import ClipSpec, camera_from_prompt, render_clip
+from seedance_ui.emulator.render import ClipSpec, render_clip
+from seedance_ui.prompts import camera_from_prompt
 from seedance_ui.video import extract_frame
 
 V15 = "bytedance/seedance-v1.5-pro/image-to-video"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import math
 import random
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,30 +17,11 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from ..prompts import camera_from_prompt
+
 FPS = 24
 OVERSCAN = 1.25
 """The source is prepared this much larger than the frame so camera moves never run off the picture."""
-
-_CAMERA_WORDS: list[tuple[str, str]] = [
-    (r"push[- ]?in|dolly[- ]?in|zoom(s|ing)?[- ]?in|moves? closer", "push_in"),
-    (r"pull[- ]?(out|back)|dolly[- ]?(out|back)|zoom(s|ing)?[- ]?out", "pull_out"),
-    (r"orbit|arc(s|ing)? around|circles? around", "orbit"),
-    (r"pan(s|ning)?[- ]left", "pan_left"),
-    (r"pan(s|ning)?[- ]right|\bpan(s|ning)?\b", "pan_right"),
-    (r"tilt(s|ing)?[- ]down", "tilt_down"),
-    (r"tilt(s|ing)?([- ]up)?\b", "tilt_up"),
-]
-
-
-def camera_from_prompt(prompt: str, camera_fixed: bool) -> str:
-    """The camera move a prompt asks for: one of push_in, pull_out, orbit, pan_*, tilt_*, drift or fixed."""
-    if camera_fixed:
-        return "fixed"
-    text = prompt.lower()
-    for pattern, move in _CAMERA_WORDS:
-        if re.search(pattern, text):
-            return move
-    return "drift"
 
 
 @dataclass(frozen=True)
