@@ -65,16 +65,17 @@ def _photo(tmp_path, name, w, h):
 def test_upload_price_generate_and_play(page, tmp_path):
     from playwright.sync_api import expect
 
-    page.locator("input[type=file]").first.set_input_files(_photo(tmp_path, "photo.jpg", 1200, 900))
-    expect(page.get_by_text("Looks good: JPEG photo, 1200x900 px")).to_be_visible(timeout=20_000)
+    sunset = Path(__file__).resolve().parent.parent / "assets" / "examples" / "sunset-lake.jpg"
+    page.locator("input[type=file]").first.set_input_files(str(sunset))
+    expect(page.get_by_text("Looks good: JPEG photo, 1600x900 px")).to_be_visible(timeout=20_000)
     price = page.locator(".price-total")
-    expect(price).to_have_text("$0.26", timeout=20_000)  # V1.5 Pro, 720p, 5 s, sound, 4:3 picture
-    expect(page.get_by_text("Output 1112x834; your whole picture is used.")).to_be_visible()
+    expect(price).to_have_text("$0.26", timeout=20_000)  # V1.5 Pro, 720p, 5 s, sound, 16:9 picture
+    expect(page.get_by_text("Output 1280x720; your whole picture is used.")).to_be_visible()
 
     page.get_by_label("480p").check()
     expect(price).to_have_text("$0.12", timeout=20_000)  # the price follows the setting
-    page.get_by_label("Prompt").fill("A calm lake at dawn, slow push-in")
-    expect(page.get_by_text("33 / 2000 characters")).to_be_visible()
+    page.get_by_label("Prompt").fill("The sun sinks behind the mountains, slow push-in")
+    expect(page.get_by_text("48 / 2000 characters")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "browser-1-ready.png"), full_page=True)
 
     page.get_by_role("button", name="Generate").click()

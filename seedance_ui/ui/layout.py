@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -21,10 +22,21 @@ CSS = """
 
 THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="pink")
 
+_EXAMPLE_DIR = Path(__file__).resolve().parents[2] / "assets" / "examples"
+EXAMPLES = [
+    [str(_EXAMPLE_DIR / name), text]
+    for name, text in (
+        ("sunset-lake.jpg", "The sun sinks behind the mountains, light ripples on the lake. Slow push-in, cinematic."),
+        ("paper-boat.png", "The paper boat rocks gently on the waves as the sails flutter. Locked-off tripod shot."),
+    )
+    if (_EXAMPLE_DIR / name).exists()
+]
+
 
 def launch_kwargs(ctx: h.AppContext) -> dict[str, Any]:
     """One place for launch settings, used by app.py and by the tests."""
-    allowed = [str(rt.studio.library) for rt in (ctx.demo, ctx.live) if rt is not None] + [str(ctx.work_dir)]
+    allowed = [str(rt.studio.library) for rt in (ctx.demo, ctx.live) if rt is not None]
+    allowed += [str(ctx.work_dir), str(_EXAMPLE_DIR)]
     return {
         "theme": THEME,
         "css": CSS,
@@ -76,6 +88,8 @@ def build_app(ctx: h.AppContext) -> gr.Blocks:
                         phrase_buttons = [gr.Button(label, size="sm") for label in prompts.CAMERA_PHRASES]
                     with gr.Accordion("How to write a good prompt", open=False):
                         gr.Markdown(prompts.GUIDE)
+                    if EXAMPLES:
+                        gr.Examples(EXAMPLES, [first, prompt], label="Try an example", cache_examples=False)
 
                     gr.Markdown("### 3 · Settings")
                     preset = gr.Radio(list(h.PRESETS), label="Made for…", value=None,
