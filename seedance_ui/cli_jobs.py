@@ -72,7 +72,16 @@ def cmd_emulator(args: argparse.Namespace) -> int:
 
     from .emulator.server import Emulator
 
-    emu = Emulator(args.data_dir, processing_seconds=args.processing_seconds, max_concurrent=args.max_concurrent,
+    processing: Any = args.processing_seconds
+    if args.per_video_second:
+        import random
+
+        factor, jitter, rng = args.per_video_second, args.jitter, random.Random(0)
+
+        def processing(job: Any) -> float:
+            return factor * float(job.inputs.get("duration", 5)) * (1 + rng.uniform(-jitter, jitter))
+
+    emu = Emulator(args.data_dir, processing_seconds=processing, max_concurrent=args.max_concurrent,
                    render_mode=args.render)  # fmt: skip
     print(f"WaveSpeed emulator on http://{args.host}:{args.port} (Ctrl-C stops it)", file=sys.stderr, flush=True)
     uvicorn.run(emu.app, host=args.host, port=args.port, log_level="warning", access_log=False)
@@ -174,6 +183,9 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8787)
     sp.add_argument("--processing-seconds", type=float, default=3.0)
+    sp.add_argument("--per-video-second", type=float, default=None,
+                    help="processing time = this x the video's duration (benchmarks)")  # fmt: skip
+    sp.add_argument("--jitter", type=float, default=0.0, help="with --per-video-second: +- this share, at random")
     sp.add_argument("--max-concurrent", type=int, default=None, help="like WaveSpeed's lowest tier: 2")
     sp.add_argument("--render", choices=("full", "stub"), default="full", help="stub: one tiny clip, for load runs")
     sp.add_argument("--data-dir", default=None)

@@ -237,7 +237,7 @@ class WaveSpeedClient:
         eta: EtaModel | None = None,
         deadline: float = 30 * 60,
         max_download_bytes: int = 500_000_000,
-        max_connections: int = 200,
+        max_connections: int = 50,
     ) -> None:
         self._key = api_key or ""
         REDACT.add(self._key)

@@ -127,6 +127,7 @@ class Emulator:
         self._slots: asyncio.Semaphore | None = None
         self._render_slots: asyncio.Semaphore | None = None
         self._stub: bytes | None = None
+        self._stub_lock: asyncio.Lock | None = None
         self._lock = threading.Lock()
         self.app = Starlette(routes=self._routes())
 
@@ -147,6 +148,7 @@ class Emulator:
             Route("/emu/media/{token}/{name}", self.h_media, methods=["GET"]),
             Route("/emu/files/{name}", self.h_file, methods=["GET"]),
             Route("/_emulator/stats", self.h_stats, methods=["GET"]),
+            Route("/_emulator/jobs", self.h_jobs, methods=["GET"]),
             Route("/_emulator/faults", self.h_faults, methods=["POST"]),
             Route("/_emulator/reset", self.h_reset, methods=["POST"]),
         ]
@@ -516,6 +518,11 @@ class Emulator:
         return JSONResponse({"counts": dict(self.stats), "jobs": len(self.jobs), "by_status": dict(by_status),
                              "submit_keys": dict(self.submit_keys)})  # fmt: skip
 
+    async def h_jobs(self, request: Request) -> Response:
+        """When each job finished, by the server's clock: benchmarks measure how soon clients notice."""
+        return JSONResponse({j.id: {"status": j.status, "completed_at": j.completed_at, "model": j.model}
+                             for j in list(self.jobs.values())})  # fmt: skip
+
     async def h_faults(self, request: Request) -> Response:
         q = await request.json()
         if q.get("clear"):
@@ -620,8 +627,11 @@ class Emulator:
 
     async def _stub_clip(self, first: Image.Image) -> bytes:
         """Load runs: one tiny clip rendered once and shared, so the CPU stays with the code being measured."""
-        if self._stub is None:
-            self._stub = await asyncio.to_thread(self._render_bytes, first, ClipSpec(160, 96, 1, seed=1), None)
+        if self._stub_lock is None:
+            self._stub_lock = asyncio.Lock()
+        async with self._stub_lock:
+            if self._stub is None:
+                self._stub = await asyncio.to_thread(self._render_bytes, first, ClipSpec(160, 96, 1, seed=1), None)
         return self._stub
 
     async def _load_image(self, ref: str) -> Image.Image:

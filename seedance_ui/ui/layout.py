@@ -180,8 +180,9 @@ def build_app(ctx: h.AppContext) -> gr.Blocks:
 
         # The hidden API endpoint: /generate for gradio_client and scripts.
         with gr.Column(visible=False):
-            api_image = gr.Image(type="filepath", image_mode=None, label="image")
-            api_last = gr.Image(type="filepath", image_mode=None, label="last_image")
+            # Files, not Images: no preprocessing in Gradio, our own check reads the bytes as uploaded.
+            api_image = gr.File(type="filepath", label="image")
+            api_last = gr.File(type="filepath", label="last_image")
             api_prompt = gr.Textbox(label="prompt")
             api_model = gr.Textbox(value=catalog.DEFAULT_MODEL_ID, label="model_id")
             api_duration = gr.Number(value=None, label="duration", precision=0)
@@ -260,5 +261,5 @@ def build_app(ctx: h.AppContext) -> gr.Blocks:
         api_btn.click(h.api_generate, [api_image, api_prompt, api_model, api_duration, api_resolution, api_aspect,
                                        api_audio, api_camera, api_seed, api_last], [api_video, api_facts],
                       api_name="generate", concurrency_limit=None)  # fmt: skip
-    demo.queue(default_concurrency_limit=8)
+    demo.queue(default_concurrency_limit=None)
     return demo
