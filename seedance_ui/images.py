@@ -145,7 +145,11 @@ def _sniff_non_image(head: bytes) -> tuple[str, str] | None:
         return "ZIP", "a ZIP archive"
     if head.startswith(b"%PDF"):
         return "PDF", "a PDF document"
-    if head[4:8] == b"ftyp" and head[8:12] not in (b"heic", b"heix", b"mif1", b"avif", b"msf1"):
+    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"hevc", b"mif1", b"msf1"):
+        return "HEIF", "a HEIC photo (the iPhone's format), which can't be opened here. Export it as JPEG"
+    if head[4:8] == b"ftyp" and head[8:12] == b"avif":
+        return "AVIF", "an AVIF picture, which can't be opened here. Export it as JPEG or PNG"
+    if head[4:8] == b"ftyp":
         return "MP4", "a video"
     return None
 
@@ -212,9 +216,10 @@ def _inspect_bytes(data: bytes) -> ImageCheck:
     except UnidentifiedImageError:
         sniffed = _sniff_non_image(data[:8192])
         if sniffed:
-            return ImageCheck(sniffed[0], bytes=size, problems=[Problem(
-                "not_an_image", f"This file is {sniffed[1]}, not a photo. Seedance needs a JPEG or PNG picture.",
-            )])  # fmt: skip
+            code = "unreadable_format" if sniffed[0] in ("HEIF", "AVIF") else "not_an_image"
+            text = (f"This file is {sniffed[1]}." if code == "unreadable_format"
+                    else f"This file is {sniffed[1]}, not a photo. Seedance needs a JPEG or PNG picture.")  # fmt: skip
+            return ImageCheck(sniffed[0], bytes=size, problems=[Problem(code, text)])
         return ImageCheck(None, bytes=size, problems=[Problem(
             "not_an_image", "We can't read this file as a picture. Choose a JPEG or PNG photo.",
         )])  # fmt: skip

@@ -178,6 +178,12 @@ def test_non_pictures_renamed_as_pictures_are_named(tmp_path, data, fmt, word):
     assert word in check.summary()
 
 
+def test_heic_is_named_even_when_it_cannot_be_opened():
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 200
+    check = images.inspect(heic)
+    assert check.format == "HEIF" and codes(check) == {"unreadable_format"} and "Export it as JPEG" in check.summary()
+
+
 # Case 5: damaged files -----------------------------------------------------------------------------------------
 
 

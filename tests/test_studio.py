@@ -16,7 +16,7 @@ from conftest import TEST_KEY, fast_client, free_port, make_photo, run
 from PIL import Image, ImageChops, ImageStat
 
 from seedance_ui import video
-from seedance_ui.errors import DeadlineExceeded, Money, OutputExpired, SubmissionUnknown, TaskFailed
+from seedance_ui.errors import DeadlineExceeded, DownloadFailed, Money, OutputExpired, SubmissionUnknown, TaskFailed
 from seedance_ui.journal import MIGRATIONS, Journal, Take
 from seedance_ui.studio import Settings, Studio, readable_name
 
@@ -243,6 +243,45 @@ def test_loop_uses_the_same_image_first_and_last(studio, photos):
     result = run(_gen(studio, photos[0], last=photos[0], s=settings(prompt="pan right")))
     a, b = video.extract_frame(result.video_path, "first"), video.extract_frame(result.video_path, "last")
     assert diff(a, b) < 8
+
+
+def _resume_all(studio):
+    async def go():
+        try:
+            return await studio.recover()
+        finally:
+            await studio.aclose()
+
+    return run(go())
+
+
+def test_resume_a_take_left_completed_but_not_downloaded(studio, photos, emu):
+    emu.emulator.faults.add(route="task", output="not_mp4")  # the first download fails: completed, not downloaded
+    with pytest.raises(DownloadFailed):
+        run(_gen(studio, photos[0]))
+    take = studio.journal.history()[0]
+    assert take.state == "completed" and take.output_url
+    emu.emulator.jobs[take.task_id].fault = {}  # the file host is fine again
+    results = _resume_all(studio)
+    assert [r.take.state for r in results] == ["downloaded"] and emu.emulator.count("submit") == 1
+
+
+def test_resume_a_take_killed_during_submit_adopts_the_stored_job(studio, emu):
+    """The process died after the POST reached WaveSpeed but before the answer: only 'submitting' was written."""
+
+    async def post_only():
+        async with fast_client(emu.url) as c:
+            url = await c.upload(make_photo(), "p.jpg", "image/jpeg")
+            body = {"image": url, "prompt": "lost answer", "duration": 2, "camera_fixed": False, "seed": 31}
+            await c.submit(LITE, body)
+            return body
+
+    body = run(post_only())
+    studio.journal.add(Take(id="killed", model_id=LITE, prompt="lost answer", payload=body, seed=31,
+                            settings={"duration": 2, "resolution": "480p"}, state="submitting"))  # fmt: skip
+    results = _resume_all(studio)
+    assert len(results) == 1 and results[0].take.id == "killed" and results[0].take.state == "downloaded"
+    assert emu.emulator.count("submit") == 1
 
 
 def test_readable_names():

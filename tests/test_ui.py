@@ -118,6 +118,31 @@ def test_bad_image_gives_a_plain_error_card(demo_ctx, tmp_path):
     assert "200 px wide" in error and "Nothing was charged" in error and "Traceback" not in error
 
 
+def test_cancel_stops_the_take_upstream_and_says_what_happened_to_the_money(emu, tmp_path):
+    emu.emulator.faults.add(route="task", final_status="processing")
+    live = runtime.start(api_key="wsk-desk-0002", base_url=emu.url, demo=False, data_dir=tmp_path)
+    h.configure(h.AppContext(demo=None, live=live, owner_key=True))
+    session = h.new_session()
+
+    async def go():
+        gen = h.generate(session, photo_file(tmp_path), None, "x", V15, "480p", 4, h.MATCH, False, False, -1, 1,
+                         True, 99.0)  # fmt: skip
+        task = asyncio.create_task(drain(gen))
+        while not live.studio.journal.history() or not live.studio.journal.history()[0].task_id:
+            await asyncio.sleep(0.05)
+        message = await h.cancel(session)
+        out = await task
+        await live.studio.aclose()
+        return message, out
+
+    try:
+        message, out = run(go())
+        assert "refunds cancelled renders" in message and emu.emulator.count("delete") == 1
+        assert "cancelled" in html.unescape(out[-1]) and live.studio.journal.history()[0].state == "cancelled"
+    finally:
+        live.close()
+
+
 # Keys and visitors ----------------------------------------------------------------------------------------
 
 
