@@ -87,6 +87,19 @@ def test_presets_prompt_count_and_camera_warning(demo_ctx, tmp_path):
     assert h.insert_phrase("A cat.", "Orbit") == "A cat. The camera orbits slowly around the subject."
 
 
+def test_framing_of_first_and_last_image(demo_ctx, tmp_path):
+    first = photo_file(tmp_path, "wide.jpg", 1600, 900)
+    pic, words = h.framing(first, V15, "720p", "9:16")
+    assert pic is not None and words == "Output 720x1280; the left and right 34% of your picture fall outside."
+    square = photo_file(tmp_path, "square.jpg", 900, 900)
+    update, words = h.framing_last(square, first, V15, "720p", h.MATCH)  # shape follows the first image: 16:9
+    assert (
+        update["visible"] is True
+        and words == "Last frame: Output 1280x720; the top and bottom 22% of your picture fall outside."
+    )
+    assert h.framing_last(None, first, V15, "720p", h.MATCH)[0]["visible"] is False
+
+
 def test_live_price_and_what_if(demo_ctx, tmp_path):
     session = h.new_session()
     html_a, confirm = run(h.price_card(V15, "720p", 5, h.MATCH, True, 1, None, 2.0, session))

@@ -264,23 +264,32 @@ def fix_image(path: str | None, session: dict) -> tuple[Any, str, Any]:
     )
 
 
-def framing(first: str | None, family: str, resolution: str, aspect: str) -> tuple[Any, str]:
-    """The first image with the output frame drawn on it, and the output size in words."""
+def framing(first: str | None, family: str, resolution: str, aspect: str, shape_from: str | None = None,
+            ) -> tuple[Any, str]:  # fmt: skip
+    """A picture with the output frame drawn on it, and the output size in words. The output's shape comes from
+    the chosen aspect ratio, or from ``shape_from`` (the first image) when it follows the image."""
     if not first:
-        return None, "Add a first image to see how it will be framed."
+        return None, "Add a first image to see how it will be framed." if shape_from is None else ""
     spec = spec_for(family, resolution)
     try:
         check = images.inspect(first)
-        if not check.width:
+        shape = images.inspect(shape_from) if shape_from else check
+        if not check.width or not shape.width:
             return None, ""
-        a = (_aspect(aspect) if spec.accepts_aspect_ratio else None) or check.suggested_aspect_ratio
+        a = (_aspect(aspect) if spec.accepts_aspect_ratio else None) or shape.suggested_aspect_ratio
         w, h = spec.output_size(resolution if resolution in spec.resolutions else spec.default_resolution, a)
         pic, geo = images.framing_preview(first, w, h)
-    except (OSError, SeedanceError):
-        return None, ""
-    except Exception:  # an undecodable picture: its own check already says so
+    except Exception:  # an unreadable picture: its own check already says so in words
         return None, ""
     return pic, geo.describe()
+
+
+def framing_last(last: str | None, first: str | None, family: str, resolution: str, aspect: str) -> tuple[Any, Any]:
+    """The last image's framing: Seedance crops it to the same output shape as the first image."""
+    if not last or not first:
+        return gr.update(value=None, visible=False), ""
+    pic, words = framing(last, family, resolution, aspect, shape_from=first)
+    return gr.update(value=pic, visible=pic is not None), f"Last frame: {words}" if words else ""
 
 
 def random_seed_value() -> int:

@@ -125,6 +125,9 @@ def build_app(ctx: h.AppContext) -> gr.Blocks:
                                              buttons=[])  # fmt: skip
                     frame_text = gr.Markdown("Add a first image to see how it will be framed.",
                                                  elem_classes="hint-text")  # fmt: skip
+                    last_frame_img = gr.Image(label="Last frame, framed", interactive=False, height=160,
+                                              buttons=[], visible=False)  # fmt: skip
+                    last_frame_text = gr.Markdown(elem_classes="hint-text")
                     gr.Markdown("### Price")
                     price = gr.HTML()
                     confirm = gr.Checkbox(visible=False, label="Yes, spend this")
@@ -201,9 +204,14 @@ def build_app(ctx: h.AppContext) -> gr.Blocks:
         frame_inputs = [first, family, resolution, aspect]
         prompt_inputs = [prompt, family, resolution, camera_fixed]
 
+        last_frame_inputs = [last, first, family, resolution, aspect]
+        last_frame_outputs = [last_frame_img, last_frame_text]
+
         def refresh_all(ev: Any) -> Any:
-            return ev.then(h.price_card, price_inputs, [price, confirm], **private).then(
-                h.framing, frame_inputs, [frame_img, frame_text], **private
+            return (
+                ev.then(h.price_card, price_inputs, [price, confirm], **private)
+                .then(h.framing, frame_inputs, [frame_img, frame_text], **private)
+                .then(h.framing_last, last_frame_inputs, last_frame_outputs, **private)
             )
 
         start = demo.load(h.new_session, None, [session], **private)
@@ -211,7 +219,9 @@ def build_app(ctx: h.AppContext) -> gr.Blocks:
         refresh_all(start.then(h.history, [session], [gallery, take_ids, stitch_pick], **private))
 
         refresh_all(first.change(h.check_image, [first], [first_check, first_fix], **private))
-        last.change(h.check_image, [last], [last_check, last_fix], **private)
+        last.change(h.check_image, [last], [last_check, last_fix], **private).then(
+            h.framing_last, last_frame_inputs, last_frame_outputs, **private
+        )
         refresh_all(first_fix.click(h.fix_image, [first, session], [first, first_check, first_fix], **private))
         last_fix.click(h.fix_image, [last, session], [last, last_check, last_fix], **private)
 
@@ -227,6 +237,7 @@ def build_app(ctx: h.AppContext) -> gr.Blocks:
             comp.change(h.price_card, price_inputs, [price, confirm], trigger_mode="always_last", **private)
         for comp in (resolution, aspect):
             comp.change(h.framing, frame_inputs, [frame_img, frame_text], trigger_mode="always_last", **private)
+            comp.change(h.framing_last, last_frame_inputs, last_frame_outputs, trigger_mode="always_last", **private)
         preset.select(h.apply_preset, [preset, family, first], [aspect, resolution, duration, last], **private)
 
         dice.click(h.random_seed_value, None, [seed], **private)
