@@ -56,7 +56,8 @@ def test_image_check_words_and_fix(demo_ctx, tmp_path):
     session = h.new_session()
     fixed, text, _ = h.fix_image(str(webp), session)
     assert Path(fixed).exists() and text.startswith("✅ Fixed") and "Converted from WEBP" in text
-    assert h.check_image(fixed)[0].startswith("✅")
+    again = h.check_image(fixed, session)[0]
+    assert again.startswith("✅") and "We fixed it for you: Converted from WEBP" in again
 
 
 def test_model_change_shows_only_what_the_model_takes(demo_ctx):

@@ -229,17 +229,21 @@ async def price_card(family: str, resolution: str, duration: int, aspect: str, a
 # Images ----------------------------------------------------------------------------------------------------
 
 
-def check_image(path: str | None) -> tuple[str, Any]:
-    """The verdict in words as soon as a picture is added, and the fix button when we can fix it."""
+def check_image(path: str | None, session: dict | None = None) -> tuple[str, Any]:
+    """The verdict in words as soon as a picture is added, and the fix button when we can fix it. For a picture
+    we fixed, it also says what was done."""
     if not path:
         return "", gr.update(visible=False)
+    done = (session or {}).get("fixed", {}).get(Path(path).name)
     try:
         check = images.inspect(path)
     except OSError:
         return "⚠️ We couldn't read that file. Choose it again.", gr.update(visible=False)
     icon = "✅" if check.ok else ("🛠️" if check.fixable else "⛔")
     text = f"{icon} {check.summary()}"
-    if check.ok and check.notes:
+    if done:
+        text += f" We fixed it for you: {done}"
+    elif check.ok and check.notes:
         text += " " + " ".join(check.notes)
     return text, gr.update(visible=check.fixable)
 
@@ -257,6 +261,8 @@ def fix_image(path: str | None, session: dict) -> tuple[Any, str, Any]:
     out = folder / f"fixed-{secrets.token_hex(4)}{fixed.extension}"
     out.write_bytes(fixed.data)
     done = " ".join(fixed.notes) or "Fixed."
+    # Gradio copies the file into its cache under the same name: the name finds these notes again on re-check.
+    session.setdefault("fixed", {})[out.name] = done
     return (
         str(out),
         f"✅ Fixed: {done} ({fixed.width}x{fixed.height} px, {len(fixed.data) / 1e6:.1f} MB)",

@@ -146,7 +146,8 @@ def build_app(ctx: h.AppContext) -> gr.Blocks:
                     search = gr.Textbox(label="Search", placeholder="words from the prompt, a model or a task id",
                                         scale=4)  # fmt: skip
                     refresh = gr.Button("🔄 Refresh", scale=1)
-                gallery = gr.Gallery(label="Your takes", columns=4, height=360, allow_preview=False)
+                gallery = gr.Gallery(label="Your takes", columns=6, height="auto", allow_preview=False, preview=False,
+                                 object_fit="cover", interactive=False, fit_columns=False)  # fmt: skip
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
                         h_video = gr.Video(label="Selected take", interactive=False)
@@ -218,8 +219,8 @@ def build_app(ctx: h.AppContext) -> gr.Blocks:
         start = start.then(h.mode_banner, [session], [banner], **private)
         refresh_all(start.then(h.history, [session], [gallery, take_ids, stitch_pick], **private))
 
-        refresh_all(first.change(h.check_image, [first], [first_check, first_fix], **private))
-        last.change(h.check_image, [last], [last_check, last_fix], **private).then(
+        refresh_all(first.change(h.check_image, [first, session], [first_check, first_fix], **private))
+        last.change(h.check_image, [last, session], [last_check, last_fix], **private).then(
             h.framing_last, last_frame_inputs, last_frame_outputs, **private
         )
         refresh_all(first_fix.click(h.fix_image, [first, session], [first, first_check, first_fix], **private))
