@@ -27,13 +27,18 @@ def run(n: int = 10_000) -> list[Row]:
     tmp = Path(tempfile.mkdtemp(prefix="bench-journal-"))
     rt = runtime.start(api_key="k", base_url="http://127.0.0.1:9", demo=False, data_dir=tmp)
     j: Journal = rt.studio.journal
+    poster = tmp / "poster.jpg"  # every take gets a real poster file, so the tab checks and lists real files
+    from PIL import Image
+
+    Image.new("RGB", (480, 270), (90, 60, 120)).save(poster)
     t0 = time.perf_counter()
     now = time.time()
     for i in range(n):
         state = "downloaded" if i % 50 else "running"
         j.add(Take(id=f"t{i:05d}", prompt=f"take number {i} of a sunset", model_id="bytedance/seedance-v1.5-pro/image-to-video",
                    state=state, seed=i, created_at=now - (n - i), task_id=f"task{i}",
-                   settings={"resolution": "720p", "duration": 5}, render_seconds=40.0 + i % 7))  # fmt: skip
+                   settings={"resolution": "720p", "duration": 5}, render_seconds=40.0 + i % 7,
+                   poster_path=str(poster), video_path=str(poster)))  # fmt: skip
     write = (time.perf_counter() - t0) / n
     h.configure(h.AppContext(demo=None, live=rt, owner_key=True))
     session = h.new_session()
@@ -41,6 +46,7 @@ def run(n: int = 10_000) -> list[Row]:
     search = _best(lambda: j.history(text="number 99", limit=60))
     scan = _best(lambda: j.unfinished())
     tab = _best(lambda: h.history(session))
+    assert len(h.history(session)[0]) == 60  # the gallery really holds a page of takes
     rt.close()
     return [
         Row("journal write (insert), per take", write * 1000, None, "ms", "reported", None),
