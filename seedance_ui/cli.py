@@ -15,7 +15,7 @@ from typing import Any
 from . import catalog, images, pricing
 from .errors import SeedanceError
 
-EXIT_OK, EXIT_FAIL, EXIT_REFUSED = 0, 1, 2
+EXIT_OK, EXIT_REFUSED = 0, 2
 
 
 def _emit(args: argparse.Namespace, data: Any, text: str) -> None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 
@@ -53,7 +53,6 @@ log = logging.getLogger("seedance_ui.client")
 DEFAULT_BASE_URL = "https://api.wavespeed.ai"
 USER_AGENT = "seedance-studio/0.1"
 
-Status = Literal["created", "processing", "completed", "failed", "cancelled", "timeout", "deleted"]
 TERMINAL = {"completed", "failed", "cancelled", "timeout", "deleted"}
 
 # Failures that prove the request never reached the server: a submit may be sent again after these.

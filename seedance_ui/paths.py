@@ -19,9 +19,3 @@ def data_dir() -> Path:
 
 def journal_path() -> Path:
     return data_dir() / "journal.sqlite3"
-
-
-def library_dir() -> Path:
-    path = data_dir() / "library"
-    path.mkdir(parents=True, exist_ok=True)
-    return path

@@ -39,8 +39,6 @@ from .request import GenerationRequest
 
 log = logging.getLogger("seedance_ui.studio")
 
-STAGES = ("checking", "uploading", "submitting", "queued", "rendering", "downloading", "done")
-
 
 @dataclass
 class Progress:
@@ -50,15 +48,6 @@ class Progress:
     elapsed: float = 0.0
     expected: float | None = None
     task_id: str | None = None
-
-    @property
-    def fraction(self) -> float:
-        """A rough 0..1 for a progress bar: stages, plus time against the expected render time."""
-        base = {"checking": 0.02, "uploading": 0.05, "submitting": 0.1, "queued": 0.12, "rendering": 0.15,
-                "downloading": 0.95, "done": 1.0}.get(self.stage, 0.0)  # fmt: skip
-        if self.stage == "rendering" and self.expected:
-            return min(0.93, base + 0.78 * self.elapsed / self.expected)
-        return base
 
 
 ProgressFn = Callable[[Progress], Awaitable[None] | None]
@@ -175,10 +164,12 @@ class Studio:
             result = await self._generate(first, settings, last, session, api_key, fix_images, on_progress)
             fut.set_result(result)
             return result
-        except BaseException as e:
-            if not fut.done():
-                fut.set_exception(e if isinstance(e, Exception) else asyncio.CancelledError())
-                fut.exception()  # mark retrieved: a lone caller's error is not an unhandled one
+        except asyncio.CancelledError:
+            fut.cancel()  # a double click waiting on this take is cancelled with it
+            raise
+        except Exception as e:
+            fut.set_exception(e)
+            fut.exception()  # mark retrieved: a lone caller's error is not an unhandled one
             raise
         finally:
             self._inflight.pop(key, None)

@@ -1,6 +1,7 @@
 """The app in Debian's Chromium, driven by Playwright, as a person would use it. Screenshots go to test-artifacts/."""
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -91,6 +92,9 @@ def test_upload_price_generate_and_play(page, tmp_path):
     )
     assert abs(duration - 5.04) < 0.1  # 121 frames at 24 fps: the browser really loaded the clip
     expect(page.get_by_text("free (demo)")).to_be_visible()
+    used = re.search(r"seed (\d+)", page.locator("text=/Take 1 · seed/").first.inner_text()).group(1)
+    page.get_by_role("button", name="Reuse last seed").click()
+    expect(page.get_by_role("spinbutton", name="Seed")).to_have_value(used)  # the session remembered it
     page.screenshot(path=str(ARTIFACTS / "browser-2-done.png"), full_page=True)
     shutil.copy(ARTIFACTS / "browser-2-done.png", ARTIFACTS / "app-finished-take.png")
 

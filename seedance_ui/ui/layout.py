@@ -203,7 +203,6 @@ def build_app(ctx: h.AppContext) -> gr.Blocks:
         private: dict[str, Any] = {"api_visibility": "private"}
         price_inputs = [family, resolution, duration, aspect, audio, takes, first, threshold, session]
         frame_inputs = [first, family, resolution, aspect]
-        prompt_inputs = [prompt, family, resolution, camera_fixed]
 
         last_frame_inputs = [last, first, family, resolution, aspect]
         last_frame_outputs = [last_frame_img, last_frame_text]
@@ -215,8 +214,10 @@ def build_app(ctx: h.AppContext) -> gr.Blocks:
                 .then(h.framing_last, last_frame_inputs, last_frame_outputs, **private)
             )
 
+        prompt_inputs = [prompt, family, resolution, camera_fixed]
         start = demo.load(h.new_session, None, [session], **private)
         start = start.then(h.mode_banner, [session], [banner], **private)
+        start.then(h.prompt_info, prompt_inputs, [char_count, cam_warning], **private)
         refresh_all(start.then(h.history, [session], [gallery, take_ids, stitch_pick], **private))
 
         refresh_all(first.change(h.check_image, [first, session], [first_check, first_fix], **private))
