@@ -1,5 +1,6 @@
 """The emulator behaves like WaveSpeed: protocol, auth, validation, rendering. Driven over real HTTP."""
 
+import base64
 import hashlib
 import io
 
@@ -74,7 +75,6 @@ def test_inputs_are_validated_like_the_service(emu, body, code):
 
 
 def test_data_uri_and_bare_base64_images_render(emu):
-    import base64
     import time
 
     raw = make_photo(500, 500)
@@ -166,3 +166,24 @@ def test_audio_only_when_asked(tmp_path):
         path = _render(tmp_path, f"a{audio}.mp4", audio=audio)
         with av.open(str(path)) as c:
             assert any(s.type == "audio" for s in c.streams) is audio
+
+
+def test_concurrency_limit_queues_extra_jobs_like_the_lowest_tier():
+    import time
+
+    from seedance_ui.emulator.server import Emulator, EmulatorServer
+
+    emu = Emulator(processing_seconds=0.6, max_concurrent=2, render_mode="stub")
+    with EmulatorServer(emu) as server, api(server) as c:
+        ids = [c.post("/api/v3/bytedance/seedance-v1-lite-i2v-480p",
+                      json={"image": "data:image/jpeg;base64," + base64.b64encode(make_photo()).decode(),
+                            "duration": 2}).json()["data"]["id"] for _ in range(4)]  # fmt: skip
+        time.sleep(0.3)
+        states = [c.get(f"/api/v3/predictions/{i}/result").json()["data"]["status"] for i in ids]
+        assert states.count("processing") == 2 and states.count("created") == 2  # two at once, two waiting
+        deadline = time.time() + 10
+        while time.time() < deadline and not all(
+            c.get(f"/api/v3/predictions/{i}/result").json()["data"]["status"] == "completed" for i in ids
+        ):
+            time.sleep(0.1)
+        assert all(c.get(f"/api/v3/predictions/{i}/result").json()["data"]["status"] == "completed" for i in ids)

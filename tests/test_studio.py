@@ -340,3 +340,23 @@ def test_killed_mid_render_then_restarted_finishes_with_one_post(tmp_path):
     finally:
         emu.terminate()
         emu.wait(10)
+
+
+def test_stitch_copies_matching_streams_and_reencodes_mixed_sizes(tmp_path):
+    from seedance_ui.emulator.render import ClipSpec, render_clip
+
+    pic = Image.new("RGB", (800, 600), (200, 80, 40))
+    a, b, c = tmp_path / "a.mp4", tmp_path / "b.mp4", tmp_path / "c.mp4"
+    render_clip(pic, ClipSpec(640, 480, 2, seed=1), a)
+    render_clip(pic, ClipSpec(640, 480, 3, seed=2), b)
+    render_clip(pic, ClipSpec(480, 480, 2, seed=3), c)
+    same = video.stitch([a, b], tmp_path / "ab.mp4")
+    assert same["copied"] is True
+    info = video.probe(tmp_path / "ab.mp4")
+    assert info["frames"] == 49 + 73 and abs(info["seconds"] - (49 + 73) / 24) < 0.1
+    mixed = video.stitch([a, c], tmp_path / "ac.mp4")
+    assert mixed["copied"] is False
+    info = video.probe(tmp_path / "ac.mp4")
+    assert (info["width"], info["height"], info["frames"]) == (640, 480, 98)
+    with pytest.raises(ValueError, match="at least two"):
+        video.stitch([a], tmp_path / "x.mp4")
