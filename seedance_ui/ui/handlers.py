@@ -8,7 +8,9 @@ or ``os.environ``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
+import os
 import secrets
 import tempfile
 import time
@@ -171,6 +173,17 @@ def insert_phrase(prompt: str, phrase_label: str) -> str:
     return f"{prompt} {phrase}".strip() if phrase not in prompt else prompt
 
 
+@functools.lru_cache(maxsize=256)
+def _inspect_cached(path: str, size: int, mtime_ns: int) -> images.ImageCheck:
+    return images.inspect(path)
+
+
+def inspect(path: str) -> images.ImageCheck:
+    """The picture's check, decoded once per file version: every slider move re-prices and re-frames."""
+    st = os.stat(path)
+    return _inspect_cached(path, st.st_size, st.st_mtime_ns)
+
+
 def _aspect(value: str | None) -> str | None:
     return None if not value or value == MATCH else value
 
@@ -181,7 +194,7 @@ def quote_for(family: str, resolution: str, duration: int, aspect: str, audio: b
     a = _aspect(aspect) if spec.accepts_aspect_ratio else None
     if a is None and first:
         try:
-            check = images.inspect(first)
+            check = inspect(first)
             a = check.suggested_aspect_ratio
         except OSError:
             a = None
@@ -236,7 +249,7 @@ def check_image(path: str | None, session: dict | None = None) -> tuple[str, Any
         return "", gr.update(visible=False)
     done = (session or {}).get("fixed", {}).get(Path(path).name)
     try:
-        check = images.inspect(path)
+        check = inspect(path)
     except OSError:
         return "⚠️ We couldn't read that file. Choose it again.", gr.update(visible=False)
     icon = "✅" if check.ok else ("🛠️" if check.fixable else "⛔")
@@ -278,8 +291,8 @@ def framing(first: str | None, family: str, resolution: str, aspect: str, shape_
         return None, "Add a first image to see how it will be framed." if shape_from is None else ""
     spec = spec_for(family, resolution)
     try:
-        check = images.inspect(first)
-        shape = images.inspect(shape_from) if shape_from else check
+        check = inspect(first)
+        shape = inspect(shape_from) if shape_from else check
         if not check.width or not shape.width:
             return None, ""
         a = (_aspect(aspect) if spec.accepts_aspect_ratio else None) or shape.suggested_aspect_ratio
