@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,23 +22,15 @@ import httpx
 import numpy as np
 from PIL import Image
 
-from .common import Row, table
+from .common import Row, free_port, table
 
 ROOT = Path(__file__).resolve().parent.parent
 BARE = "import gradio as gr\nwith gr.Blocks() as demo:\n    gr.Markdown('hello')\ndemo.launch()\n"
 
 
-def _port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def _start(script: Path, data: Path, api: str | None = None) -> tuple[subprocess.Popen, str, float]:
     """Start an app; with ``api`` it talks to that server with a key instead of running demo mode."""
-    port = _port()
+    port = free_port()
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
            "GRADIO_ANALYTICS_ENABLED": "False", "SEEDANCE_DATA_DIR": str(data)}  # fmt: skip
     env.pop("WAVESPEED_API_KEY", None)

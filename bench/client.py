@@ -15,7 +15,6 @@ import contextlib
 import io
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ from PIL import Image
 
 from seedance_ui.client import EtaModel, WaveSpeedClient
 
-from .common import Row, p, table
+from .common import Row, free_port, p, table
 
 MODEL = "bytedance/seedance-v1-lite-i2v-480p"
 KEY = "bench-key"
@@ -52,10 +51,7 @@ def _rss_mb() -> float:
 @contextlib.contextmanager
 def emulator(per_video_second: float = PER_VIDEO_SECOND, jitter: float = JITTER):
     """`seedance emulator` in its own process, so its work never shares a CPU thread or the GIL with a client."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "seedance_ui.cli", "emulator", "--port", str(port), "--render",
                              "stub", "--per-video-second", str(per_video_second), "--jitter", str(jitter)],
                             stderr=subprocess.DEVNULL)  # fmt: skip

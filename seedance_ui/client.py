@@ -481,10 +481,7 @@ class WaveSpeedClient:
                     task_id=task_id,
                 ) from None
             polls += 1
-            if on_progress is not None:
-                maybe = on_progress(p, time.monotonic() - t0)
-                if asyncio.iscoroutine(maybe):
-                    await maybe
+            await notify(on_progress, p, time.monotonic() - t0)
             if p.status == "completed":
                 if not p.outputs:
                     raise TaskFailed("WaveSpeed said the video was done but sent no file.", task_id=task_id)
@@ -623,6 +620,14 @@ class WaveSpeedClient:
             return Decimal(str(value))
         except (AttributeError, TypeError, ArithmeticError):
             raise ProtocolError("WaveSpeed's price answer could not be read.") from None
+
+
+async def notify(fn: Callable[..., Any] | None, *args: Any) -> None:
+    """Call a progress callback, sync or async; None is allowed and does nothing."""
+    if fn is not None:
+        maybe = fn(*args)
+        if asyncio.iscoroutine(maybe):
+            await maybe
 
 
 def parse_retry_after(value: str | None) -> float | None:

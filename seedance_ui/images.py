@@ -471,11 +471,8 @@ def framing(img_w: int, img_h: int, out_w: int, out_h: int) -> Framing:
     return Framing(out_w, out_h, (0, round(top), img_w, round(top + keep)), (1 - ri / ro) / 2, "vertical")
 
 
-def framing_preview(source: Source, out_w: int, out_h: int, max_side: int = 640) -> tuple[Image.Image, Framing]:
-    """A small copy of the picture with what falls outside the video dimmed and the frame outlined.
-
-    The crop is the same at any scale, so it is worked out on the small copy.
-    """
+def small_copy(source: Source, max_side: int = 640) -> Image.Image:
+    """The picture right way up, in sRGB, at most ``max_side`` px: what previews are drawn on."""
     data, _ = _read(source)
     if data is None:
         raise ImageRejected("This file is too big to preview.")
@@ -483,9 +480,22 @@ def framing_preview(source: Source, out_w: int, out_h: int, max_side: int = 640)
         im.draft("RGB", (max_side, max_side))
         pic = _to_rgb(im)
     pic.thumbnail((max_side, max_side))
+    return pic
+
+
+def draw_framing(pic: Image.Image, out_w: int, out_h: int) -> tuple[Image.Image, Framing]:
+    """The picture with what falls outside the video dimmed and the frame outlined.
+
+    The crop is the same at any scale, so it is worked out on the small copy.
+    """
     geo = framing(pic.width, pic.height, out_w, out_h)
     shade = Image.new("RGBA", pic.size, (0, 0, 0, 150))
     ImageDraw.Draw(shade).rectangle(geo.box, fill=(0, 0, 0, 0))
     out = Image.alpha_composite(pic.convert("RGBA"), shade)
     ImageDraw.Draw(out).rectangle(geo.box, outline=(255, 200, 0, 255), width=3)
     return out.convert("RGB"), geo
+
+
+def framing_preview(source: Source, out_w: int, out_h: int, max_side: int = 640) -> tuple[Image.Image, Framing]:
+    """A small copy of the picture with the output frame drawn on it."""
+    return draw_framing(small_copy(source, max_side), out_w, out_h)

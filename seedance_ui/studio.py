@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import catalog, images, pricing, video
-from .client import Prediction, WaveSpeedClient
+from .client import Prediction, WaveSpeedClient, notify
 from .errors import (
     DeadlineExceeded,
     DownloadFailed,
@@ -176,10 +176,15 @@ class Studio:
 
     @staticmethod
     def _dedupe_key(first: Any, last: Any, settings: Settings, session: str) -> str:
-        def digest(p: Any) -> str:
-            return hashlib.sha256(Path(p).read_bytes()).hexdigest() if p else ""
+        """A double click sends the same files: path, size and modification time name them without reading them."""
 
-        blob = json.dumps([session, digest(first), digest(last), settings.__dict__], sort_keys=True, default=str)
+        def ident(p: Any) -> list:
+            if not p:
+                return []
+            st = Path(p).stat()
+            return [str(Path(p).resolve()), st.st_size, st.st_mtime_ns]
+
+        blob = json.dumps([session, ident(first), ident(last), settings.__dict__], sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()
 
     async def _generate(
@@ -187,14 +192,7 @@ class Studio:
         on_progress: ProgressFn | None,
     ) -> TakeResult:  # fmt: skip
         take_id = uuid.uuid4().hex[:16]
-        t0 = time.monotonic()
-
-        async def report(stage: str, message: str, **kw: Any) -> None:
-            if on_progress is not None:
-                maybe = on_progress(Progress(take_id, stage, message, elapsed=time.monotonic() - t0, **kw))
-                if asyncio.iscoroutine(maybe):
-                    await maybe
-
+        report = self._reporter(take_id, on_progress)
         await report("checking", "Checking your pictures…")
         spec = catalog.get_model(settings.model_id)
         seed = settings.seed if settings.seed >= 0 else random_seed()
@@ -237,6 +235,16 @@ class Studio:
             raise
         take = self.journal.update(take.id, state="submitted", task_id=task_id, submitted_at=time.time())
         return await self._finish(take, key, report)
+
+    @staticmethod
+    def _reporter(take_id: str, on_progress: ProgressFn | None) -> Callable[..., Awaitable[None]]:
+        """``report(stage, message, **extra)`` for one take: a Progress with the time since it began."""
+        t0 = time.monotonic()
+
+        async def report(stage: str, message: str, **kw: Any) -> None:
+            await notify(on_progress, Progress(take_id, stage, message, elapsed=time.monotonic() - t0, **kw))
+
+        return report
 
     def library_for(self, session: str) -> Path:
         """The desktop's library, or a visitor's own folder (named by their random session token) on a Space."""
@@ -320,7 +328,7 @@ class Studio:
         take = self.journal.update(take.id, state="downloaded", video_path=str(dest), poster_path=str(poster),
                                    sidecar_path=str(sidecar), error_code=None, error_message=None,
                                    money=Money.CHARGED.value)  # fmt: skip
-        return TakeResult(take, dest, self._facts(take))
+        return TakeResult(take, dest, facts)  # the facts don't depend on the state just written
 
     @staticmethod
     def _file_video(dest: Path, poster: Path, sidecar: Path, facts: dict[str, Any]) -> None:
@@ -358,13 +366,7 @@ class Studio:
                      min_age_for_not_started: float = 60.0) -> TakeResult | None:  # fmt: skip
         """Carry an unfinished take to its end. Returns the result, or None when it could not be finished."""
         key = api_key or self._api_key
-
-        async def report(stage: str, message: str, **kw: Any) -> None:
-            if on_progress is not None:
-                maybe = on_progress(Progress(take.id, stage, message, **kw))
-                if asyncio.iscoroutine(maybe):
-                    await maybe
-
+        report = self._reporter(take.id, on_progress)
         if take.state in ("submitting", "unknown") and not take.task_id:
             found = await self.client().reconcile(take.model_id, take.payload, take.submitted_at or take.created_at,
                                                   api_key=key)  # fmt: skip
@@ -410,11 +412,7 @@ class Studio:
             ))  # fmt: skip
         elif take.state not in ("running", "completed"):
             take = self.journal.update(take.id, state="submitted")
-
-        async def quiet(*_: Any, **__: Any) -> None:
-            return None
-
-        return await self._finish(take, key, quiet)
+        return await self._finish(take, key, self._reporter(take.id, None))
 
     async def _inputs_of(self, p: Prediction, key: str | None) -> dict[str, Any]:
         """A task's inputs (prompt, seed, ...) from the list endpoint; the result endpoint doesn't carry them."""

@@ -481,7 +481,9 @@ class Emulator:
     async def h_file(self, request: Request) -> Response:
         self.stats["file"] += 1
         name = request.path_params["name"]
-        job = next((j for j in self.jobs.values() if j.output_name == name), None)
+        job = self.jobs.get(name.removesuffix(".mp4"))  # outputs are named after their job
+        if job is not None and job.output_name != name:
+            job = None
         try:
             expires = int(request.query_params.get("expires", "0"))
         except ValueError:

@@ -178,10 +178,21 @@ def _inspect_cached(path: str, size: int, mtime_ns: int) -> images.ImageCheck:
     return images.inspect(path)
 
 
+@functools.lru_cache(maxsize=64)
+def _small_copy_cached(path: str, size: int, mtime_ns: int) -> Any:
+    return images.small_copy(path)
+
+
 def inspect(path: str) -> images.ImageCheck:
     """The picture's check, decoded once per file version: every slider move re-prices and re-frames."""
     st = os.stat(path)
     return _inspect_cached(path, st.st_size, st.st_mtime_ns)
+
+
+def small_copy(path: str) -> Any:
+    """The preview copy of a picture, decoded once per file version (drawing on it is cheap)."""
+    st = os.stat(path)
+    return _small_copy_cached(path, st.st_size, st.st_mtime_ns)
 
 
 def _aspect(value: str | None) -> str | None:
@@ -297,7 +308,7 @@ def framing(first: str | None, family: str, resolution: str, aspect: str, shape_
             return None, ""
         a = (_aspect(aspect) if spec.accepts_aspect_ratio else None) or shape.suggested_aspect_ratio
         w, h = spec.output_size(resolution if resolution in spec.resolutions else spec.default_resolution, a)
-        pic, geo = images.framing_preview(first, w, h)
+        pic, geo = images.draw_framing(small_copy(first), w, h)
     except Exception:  # an unreadable picture: its own check already says so in words
         return None, ""
     return pic, geo.describe()
