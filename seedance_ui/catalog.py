@@ -87,8 +87,6 @@ class ModelSpec:
     prompt_max_chars: int = PROMPT_MAX_CHARS
     prices: dict[str, PriceRule] = field(default_factory=dict)
     retiring: bool = False
-    unconfirmed: tuple[str, ...] = ()
-    """Facts about this model that no source confirms, in plain words."""
     summary: str = ""
 
     @property
@@ -174,7 +172,6 @@ MODELS: tuple[ModelSpec, ...] = (
         duration_default=5,
         audio_default=True,
         prices=_v15_prices(),
-        unconfirmed=("1080p appears on newer WaveSpeed pages only; its price is derived, not published.",),
         summary="The newest Seedance: cinematic motion, optional sound, first and optional last frame.",
     ),
     _v1_model("pro", "Pro", "480p", "0.03", True, "WaveSpeed price page: 5 s $0.15, 10 s $0.30"),
@@ -213,8 +210,8 @@ MODELS: tuple[ModelSpec, ...] = (
             for r, p in (("480p", "0.03"), ("720p", "0.06"), ("1080p", "0.12"))
         },
         retiring=True,
-        unconfirmed=("Duration range taken from V1 Pro; WaveSpeed does not publish it for Fast.",),
-        summary="Faster Seedance 1.0 Pro: first frame only, silent, output shape follows the image.",
+        summary="Faster Seedance 1.0 Pro: first frame only, silent, output shape follows the image (its length "
+        "range is taken from V1 Pro: WaveSpeed does not publish it).",
     ),
 )  # fmt: skip
 

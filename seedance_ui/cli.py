@@ -1,112 +1,131 @@
-"""The ``seedance`` command: check images, price renders, list models, generate, recover and more.
+"""The ``seedance`` command: check pictures, price renders, list models, generate, recover and more.
 
-Every subcommand takes ``--json`` for machine-readable output. Exit codes: 0 success, 2 a plain refusal
-(bad image, bad setting, failed render), 1 an unexpected error.
+Every subcommand has ``--help`` and ``--json``. Exit codes: 0 success, 2 a plain refusal (bad argument, bad file,
+bad setting, a render that did not give a video), 1 an unexpected error (one line, never a traceback), 130 Ctrl-C.
+Commands that touch takes go through the same start-up as the app (``runtime.start``) and a ``Session``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
-from . import catalog, images, pricing
-from .errors import SeedanceError
+from . import catalog, images
+from .errors import InvalidRequest, SeedanceError
+from .plan import Choices, Plan
 
-EXIT_OK, EXIT_REFUSED = 0, 2
+EXIT_OK, EXIT_REFUSED, EXIT_UNEXPECTED = 0, 2, 1
+log = logging.getLogger("seedance_ui.cli")
 
 
-def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
-    if args.json:
-        print(json.dumps(data, indent=2, default=str))
+class Refusal(Exception):
+    """A plain refusal raised by a command: printed as one line (or JSON), exit 2."""
+
+    def __init__(self, message: str, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message, self.extra = message, extra or {}
+
+
+def emit(args: argparse.Namespace, data: Any, text: str) -> None:
+    print(json.dumps(data, indent=2, default=str) if getattr(args, "json", False) else text)
+
+
+def say(message: str) -> None:
+    """A progress line for the person, on stderr so that --json output stays clean."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def _refuse(as_json: bool, message: str, extra: dict[str, Any] | None = None, code: int = EXIT_REFUSED) -> int:
+    if as_json:
+        print(json.dumps({"ok": False, "error": message, **(extra or {})}, indent=2, default=str))
     else:
-        print(text)
+        print(message, file=sys.stderr)
+    return code
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that refuses a bad argument in one plain line (JSON under --json), exit 2."""
+
+    as_json = False
+
+    def error(self, message: str) -> NoReturn:
+        hint = f" (see `{self.prog} --help`)"
+        raise Refusal(f"{message[0].upper()}{message[1:]}.{hint}")
 
 
 def cmd_check_image(args: argparse.Namespace) -> int:
     try:
         check = images.inspect(args.path)
     except OSError as e:
-        return _refuse(args, f"Can't read {args.path}: {e.strerror or e}.")
+        raise Refusal(f"Can't read {args.path}: {e.strerror or e}.") from None
     lines = [check.summary()] + [f"  note: {n}" for n in check.notes]
     if check.ok:
         lines.append(f"  suggested aspect ratio: {check.suggested_aspect_ratio}")
-    _emit(args, check.to_dict(), "\n".join(lines))
+    emit(args, check.to_dict(), "\n".join(lines))
     return EXIT_OK if check.ok else EXIT_REFUSED
 
 
+def choices_from(args: argparse.Namespace) -> Choices:
+    return Choices.of(model_id=args.model, prompt=getattr(args, "prompt", "") or "", duration=args.duration,
+                      resolution=args.resolution, aspect_ratio=args.aspect_ratio, generate_audio=args.audio,
+                      camera_fixed=getattr(args, "camera_fixed", False), seed=getattr(args, "seed", None),
+                      takes=args.takes)  # fmt: skip
+
+
 def cmd_price(args: argparse.Namespace) -> int:
-    try:
-        spec = catalog.get_model(args.model)
-        q = pricing.estimate(
-            spec.id,
-            duration=args.duration,
-            resolution=args.resolution,
-            audio=spec.audio_default if args.audio is None else args.audio,
-            takes=args.takes,
-            aspect_ratio=args.aspect_ratio,
-        )
-    except (KeyError, ValueError) as e:
-        return _refuse(args, str(e.args[0]) if e.args else str(e))
-    if args.audio and not spec.accepts_audio:
-        return _refuse(args, f"{spec.name} makes silent videos; drop --audio.")
+    choices = choices_from(args)
+    spec = catalog.MODELS_BY_ID.get(choices.model_id)
+    if spec is not None and spec.prompt_required and not choices.prompt:
+        choices = choices.model_copy(update={"prompt": "(prompt)"})  # the price doesn't depend on the words
+    plan = Plan.make(choices)
+    q = plan.quote
     text = "\n".join(
-        [f"{spec.name}, {q.duration} s, {q.resolution}{', with sound' if q.audio else ''}: {q.headline()}",
-         f"  ${q.per_second:.4f} per second · {q.source}"]
+        [f"{plan.spec.name}, {q.duration} s, {q.resolution}{', with sound' if q.audio else ''}: "
+         f"{q.headline()}", f"  ${q.per_second:.4f} per second · {q.source}"]
         + [f"  {w.text()}" for w in q.what_if]
     )  # fmt: skip
-    _emit(args, q.to_dict(), text)
+    emit(args, q.to_dict(), text)
     return EXIT_OK
 
 
 def cmd_models(args: argparse.Namespace) -> int:
     data = [
         {
-            "id": m.id,
-            "name": m.name,
-            "family": m.family,
-            "prompt_required": m.prompt_required,
-            "last_image": m.accepts_last_image,
-            "aspect_ratio": m.accepts_aspect_ratio,
-            "audio": m.accepts_audio,
+            "id": m.id, "name": m.name, "family": m.family, "prompt_required": m.prompt_required,
+            "last_image": m.accepts_last_image, "aspect_ratio": m.accepts_aspect_ratio, "audio": m.accepts_audio,
             "resolutions": list(m.resolutions),
             "duration": {"min": m.duration_min, "max": m.duration_max, "default": m.duration_default},
-            "fps": catalog.FPS,
-            "retiring": m.retiring,
-            "notice": m.notice,
-            "prices": {
-                r: {
-                    "per_second_usd": str(pricing.estimate(m.id, m.duration_default, r).per_second.normalize()),
-                    "published": p.published,
-                    "source": p.source,
-                }
-                for r, p in m.prices.items()
-            },
+            "fps": catalog.FPS, "retiring": m.retiring, "notice": m.notice,
+            "prices": {r: {"published": p.published, "source": p.source} for r, p in m.prices.items()},
         }
         for m in catalog.MODELS
-    ]
+    ]  # fmt: skip
     text = "\n".join(
         f"{m.id}\n  {m.name}: {m.summary}{' (retiring)' if m.retiring else ''}\n"
         f"  {m.duration_min}-{m.duration_max} s, {', '.join(m.resolutions)}"
         for m in catalog.MODELS
     )
-    _emit(args, data, text)
+    emit(args, data, text)
     return EXIT_OK
 
 
-def _refuse(args: argparse.Namespace, message: str, extra: dict | None = None) -> int:
-    if getattr(args, "json", False):
-        print(json.dumps({"ok": False, "error": message, **(extra or {})}, indent=2))
-    else:
-        print(message, file=sys.stderr)
-    return EXIT_REFUSED
+def add_choice_args(sp: argparse.ArgumentParser, *, duration_required: bool = False) -> None:
+    sp.add_argument("--model", default=catalog.DEFAULT_MODEL_ID, help="model id (see 'seedance models')")
+    sp.add_argument("--duration", type=int, required=duration_required, help="seconds (default: the model's)")
+    sp.add_argument("--resolution", help="480p, 720p or 1080p (default: the model's)")
+    sp.add_argument("--aspect-ratio", choices=catalog.ASPECT_RATIOS, help="default: match the picture")
+    sp.add_argument("--audio", action=argparse.BooleanOptionalAction, default=None,
+                    help="sound (V1.5 Pro; on by default there)")  # fmt: skip
+    sp.add_argument("--takes", type=int, default=1, help="how many versions at once, 1-4 (one seed each)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="seedance", description="Seedance Studio: image-to-video on WaveSpeed AI.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = _Parser(prog="seedance", description="Seedance Studio: image-to-video on WaveSpeed AI.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     def add(name: str, fn: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
         sp = sub.add_parser(name, help=help_, description=help_)
@@ -116,15 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("check-image", cmd_check_image, "Check a picture against Seedance's rules.")
     sp.add_argument("path")
-
-    sp = add("price", cmd_price, "Estimate what a render costs.")
-    sp.add_argument("--model", default=catalog.DEFAULT_MODEL_ID, help="model id (see 'seedance models')")
-    sp.add_argument("--duration", type=int, required=True, help="seconds")
-    sp.add_argument("--resolution", help="480p, 720p or 1080p (default: the model's)")
-    sp.add_argument("--aspect-ratio", choices=catalog.ASPECT_RATIOS)
-    sp.add_argument("--audio", action=argparse.BooleanOptionalAction, default=None, help="with sound (V1.5 Pro)")
-    sp.add_argument("--takes", type=int, default=1, help="how many takes (1-4)")
-
+    add_choice_args(add("price", cmd_price, "Estimate what a render costs."))
     add("models", cmd_models, "List the Seedance models.")
 
     from . import cli_jobs
@@ -134,14 +145,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in argv
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
     try:
+        args = build_parser().parse_args(argv)
         return int(args.fn(args))
+    except Refusal as e:
+        return _refuse(as_json, e.message, e.extra)
+    except InvalidRequest as e:
+        return _refuse(as_json, e.message, {"problems": [{"field": f, "message": m} for f, m in e.problems]})
     except SeedanceError as e:
-        return _refuse(args, e.message + (f" {e.money.sentence}" if e.money else ""), {"card": e.card()})
+        return _refuse(as_json, f"{e.message} {e.money.sentence}".strip(), {"card": e.card()})
     except KeyboardInterrupt:
         print("Stopped.", file=sys.stderr)
         return 130
+    except SystemExit as e:  # --help, --version
+        return int(e.code or 0)
+    except Exception as e:  # a bug of ours: one line, not a traceback
+        log.debug("unexpected", exc_info=True)
+        return _refuse(as_json, f"Something unexpected went wrong ({type(e).__name__}: {e}).", code=EXIT_UNEXPECTED)
 
 
 if __name__ == "__main__":

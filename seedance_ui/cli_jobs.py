@@ -1,69 +1,143 @@
-"""Subcommands that talk to WaveSpeed (or the built-in emulator): generate, emulator, history, recover, stitch."""
+"""Subcommands that touch takes: generate, history, recover, stitch (through a Session), and the emulator."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
+import contextlib
 import shutil
-import sys
+import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from . import catalog
-from .studio import Progress, Settings
-
-EXIT_OK, EXIT_REFUSED = 0, 2
-
-
-def _print(args: argparse.Namespace, data: Any, text: str) -> None:
-    print(json.dumps(data, indent=2, default=str) if args.json else text)
+from . import runtime
+from .cli import EXIT_OK, EXIT_REFUSED, Refusal, add_choice_args, choices_from, emit, say
+from .errors import SeedanceError
+from .plan import Plan
+from .session import Session
+from .take_run import Progress, TakeResult
 
 
-def _runtime(args: argparse.Namespace) -> Any:
-    from . import runtime
+@contextlib.contextmanager
+def _session(args: argparse.Namespace, *, serve: bool = True) -> Iterator[Session]:
+    """The same start-up as the app: demo mode (its own journal) when no key is set."""
+    rt = runtime.start(demo_processing_seconds=getattr(args, "demo_seconds", 3.0), serve_demo=serve)
+    if rt.demo and serve:
+        say("DEMO MODE: no WAVESPEED_API_KEY is set, so the built-in emulator renders a free preview.")
+    try:
+        yield rt.session()
+    finally:
+        rt.close()
 
-    rt = runtime.start(demo_processing_seconds=getattr(args, "demo_seconds", 3.0))
-    if rt.demo and not args.json:
-        print("DEMO MODE: no WAVESPEED_API_KEY is set, so the built-in emulator renders a free preview.",
-              file=sys.stderr)  # fmt: skip
-    return rt
+
+def _regular_file(path: str | None, what: str) -> None:
+    """Only regular files are read: a folder, a device, a pipe or a missing file is refused at once."""
+    if path is None:
+        return
+    try:
+        st = Path(path).stat()
+    except OSError as e:
+        raise Refusal(f"The {what} '{path}' can't be read: {e.strerror or e}.") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise Refusal(f"The {what} '{path}' is a folder, not a picture.")
+    if not stat.S_ISREG(st.st_mode):
+        raise Refusal(f"The {what} '{path}' is not a regular file (a device or a pipe).")
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    spec = catalog.get_model(args.model)
-    settings = Settings(
-        model_id=spec.id, prompt=args.prompt, duration=args.duration, resolution=args.resolution,
-        aspect_ratio=args.aspect_ratio, generate_audio=args.audio, camera_fixed=args.camera_fixed,
-        seed=args.seed if args.seed is not None else -1,
-    )  # fmt: skip
-    rt = _runtime(args)
+    _regular_file(args.image, "picture")
+    _regular_file(args.last_image, "last picture")
+    out_dir = Path(args.out)
+    plan = Plan.make(choices_from(args))
 
     def progress(p: Progress) -> None:
-        if not args.json:
-            print(f"[{p.elapsed:5.1f}s] {p.message}" + (f" (task {p.task_id})" if p.task_id else ""), file=sys.stderr)
+        task = f" · task id {p.task_id}" if p.task_id else ""
+        say(f"[take {p.index + 1} {p.elapsed:5.1f}s] {p.message}{task}")
 
-    async def go() -> Any:
-        try:
-            return await rt.studio.generate(args.image, settings, last=args.last_image, fix_images=args.fix_images,
-                                            on_progress=progress)  # fmt: skip
-        finally:
-            await rt.studio.aclose()
+    with _session(args) as session:
+        session.preflight(plan.takes, out_dir)
 
-    try:
-        result = asyncio.run(go())
-    finally:
-        rt.close()
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    dest = out_dir / result.video_path.name
-    if dest.resolve() != result.video_path.resolve():
-        shutil.copyfile(result.video_path, dest)
-    facts = {"ok": True, "video": str(dest), **result.facts}
-    _print(args, facts, f"Saved {dest}\n  seed {facts['seed']} · ${facts['price_usd']} · task {facts['task_id']}"
-           + (" · DEMO PREVIEW" if facts["demo"] else ""))  # fmt: skip
+        async def go() -> list[TakeResult | SeedanceError]:
+            try:
+                return await session.generate(plan, args.image, args.last_image, fix_images=args.fix_images,
+                                              original_size=args.original_size, on_progress=progress)  # fmt: skip
+            finally:
+                await session.aclose()
+
+        results = asyncio.run(go())
+        takes = [_report_take(session, r, out_dir) for r in results]
+    ok = all(t["ok"] for t in takes)
+    lines = [f"Saved {t['video']}\n  seed {t['seed']} · {t['price']} · task {t['task_id']}" if t["ok"]
+             else f"Take {i + 1}: {t['error']} {t['money']}" + (f" (task {t['task_id']})" if t["task_id"] else "")
+             for i, t in enumerate(takes)]  # fmt: skip
+    data = takes[0] if len(takes) == 1 else {"ok": ok, "takes": takes}
+    emit(args, data, "\n".join(lines))
+    return EXIT_OK if ok else EXIT_REFUSED
+
+
+def _report_take(session: Session, r: TakeResult | SeedanceError, out_dir: Path) -> dict[str, Any]:
+    if isinstance(r, SeedanceError):
+        card = session.card(r)
+        return {"ok": False, "error": r.message, "money": card["money"], "hint": r.hint, "task_id": r.task_id}
+    dest = out_dir / r.video_path.name
+    if dest.resolve() != r.video_path.resolve():
+        shutil.copyfile(r.video_path, dest)
+    price = "demo preview, free" if session.demo else f"${r.facts['price_usd']}"
+    return {"ok": True, "video": str(dest), "price": price, **r.facts}
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    with _session(args, serve=False) as session:
+        takes = session.history(args.search or "", limit=args.limit)
+        data = [{"take_id": t.id, "state": t.state, "model_id": t.model_id, "prompt": t.prompt, "seed": t.seed,
+                 "price_usd": None if session.demo else t.price_usd, "task_id": t.task_id, "video": t.video_path,
+                 "created_at": t.created_at, "error": t.error_message, "note": t.note,
+                 "money": session.money(t.money).sentence if t.money else None}
+                for t in takes]  # fmt: skip
+    lines = [f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(t['created_at']))}  {t['take_id']}  {t['state']:<11} "
+             f"{t['prompt'][:40]!r} seed {t['seed']} {t['video'] or t['error'] or ''}" for t in data]  # fmt: skip
+    emit(args, data, "\n".join(lines) or "No takes yet.")
+    return EXIT_OK
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    with _session(args) as session:
+
+        async def go() -> Any:
+            try:
+                if args.task_id:
+                    return await session.recover_task(args.task_id)
+                return await session.recover()
+            finally:
+                await session.aclose()
+
+        out = asyncio.run(go())
+        if isinstance(out, TakeResult):
+            emit(args, {"ok": True, "video": str(out.video_path), **out.facts}, f"Recovered {out.video_path}")
+            return EXIT_OK
+        left = [{"take_id": t.id, "state": t.state, "task_id": t.task_id, "why": t.error_message,
+                 "money": session.money(t.money).sentence if t.money else None} for t in out.waiting + out.ended]  # fmt: skip
+    data = {"recovered": [{"video": str(r.video_path), **r.facts} for r in out.finished],
+            "ended": [x for x in left if x["take_id"] in {t.id for t in out.ended}],
+            "still_unfinished": [x for x in left if x["take_id"] in {t.id for t in out.waiting}]}  # fmt: skip
+    lines = [f"Recovered {r.video_path}" for r in out.finished]
+    lines += [f"Take {x['take_id']} ({x['state']}): {x['why'] or 'ended'} {x['money'] or ''}" for x in data["ended"]]
+    lines += [f"Take {x['take_id']} still unfinished" + (f" (task {x['task_id']})" if x["task_id"] else "")
+              + (f": {x['why']}" if x["why"] else "; run this again later.") for x in data["still_unfinished"]]  # fmt: skip
+    emit(args, data, "\n".join(lines) or "Nothing to recover.")
+    return EXIT_OK
+
+
+def cmd_stitch(args: argparse.Namespace) -> int:
+    if Path(args.out).is_dir():
+        raise Refusal(f"--out '{args.out}' is a folder; give the name of the MP4 to write.")
+    with _session(args, serve=False) as session:
+        info = session.stitch(list(args.takes), Path(args.out))
+    how = "streams copied, no re-encode" if info.get("copied") else "re-encoded to match"
+    emit(args, {"ok": True, **info}, f"Stitched {info['clips']} takes into {info['path']} ({how}"
+         + (", with sound)" if info.get("audio") else ")"))  # fmt: skip
     return EXIT_OK
 
 
@@ -83,101 +157,37 @@ def cmd_emulator(args: argparse.Namespace) -> int:
 
     emu = Emulator(args.data_dir, processing_seconds=processing, max_concurrent=args.max_concurrent,
                    render_mode=args.render)  # fmt: skip
-    print(f"WaveSpeed emulator on http://{args.host}:{args.port} (Ctrl-C stops it)", file=sys.stderr, flush=True)
+    say(f"WaveSpeed emulator on http://{args.host}:{args.port} (Ctrl-C stops it)")
     uvicorn.run(emu.app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return EXIT_OK
 
 
-def cmd_history(args: argparse.Namespace) -> int:
-    from . import paths
-    from .journal import Journal
-
-    journal = Journal(paths.journal_path())
-    try:
-        takes = journal.history(text=args.search or "", limit=args.limit)
-    finally:
-        journal.close()
-    data = [
-        {"take_id": t.id, "state": t.state, "model_id": t.model_id, "prompt": t.prompt, "seed": t.seed,
-         "price_usd": t.price_usd, "task_id": t.task_id, "video": t.video_path, "created_at": t.created_at,
-         "error": t.error_message, "money": t.money}
-        for t in takes
-    ]  # fmt: skip
-    lines = [
-        f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(t.created_at))}  {t.state:<10} ${t.price_usd or '?':<5} "
-        f"{t.prompt[:40]!r} seed {t.seed} {t.video_path or t.error_message or ''}"
-        for t in takes
-    ]
-    _print(args, data, "\n".join(lines) or "No takes yet.")
-    return EXIT_OK
-
-
-def cmd_recover(args: argparse.Namespace) -> int:
-    rt = _runtime(args)
-
-    async def go() -> Any:
-        try:
-            if args.task_id:
-                return [await rt.studio.recover_task(args.task_id)]
-            return await rt.studio.recover()
-        finally:
-            await rt.studio.aclose()
-
-    try:
-        results = asyncio.run(go())
-        left = [t.id for t in rt.studio.journal.unfinished()]
-    finally:
-        rt.close()
-    data = {"recovered": [{"video": str(r.video_path), **r.facts} for r in results], "still_unfinished": left}
-    text = "\n".join(f"Recovered {r.video_path}" for r in results) or "Nothing to recover."
-    if left:
-        text += f"\n{len(left)} take(s) still unfinished; run this again later."
-    _print(args, data, text)
-    return EXIT_OK
-
-
-def cmd_stitch(args: argparse.Namespace) -> int:
-    from . import paths, video
-    from .journal import Journal
-
-    journal = Journal(paths.journal_path())
-    try:
-        clips = []
-        for item in args.takes:
-            take = journal.get(item)
-            path = take.video_path if take and take.video_path else item
-            if not Path(path).exists():
-                print(f"No take or file '{item}'.", file=sys.stderr)
-                return EXIT_REFUSED
-            clips.append(path)
-    finally:
-        journal.close()
-    try:
-        info = video.stitch(clips, args.out)
-    except ValueError as e:
-        print(str(e), file=sys.stderr)
-        return EXIT_REFUSED
-    _print(args, info, f"Stitched {info['clips']} clips into {info['path']}"
-           + (" (streams copied, no re-encode)" if info["copied"] else " (re-encoded to match sizes)"))  # fmt: skip
-    return EXIT_OK
-
-
 def register(add: Callable[..., argparse.ArgumentParser]) -> None:
-    """Add the job subcommands to the parser; ``add(name, fn, help)`` returns the subparser."""
+    """Add the take subcommands to the parser; ``add(name, fn, help)`` returns the subparser."""
     sp = add("generate", cmd_generate, "Render a video (demo mode with no WAVESPEED_API_KEY).")
     sp.add_argument("--image", required=True, help="first frame: JPEG or PNG")
     sp.add_argument("--last-image", help="last frame (models that take one)")
     sp.add_argument("--prompt", default="", help="what happens: subject, action, camera, look")
-    sp.add_argument("--model", default=catalog.DEFAULT_MODEL_ID, help="model id (see 'seedance models')")
-    sp.add_argument("--duration", type=int, help="seconds")
-    sp.add_argument("--resolution", help="480p, 720p or 1080p")
-    sp.add_argument("--aspect-ratio", choices=catalog.ASPECT_RATIOS, help="default: follow the image")
+    add_choice_args(sp)
     sp.add_argument("--seed", type=int, help="-1 or unset for random; the seed used is printed")
-    sp.add_argument("--audio", action=argparse.BooleanOptionalAction, default=None, help="with sound (V1.5 Pro)")
     sp.add_argument("--camera-fixed", action="store_true", help="keep the camera still")
     sp.add_argument("--fix-images", action="store_true", help="convert or shrink pictures that need it")
+    sp.add_argument("--original-size", action="store_true",
+                    help="send the picture as it is, not sized to what the model can use")  # fmt: skip
     sp.add_argument("--out", default=".", help="folder for the video (a copy also stays in the library)")
     sp.add_argument("--demo-seconds", type=float, default=3.0, help=argparse.SUPPRESS)
+
+    sp = add("history", cmd_history, "List past takes from the journal.")
+    sp.add_argument("--search", help="filter by prompt, model or task id")
+    sp.add_argument("--limit", type=int, default=50)
+
+    sp = add("recover", cmd_recover, "Finish unfinished takes, or fetch one of your tasks by its id.")
+    sp.add_argument("task_id", nargs="?")
+    sp.add_argument("--demo-seconds", type=float, default=3.0, help=argparse.SUPPRESS)
+
+    sp = add("stitch", cmd_stitch, "Join takes (their ids, from `seedance history`) into one video.")
+    sp.add_argument("takes", nargs="+")
+    sp.add_argument("--out", required=True, help="the MP4 to write")
 
     sp = add("emulator", cmd_emulator, "Run the WaveSpeed-compatible emulator.")
     sp.add_argument("--host", default="127.0.0.1")
@@ -190,13 +200,3 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
     sp.add_argument("--render", choices=("full", "stub"), default="full", help="stub: one tiny clip, for load runs")
     sp.add_argument("--data-dir", default=None)
 
-    sp = add("history", cmd_history, "List past takes from the journal.")
-    sp.add_argument("--search", help="filter by prompt, model or task id")
-    sp.add_argument("--limit", type=int, default=50)
-
-    sp = add("recover", cmd_recover, "Finish unfinished takes, or fetch any task by its id.")
-    sp.add_argument("task_id", nargs="?")
-
-    sp = add("stitch", cmd_stitch, "Join takes (ids or MP4 files) into one video.")
-    sp.add_argument("takes", nargs="+")
-    sp.add_argument("--out", required=True)

@@ -2,20 +2,21 @@
 
 ``inspect(source)`` reads a file (or bytes) and returns an ``ImageCheck``: the real format, the size after
 EXIF rotation, and each problem with a stable code, a plain message and whether we can fix it.
-``prepare(source, fix=...)`` returns the exact bytes to send (JPEG or PNG, 8-bit RGB, right way up, no
-EXIF/GPS, ICC or comments), fixing what it may, or raises ``ImageRejected``.
+``prepare(source, fix=..., max_side=...)`` returns the exact bytes to send (JPEG or PNG, 8-bit RGB, right way up,
+no EXIF/GPS, ICC or comments, at most ``max_side`` px long: ``upload_size`` says which size), fixing what it may,
+or raises ``ImageRejected``. Only regular files are read: a folder, device, pipe or missing path is refused at once.
 ``framing(...)`` says which part of the picture an output shape keeps, for the framing preview.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import math
 import os
+import stat
 import struct
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFile, ImageOps, UnidentifiedImageError
@@ -91,18 +92,7 @@ class ImageCheck:
         return text
 
     def to_dict(self) -> dict:
-        return {
-            "ok": self.ok,
-            "format": self.format,
-            "width": self.width,
-            "height": self.height,
-            "bytes": self.bytes,
-            "problems": [asdict(p) for p in self.problems],
-            "notes": list(self.notes),
-            "fixable": self.fixable,
-            "animated": self.animated,
-            "suggested_aspect_ratio": self.suggested_aspect_ratio,
-        }
+        return {"ok": self.ok, **asdict(self), "fixable": self.fixable, "suggested_aspect_ratio": self.suggested_aspect_ratio}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -116,10 +106,6 @@ class PreparedImage:
     notes: tuple[str, ...] = ()
     changed: bool = False
     """True when the bytes differ from the file the person gave."""
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
 
     @property
     def extension(self) -> str:
@@ -136,32 +122,45 @@ def _mb(n: int) -> str:
 
 def _sniff_non_image(head: bytes) -> tuple[str, str] | None:
     """Name common non-pictures by their first bytes: (format code, plain name)."""
-    h = head.lstrip()[:512].lower()
-    if h.startswith(b"<svg") or (h.startswith(b"<?xml") and b"<svg" in head[:4096].lower()):
-        return "SVG", "an SVG drawing"
-    if h.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
-        return "HTML", "a web page (HTML)"
-    if head.startswith(b"PK\x03\x04"):
-        return "ZIP", "a ZIP archive"
-    if head.startswith(b"%PDF"):
-        return "PDF", "a PDF document"
-    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"hevc", b"mif1", b"msf1"):
-        return "HEIF", "a HEIC photo (the iPhone's format), which can't be opened here. Export it as JPEG"
-    if head[4:8] == b"ftyp" and head[8:12] == b"avif":
-        return "AVIF", "an AVIF picture, which can't be opened here. Export it as JPEG or PNG"
-    if head[4:8] == b"ftyp":
-        return "MP4", "a video"
+    h, brand = head.lstrip()[:512].lower(), head[8:12] if head[4:8] == b"ftyp" else None
+    for hit, kind, name in (
+        (h.startswith(b"<svg") or (h.startswith(b"<?xml") and b"<svg" in head[:4096].lower()), "SVG", "an SVG drawing"),
+        (h.startswith((b"<!doctype html", b"<html", b"<head", b"<body")), "HTML", "a web page (HTML)"),
+        (head.startswith(b"PK\x03\x04"), "ZIP", "a ZIP archive"),
+        (head.startswith(b"%PDF"), "PDF", "a PDF document"),
+        (brand in (b"heic", b"heix", b"hevc", b"mif1", b"msf1"), "HEIF",
+         "a HEIC photo (the iPhone's format), which can't be opened here. Export it as JPEG"),
+        (brand == b"avif", "AVIF", "an AVIF picture, which can't be opened here. Export it as JPEG or PNG"),
+        (brand is not None, "MP4", "a video"),
+    ):  # fmt: skip
+        if hit:
+            return kind, name
     return None
 
 
 def _read(source: Source) -> tuple[bytes | None, int]:
-    """The file's bytes and size; bytes is None when the file is too big to read."""
+    """The file's bytes and size; bytes is None when the file is too big to read. Anything but a regular file
+    (folder, device, pipe, missing path) is refused from its stat, before it is opened, so nothing can block."""
     if isinstance(source, (bytes, bytearray)):
         return bytes(source), len(source)
-    size = os.stat(source).st_size
-    if size > MAX_READ_BYTES:
-        return None, size
-    return Path(source).read_bytes(), size
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        st = os.stat(source)
+        if stat.S_ISREG(st.st_mode) and st.st_size > MAX_READ_BYTES:
+            return None, st.st_size
+        if stat.S_ISREG(st.st_mode):  # non-blocking and checked again once open: a pipe swapped in can't hang us
+            with open(os.open(source, flags), "rb") as f:
+                if stat.S_ISREG((st := os.fstat(f.fileno())).st_mode):
+                    data = f.read(MAX_READ_BYTES + 1)  # bounded even if the file grew since the stat
+                    return (data, len(data)) if len(data) <= MAX_READ_BYTES else (None, len(data))
+        why = "it is a folder, not a picture" if stat.S_ISDIR(st.st_mode) else "it is not a regular file (a device or a pipe)"  # fmt: skip
+        code = "not_a_file"
+    except (FileNotFoundError, NotADirectoryError):
+        why, code = "it does not exist", "missing_file"
+    except (OSError, ValueError) as e:
+        why, code = (getattr(e, "strerror", None) or "it can't be opened").lower(), "unreadable_file"
+    message = f"Can't read {Path(source).name or source}: {why}."
+    raise ImageRejected(message, problems=[Problem(code, message)])
 
 
 def _open(data: bytes) -> Image.Image:
@@ -171,39 +170,28 @@ def _open(data: bytes) -> Image.Image:
         return Image.open(io.BytesIO(data))
 
 
-def _orientation(im: Image.Image) -> int:
-    try:
-        o = int(im.getexif().get(0x0112, 1))
-    except Exception:  # a broken EXIF block must not sink a good picture
-        return 1
-    return o if 1 <= o <= 8 else 1
-
-
 def _has_metadata(im: Image.Image) -> bool:
-    info = im.info
-    if info.get("exif") or info.get("icc_profile") or info.get("comment") or info.get("xmp"):
-        return True
-    if im.format == "PNG" and (getattr(im, "text", None) or any(k in info for k in ("XML:com.adobe.xmp",))):
-        return True
-    return "photoshop" in info
+    keys = ("exif", "icc_profile", "comment", "xmp", "XML:com.adobe.xmp", "photoshop")
+    return any(im.info.get(k) for k in keys) or (im.format == "PNG" and bool(getattr(im, "text", None)))
 
 
 # Pillow's decoders signal a broken file with any of these.
 _BAD_IMAGE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, KeyError,
                      struct.error, ZeroDivisionError, RuntimeError)  # fmt: skip
+_BOMB = (Image.DecompressionBombWarning, Image.DecompressionBombError)
 
 
 def inspect(source: Source) -> ImageCheck:
-    """Check a picture against Seedance's rules without changing it."""
-    data, size = _read(source)
+    """Check a picture against Seedance's rules without changing it (ImageRejected when it isn't a file)."""
+    return _check(*_read(source))
+
+
+def _check(data: bytes | None, size: int) -> ImageCheck:
     if size == 0:
         return ImageCheck(None, problems=[Problem("empty_file", "This file is empty. Choose the picture again.")])
     if data is None:
-        return ImageCheck(None, bytes=size, problems=[Problem(
-            "file_too_big",
-            f"This file is {_mb(size)}; the most we can take is {_mb(MAX_READ_BYTES)} (Seedance itself takes "
-            f"{_mb(MAX_BYTES)}). Export a smaller copy of the picture.",
-        )])  # fmt: skip
+        return ImageCheck(None, bytes=size, problems=[Problem("file_too_big", f"This file is {_mb(size)}; the most "
+            f"we can take is {_mb(MAX_READ_BYTES)} (Seedance itself takes {_mb(MAX_BYTES)}). Export a smaller copy of the picture.")])  # fmt: skip
     return _inspect_bytes(data)
 
 
@@ -211,18 +199,15 @@ def _inspect_bytes(data: bytes) -> ImageCheck:
     size = len(data)
     try:
         im = _open(data)
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+    except _BOMB:
         return ImageCheck(None, bytes=size, problems=[_too_many_pixels(None)])
     except UnidentifiedImageError:
-        sniffed = _sniff_non_image(data[:8192])
-        if sniffed:
-            code = "unreadable_format" if sniffed[0] in ("HEIF", "AVIF") else "not_an_image"
-            text = (f"This file is {sniffed[1]}." if code == "unreadable_format"
-                    else f"This file is {sniffed[1]}, not a photo. Seedance needs a JPEG or PNG picture.")  # fmt: skip
-            return ImageCheck(sniffed[0], bytes=size, problems=[Problem(code, text)])
-        return ImageCheck(None, bytes=size, problems=[Problem(
-            "not_an_image", "We can't read this file as a picture. Choose a JPEG or PNG photo.",
-        )])  # fmt: skip
+        kind, name = _sniff_non_image(data[:8192]) or (None, "")
+        if kind in ("HEIF", "AVIF"):
+            return ImageCheck(kind, bytes=size, problems=[Problem("unreadable_format", f"This file is {name}.")])
+        text = (f"This file is {name}, not a photo. Seedance needs a JPEG or PNG picture." if kind
+                else "We can't read this file as a picture. Choose a JPEG or PNG photo.")  # fmt: skip
+        return ImageCheck(kind, bytes=size, problems=[Problem("not_an_image", text)])
     except _BAD_IMAGE_ERRORS:
         return ImageCheck(None, bytes=size, problems=[_damaged()])
 
@@ -235,39 +220,31 @@ def _inspect_bytes(data: bytes) -> ImageCheck:
             check.problems.append(_too_many_pixels((w, h)))
             return check
         check.animated = bool(getattr(im, "is_animated", False)) and getattr(im, "n_frames", 1) > 1
-        check.orientation = _orientation(im)
+        try:
+            check.orientation = o if 1 <= (o := int(im.getexif().get(0x0112, 1))) <= 8 else 1
+        except Exception:  # a broken EXIF block must not sink a good picture
+            pass
         if check.orientation in (5, 6, 7, 8):
             check.width, check.height = h, w
         try:
-            _decode_for_check(im, fmt)
+            if fmt == "JPEG":  # decode the whole stream so damage shows; at 1/8 scale, which still reads every byte
+                im.draft("RGB", (max(1, w // 8), max(1, h // 8)))
+            im.load()
             if fmt == "PNG":
                 with _open(data) as again:
                     again.verify()  # CRCs of every chunk; load() alone does not check them all
-        except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-            check.problems.append(_too_many_pixels((w, h)))
-            return check
-        except _BAD_IMAGE_ERRORS:
-            check.problems.append(_damaged())
+        except (*_BOMB, *_BAD_IMAGE_ERRORS) as e:
+            check.problems.append(_too_many_pixels((w, h)) if isinstance(e, _BOMB) else _damaged())
             return check
         _add_notes(check, im)
     _add_problems(check)
     return check
 
 
-def _decode_for_check(im: Image.Image, fmt: str | None) -> None:
-    """Decode the whole stream so damage shows; JPEGs at 1/8 scale, which still reads every byte."""
-    if fmt == "JPEG":
-        w, h = im.size
-        im.draft("RGB", (max(1, w // 8), max(1, h // 8)))
-    im.load()
-
-
 def _too_many_pixels(size: tuple[int, int] | None) -> Problem:
     what = f" ({size[0]}x{size[1]}, {size[0] * size[1] / 1e6:.0f} megapixels)" if size else ""
-    return Problem(
-        "too_many_pixels",
-        f"This picture is too large to open safely{what}. Export a copy at most {MAX_SIDE} px on each side.",
-    )
+    return Problem("too_many_pixels", f"This picture is too large to open safely{what}. "
+                   f"Export a copy at most {MAX_SIDE} px on each side.")  # fmt: skip
 
 
 def _damaged() -> Problem:
@@ -276,9 +253,7 @@ def _damaged() -> Problem:
 
 def _add_notes(check: ImageCheck, im: Image.Image) -> None:
     if _has_metadata(im):
-        check.notes.append(
-            "Hidden details (location, camera data, colour profile, comments) are removed before sending."
-        )
+        check.notes.append("Hidden details (location, camera data, colour profile, comments) are removed before sending.")  # fmt: skip
     if check.orientation != 1:
         check.notes.append("The photo is turned the right way up, as your phone or camera recorded it.")
     mode = im.mode
@@ -291,85 +266,92 @@ def _add_notes(check: ImageCheck, im: Image.Image) -> None:
 
 
 def _add_problems(check: ImageCheck) -> None:
-    fmt, w, h = check.format, check.width, check.height
+    fmt, w, h, add = check.format, check.width, check.height, check.problems.append
     if fmt not in SEND_FORMATS:
-        check.problems.append(Problem(
-            "unsupported_format",
-            f"This is a {_friendly(fmt)}. Seedance takes JPEG or PNG; we can convert it for you.", fixable=True,
-        ))  # fmt: skip
+        add(Problem("unsupported_format", f"This is a {_friendly(fmt)}. Seedance takes JPEG or PNG; we can convert "
+                    "it for you.", fixable=True))  # fmt: skip
     if check.animated:
-        check.problems.append(Problem(
-            "animated", "This is an animated picture. Seedance needs a still; we can use its first frame.", fixable=True,
-        ))  # fmt: skip
+        add(Problem("animated", "This is an animated picture. Seedance needs a still; we can use its first frame.",
+                    fixable=True))  # fmt: skip
     if min(w, h) < MIN_SIDE:
-        side = "wide" if w < MIN_SIDE else "tall"
-        px = w if w < MIN_SIDE else h
-        check.problems.append(Problem(
-            "too_small",
-            f"This photo is {px} px {side}; Seedance needs at least {MIN_SIDE} px on each side. Use a larger photo.",
-        ))  # fmt: skip
-    ratio = w / h
-    if not MIN_RATIO < ratio < MAX_RATIO:
-        shape = "wide" if ratio >= MAX_RATIO else "tall"
-        check.problems.append(Problem(
-            "bad_aspect_ratio",
-            f"This photo is very {shape} ({w}x{h}). Seedance takes shapes from 2:5 (tall) to 5:2 (wide). "
-            "Crop it closer to a normal photo shape.",
-        ))  # fmt: skip
+        px, side = (w, "wide") if w < MIN_SIDE else (h, "tall")
+        add(Problem("too_small", f"This photo is {px} px {side}; Seedance needs at least {MIN_SIDE} px on each side. "
+                    "Use a larger photo."))  # fmt: skip
+    if not MIN_RATIO < w / h < MAX_RATIO:
+        add(Problem("bad_aspect_ratio", f"This photo is very {'wide' if w > h else 'tall'} ({w}x{h}). Seedance takes "
+                    "shapes from 2:5 (tall) to 5:2 (wide). Crop it closer to a normal photo shape."))  # fmt: skip
     if max(w, h) > MAX_SIDE:
-        check.problems.append(Problem(
-            "too_large_dimensions",
-            f"This photo is {w}x{h} px; Seedance takes at most {MAX_SIDE} px on each side. We can shrink it for you.",
-            fixable=True,
-        ))  # fmt: skip
+        add(Problem("too_large_dimensions", f"This photo is {w}x{h} px; Seedance takes at most {MAX_SIDE} px on each "
+                    "side. We can shrink it for you.", fixable=True))  # fmt: skip
     if check.bytes > MAX_BYTES:
-        check.problems.append(Problem(
-            "too_large_bytes",
-            f"This file is {_mb(check.bytes)}; Seedance takes at most {_mb(MAX_BYTES)}. We can save a smaller copy.",
-            fixable=True,
-        ))  # fmt: skip
+        add(Problem("too_large_bytes", f"This file is {_mb(check.bytes)}; Seedance takes at most {_mb(MAX_BYTES)}. "
+                    "We can save a smaller copy.", fixable=True))  # fmt: skip
 
 
-def prepare(source: Source, *, fix: bool = False) -> PreparedImage:
-    """The bytes to send, or ImageRejected. With fix=True, fixable problems are fixed and said so in notes."""
+def upload_size(width: int, height: int, max_side: int) -> tuple[int, int]:
+    """The size a picture (as seen, after EXIF rotation) is sent at: the long side at most ``max_side``, never
+    enlarged, the short side never under MIN_SIDE, and rounded so the shape never gets more extreme than it was."""
+    long, short = max(width, height), min(width, height)
+    if long <= max_side or short <= MIN_SIDE:
+        return width, height
+    new_long, new_short = max_side, -(-short * max_side // long)
+    if new_short < MIN_SIDE:
+        new_long, new_short = long * MIN_SIDE // short, MIN_SIDE
+    return (new_long, new_short) if width >= height else (new_short, new_long)
+
+
+def prepare(source: Source, *, fix: bool = False, max_side: int | None = None) -> PreparedImage:
+    """The bytes to send, or ImageRejected. With fix=True, fixable problems are fixed and said so in notes.
+
+    With ``max_side`` (say twice the video's long side), a picture longer than that is sent at ``upload_size``:
+    shrunk with LANCZOS, JPEG quality 93 without colour subsampling, said so in notes; the shrink also settles
+    the "over 6000 px" and "over 10 MB" problems. Without it the picture goes as it is when it can.
+    """
     data, size = _read(source)
-    check = _inspect_bytes(data) if data is not None and size else inspect(source)
+    check = _check(data, size)
+    size_to = upload_size(check.width, check.height, min(max_side or MAX_SIDE, MAX_SIDE))
+    sized = max_side is not None and size_to != (check.width, check.height)
+    if sized:
+        check = replace(check, problems=[p for p in check.problems
+                                         if p.code not in ("too_large_dimensions", "too_large_bytes")])  # fmt: skip
     if check.problems and not (fix and check.fixable):
         raise ImageRejected(check.summary(), problems=check.problems)
     assert data is not None
     codes = {p.code for p in check.problems}
+    fmt = check.format
     with _open(data) as im:
-        fmt = check.format
-        if (
-            not codes
-            and check.orientation == 1
-            and im.mode == "RGB"
-            and not _has_metadata(im)
-            and "transparency" not in im.info
-        ):
+        if not codes and not sized and check.orientation == 1 and im.mode == "RGB" and not _has_metadata(im) \
+                and "transparency" not in im.info:  # fmt: skip
             return PreparedImage(data, "image/png" if fmt == "PNG" else "image/jpeg", check.width, check.height)
-        if fmt == "JPEG" and "too_large_dimensions" in codes:
-            im.draft("RGB", _fit(im.size, MAX_SIDE))  # decode no bigger than needed
+        if fmt == "JPEG" and size_to != (check.width, check.height):
+            _draft(im, size_to[::-1] if check.orientation in (5, 6, 7, 8) else size_to)
         rgb = _to_rgb(im)
+    if rgb.width > size_to[0]:
+        rgb = rgb.resize(size_to, Image.Resampling.LANCZOS)
+    out, mime, (w, h) = _encode(rgb, prefer_png=fmt == "PNG" and not sized)
     notes = list(check.notes)
-    if max(rgb.size) > MAX_SIDE:
-        rgb.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
-        notes.append(f"Shrunk to {rgb.width}x{rgb.height} px.")
+    if sized:
+        notes.append(f"Sent at {w}x{h} px, {_mb(len(out))} instead of {_mb(size)}"
+                     f"{' (as a JPEG)' if fmt != 'JPEG' else ''}: plenty for the video, and quicker to upload.")  # fmt: skip
+    elif (w, h) != (check.width, check.height):
+        notes.append(f"Shrunk to {w}x{h} px.")
     if "unsupported_format" in codes:
         notes.append(f"Converted from {_friendly(check.format)}.")
     if "animated" in codes:
         notes.append("Only the first frame of the animation is used.")
-    out, mime = _encode(rgb, prefer_png=fmt == "PNG")
-    if "too_large_bytes" in codes or (fmt == "PNG" and mime == "image/jpeg"):
+    if not sized and ("too_large_bytes" in codes or (fmt == "PNG" and mime == "image/jpeg")):
         notes.append(f"Saved as a {_mb(len(out))} {'PNG' if mime == 'image/png' else 'JPEG'}.")
-    w, h = Image.open(io.BytesIO(out)).size
     return PreparedImage(out, mime, w, h, tuple(notes), changed=True)
 
 
-def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:
-    w, h = size
-    scale = min(1.0, side / max(w, h))
-    return max(1, int(w * scale)), max(1, int(h * scale))
+def _draft(im: Image.Image, size: tuple[int, int]) -> None:
+    """Let libjpeg decode at 1/2, 1/4 or 1/8 scale (``size`` as stored): as small as still leaves twice the
+    target for a clean LANCZOS, and never more than MAX_PIXELS."""
+    w, h = im.size
+    fits = [s for s in (1, 2, 4, 8) if (w // s) * (h // s) <= MAX_PIXELS]
+    s = max([s for s in fits if w // s >= 2 * size[0] and h // s >= 2 * size[1]] or fits[:1])
+    if s > 1:
+        im.draft("RGB", (w // s, h // s))
 
 
 def _to_rgb(im: Image.Image) -> Image.Image:
@@ -413,24 +395,26 @@ def _to_srgb(im: Image.Image, icc: bytes) -> Image.Image | None:
         return None
 
 
-def _encode(im: Image.Image, *, prefer_png: bool) -> tuple[bytes, str]:
-    """JPEG (or PNG when the source was PNG and it fits), stepping quality then size down until under MAX_BYTES."""
+def _encode(im: Image.Image, *, prefer_png: bool) -> tuple[bytes, str, tuple[int, int]]:
+    """PNG when asked and it fits, else JPEG (quality 93 with full colour, then lower), shrinking until under
+    MAX_BYTES. Returns the bytes, their MIME type and the size they hold."""
+    buf = io.BytesIO()
     if prefer_png:
-        buf = io.BytesIO()
         im.save(buf, "PNG", compress_level=6)
         if buf.tell() <= MAX_BYTES:
-            return buf.getvalue(), "image/png"
-    current = im
+            return buf.getvalue(), "image/png", im.size
     while True:
-        for q in (95, 90, 85, 80):
-            buf = io.BytesIO()
-            current.save(buf, "JPEG", quality=q, optimize=True)
+        for q, sub in ((93, 0), (90, 0), (85, 2), (80, 2)):
+            try:
+                im.save(buf := io.BytesIO(), "JPEG", quality=q, subsampling=sub, optimize=True)
+            except OSError:  # optimize's buffer (w*h bytes) is too small for a very noisy picture
+                im.save(buf := io.BytesIO(), "JPEG", quality=q, subsampling=sub)
             if buf.tell() <= MAX_BYTES:
-                return buf.getvalue(), "image/jpeg"
-        w, h = current.size
+                return buf.getvalue(), "image/jpeg", im.size
+        w, h = im.size
         if min(w, h) * 0.85 < MIN_SIDE:
             raise ImageRejected("We couldn't make this picture small enough to send. Use a simpler or smaller photo.")
-        current = current.resize((int(w * 0.85), int(h * 0.85)), Image.Resampling.LANCZOS)
+        im = im.resize((int(w * 0.85), int(h * 0.85)), Image.Resampling.LANCZOS)
 
 
 # Framing preview -------------------------------------------------------------------------------------------
@@ -476,18 +460,19 @@ def small_copy(source: Source, max_side: int = 640) -> Image.Image:
     data, _ = _read(source)
     if data is None:
         raise ImageRejected("This file is too big to preview.")
-    with _open(data) as im:
-        im.draft("RGB", (max_side, max_side))
-        pic = _to_rgb(im)
+    try:
+        with _open(data) as im:
+            im.draft("RGB", (max_side, max_side))
+            pic = _to_rgb(im)
+    except (*_BOMB, *_BAD_IMAGE_ERRORS):
+        raise ImageRejected(_damaged().message) from None
     pic.thumbnail((max_side, max_side))
     return pic
 
 
 def draw_framing(pic: Image.Image, out_w: int, out_h: int) -> tuple[Image.Image, Framing]:
-    """The picture with what falls outside the video dimmed and the frame outlined.
-
-    The crop is the same at any scale, so it is worked out on the small copy.
-    """
+    """The picture with what falls outside the video dimmed and the frame outlined (the crop is the same at any
+    scale, so it is worked out on the small copy)."""
     geo = framing(pic.width, pic.height, out_w, out_h)
     shade = Image.new("RGBA", pic.size, (0, 0, 0, 150))
     ImageDraw.Draw(shade).rectangle(geo.box, fill=(0, 0, 0, 0))

@@ -1,14 +1,8 @@
-"""The journal of takes: SQLite (WAL) in the user's data folder, written before any wait.
+"""The journal of takes: SQLite (WAL) in the user's data folder, written before anything is sent or waited on.
 
-A take moves through these states:
-
-    submitting ─┬─> submitted ─> running ─> completed ─> downloaded
-                │                   │           └──────> expired      (the link died before we fetched it)
-                │                   ├─> failed (with code and what happened to the money)
-                │                   └─> cancelled
-                └─> unknown  (the submit's outcome is unknown until reconciled: never resent without the person)
-
-Unfinished states (submitting, submitted, running, completed, unknown) are what recovery resumes.
+The states a take moves through, and what each means for the money, are drawn in ``takes.py`` (the only place
+that changes a take's state). ``session`` is the take's owner: "local" on a desktop, a salted fingerprint of a
+key or a random visitor token on a Space.
 """
 
 from __future__ import annotations
@@ -23,8 +17,11 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-STATES = ("submitting", "submitted", "running", "completed", "downloaded", "failed", "cancelled", "unknown", "expired")
-UNFINISHED = ("submitting", "submitted", "running", "completed", "unknown")
+from .errors import JournalError
+
+STATES = ("preparing", "submitting", "submitted", "running", "completed", "downloaded", "failed", "cancelled",
+          "unknown", "expired", "not_started")  # fmt: skip
+UNFINISHED = ("preparing", "submitting", "submitted", "running", "completed", "unknown")
 
 
 @dataclass
@@ -58,6 +55,8 @@ class Take:
     first_image: str | None = None
     last_image: str | None = None
     output_url: str | None = None
+    note: str | None = None
+    """How the take was matched or finished, in plain words (e.g. adopted from WaveSpeed's list by time)."""
 
     @property
     def finished(self) -> bool:
@@ -92,7 +91,11 @@ def _migration_2(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE takes ADD COLUMN output_url TEXT")
 
 
-MIGRATIONS = [_migration_1, _migration_2]
+def _migration_3(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE takes ADD COLUMN note TEXT")
+
+
+MIGRATIONS = [_migration_1, _migration_2, _migration_3]
 """Schema versions in order; the database's PRAGMA user_version says how many have run."""
 
 
@@ -101,14 +104,20 @@ class Journal:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=10000")
-        self._migrate()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA busy_timeout=10000")
+            self._migrate()
+        except (sqlite3.Error, OSError) as e:
+            raise JournalError(
+                f"The journal of takes at {self.path} can't be opened ({type(e).__name__}: {e}). Nothing was sent "
+                "or charged."
+            ) from None
 
     def close(self) -> None:
         with self._lock:
@@ -182,6 +191,16 @@ class Journal:
         with self._lock:
             row = self._db.execute("SELECT * FROM takes WHERE id = ?", (take_id,)).fetchone()
         return self._take(row) if row else None
+
+    def task_ids(self) -> set[str]:
+        """Every task id some take already holds: reconciliation never hands one to a second take."""
+        with self._lock:
+            return {r[0] for r in self._db.execute("SELECT task_id FROM takes WHERE task_id IS NOT NULL")}
+
+    def ping(self) -> None:
+        """Prove the journal can be written now (before paying): a write transaction that changes nothing."""
+        with self._tx() as db:
+            db.execute("UPDATE takes SET id = id WHERE 0")
 
     def by_task(self, task_id: str) -> Take | None:
         with self._lock:

@@ -16,6 +16,3 @@ def data_dir() -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
 
-
-def journal_path() -> Path:
-    return data_dir() / "journal.sqlite3"

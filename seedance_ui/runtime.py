@@ -1,18 +1,21 @@
-"""Wiring: a Studio from the environment, in demo mode (the built-in emulator) when no key is set.
+"""The one start-up every mode goes through (the app, each CLI command, the tests): a Studio from the environment,
+in demo mode (the built-in emulator, its own journal and library) when no key is set.
 
-The key is read here and handed to the client object; it is never written back to ``os.environ``.
+The key is read here and handed to sessions; it is never written back to ``os.environ``.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import paths
 from .client import WaveSpeedClient
 from .emulator.server import Emulator, EmulatorServer
+from .errors import NotReady
 from .journal import Journal
+from .session import Session
 from .studio import Studio
 
 DEMO_KEY = "demo-mode-no-charge"
@@ -23,7 +26,13 @@ class Runtime:
     studio: Studio
     demo: bool
     base_url: str
+    key: str | None = field(default=None, repr=False)
+    """The key from the environment (the desktop's); None in demo mode and for a keyless Space."""
     emulator: EmulatorServer | None = None
+
+    def session(self, owner: str = "local", key: str | None = None) -> Session:
+        """A visitor's session: their own key when they gave one, else this runtime's."""
+        return Session(self.studio, owner=owner, key=key or self.key)
 
     def close(self) -> None:
         if self.emulator is not None:
@@ -38,8 +47,10 @@ def start(
     data_dir: Path | None = None,
     demo: bool | None = None,
     demo_processing_seconds: float = 3.0,
+    serve_demo: bool = True,
 ) -> Runtime:
-    """Build the Studio. ``demo`` None means: demo exactly when there is no key and no WAVESPEED_BASE_URL."""
+    """Build the Studio. ``demo`` None means: demo exactly when there is no key and no WAVESPEED_BASE_URL.
+    ``serve_demo`` False opens a demo runtime's journal and library without starting its emulator (history)."""
     key = api_key if api_key is not None else os.environ.get("WAVESPEED_API_KEY", "")
     base = base_url or os.environ.get("WAVESPEED_BASE_URL") or ""
     if demo is None:
@@ -47,16 +58,25 @@ def start(
     root = Path(data_dir) if data_dir else paths.data_dir()
     if demo:
         root = root / "demo"  # demo takes never mix with paid ones
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise NotReady(f"Seedance Studio can't use its data folder {root} ({e.strerror or e}). Set SEEDANCE_DATA_DIR "
+                       "to a writable folder. Nothing was sent or charged.") from None  # fmt: skip
+    journal = Journal(root / "journal.sqlite3")
     server = None
-    if demo:
+    if demo and serve_demo:
         server = EmulatorServer(Emulator(root / "emulator", processing_seconds=demo_processing_seconds)).start()
         base, key = server.url, DEMO_KEY
-    journal = Journal(root / "journal.sqlite3")
-    library = root / "library"
+    elif demo:
+        key = DEMO_KEY
 
     def factory() -> WaveSpeedClient:
-        return WaveSpeedClient(api_key=key or None, base_url=base or None)
+        return WaveSpeedClient(base_url=base or None)
 
-    studio = Studio(journal, library, client_factory=factory, api_key=key or None, demo=demo)
-    return Runtime(studio, demo, base or "https://api.wavespeed.ai", server)
+    try:
+        studio = Studio(journal, root / "library", client_factory=factory, demo=demo)
+    except OSError as e:
+        journal.close()
+        raise NotReady(f"Seedance Studio can't use its library at {root / 'library'} ({e.strerror or e}).") from None
+    return Runtime(studio, demo, base or "https://api.wavespeed.ai", key or None, server)

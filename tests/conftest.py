@@ -59,3 +59,79 @@ def fast_client(base_url: str, key: str = TEST_KEY, **kw) -> WaveSpeedClient:
     kw.setdefault("poll", PollPolicy(interval=0.05, near_interval=0.05, max_interval=0.2, first_look=0.05))
     kw.setdefault("deadline", 30)
     return WaveSpeedClient(api_key=key, base_url=base_url, **kw)
+
+
+# The core through its one door: a Studio on the test emulator, and Sessions over it ---------------------------
+
+V15 = "bytedance/seedance-v1.5-pro/image-to-video"
+LITE = "bytedance/seedance-v1-lite-i2v-480p"
+
+
+def make_studio(base_url: str, folder, *, demo: bool = False, client_factory=None, **kw):
+    """A Studio with its own journal and library under ``folder``, on a fast client for ``base_url``.
+
+    Reconciliation looks quickly and gives up after ``list_lag`` (2 s unless a test says otherwise)."""
+    from pathlib import Path
+
+    from seedance_ui.journal import Journal
+    from seedance_ui.studio import Studio
+
+    kw.setdefault("reconcile_delay", 0.05)
+    kw.setdefault("list_lag", 2.0)
+    journal = Journal(Path(folder) / "journal.sqlite3", **kw.pop("journal_kw", {}))
+    return Studio(journal, Path(folder) / "library", client_factory=client_factory or (lambda: fast_client(base_url)),
+                  demo=demo, **kw)  # fmt: skip
+
+
+def drive(session, make_coro):
+    """Run ``make_coro()`` on a fresh event loop and close the session's client before the loop ends."""
+
+    async def go():
+        try:
+            return await make_coro()
+        finally:
+            await session.aclose()
+
+    return asyncio.run(go())
+
+
+def lite_plan(**kw):
+    """A quick plan: Seedance V1 Lite 480p, 2 s (49 frames), one take, seed 42 unless told otherwise."""
+    from seedance_ui.plan import Choices, Plan
+
+    values = {"model_id": LITE, "prompt": "slow push-in on the subject", "duration": 2, "seed": 42} | kw
+    return Plan.make(Choices.of(**values))
+
+
+@pytest.fixture
+def core(emu, tmp_path):
+    """A Studio on the shared emulator (closed at the end)."""
+    studio = make_studio(emu.url, tmp_path / "data")
+    yield studio
+    studio.journal.close()
+
+
+@pytest.fixture
+def photo(tmp_path):
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(make_photo(640, 480))
+    return path
+
+
+# Tables for the lead's note, printed at the end of the run ------------------------------------------------------
+
+TABLES: dict[str, tuple[list[str], list[list[str]]]] = {}
+
+
+def table_row(table: str, header: list[str], row: list) -> None:
+    """Add a row (as seen by a test) to a markdown table printed in the terminal summary."""
+    TABLES.setdefault(table, (header, []))[1].append([str(v).replace("|", "\\|").replace("\n", " ") for v in row])
+
+
+def pytest_terminal_summary(terminalreporter):
+    for name, (header, rows) in TABLES.items():
+        terminalreporter.write_sep("-", name)
+        terminalreporter.write_line("| " + " | ".join(header) + " |")
+        terminalreporter.write_line("|" + "---|" * len(header))
+        for row in rows:
+            terminalreporter.write_line("| " + " | ".join(row) + " |")

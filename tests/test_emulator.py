@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import io
+import time
 
 import av
 import httpx
@@ -16,6 +17,9 @@ from seedance_ui.prompts import camera_from_prompt
 from seedance_ui.video import extract_frame
 
 V15 = "bytedance/seedance-v1.5-pro/image-to-video"
+LITE = "bytedance/seedance-v1-lite-i2v-480p"
+KEY_B = "wsk-other-account-B77"
+PHOTO = "data:image/jpeg;base64," + base64.b64encode(make_photo()).decode()
 
 
 def api(emu, key=TEST_KEY) -> httpx.Client:
@@ -75,7 +79,6 @@ def test_inputs_are_validated_like_the_service(emu, body, code):
 
 
 def test_data_uri_and_bare_base64_images_render(emu):
-    import time
 
     raw = make_photo(500, 500)
     with api(emu) as c:
@@ -93,8 +96,8 @@ def test_data_uri_and_bare_base64_images_render(emu):
         # no aspect ratio: a square picture gives the 1:1 size
         out = c.get(f"/api/v3/predictions/{ids[0]}/result").json()["data"]
         assert out["outputs"] and out["has_nsfw_contents"] == [False] and out["timings"]["inference"] > 0
-        listed = c.post("/api/v3/predictions", json={"page": 1, "page_size": 10, "include_inputs": True}).json()
-        assert listed["data"]["total"] == 2 and listed["data"]["items"][0]["inputs"]["duration"] == 2
+        listed = c.post("/api/v3/predictions", json={"page": 1, "page_size": 10}).json()
+        assert listed["data"]["total"] == 2 and [i["id"] for i in listed["data"]["items"]] == ids[::-1]
         video = httpx.get(out["outputs"][0])
         with av.open(io.BytesIO(video.content)) as v:
             assert (v.streams.video[0].width, v.streams.video[0].height) == (640, 640)
@@ -169,8 +172,6 @@ def test_audio_only_when_asked(tmp_path):
 
 
 def test_concurrency_limit_queues_extra_jobs_like_the_lowest_tier():
-    import time
-
     from seedance_ui.emulator.server import Emulator, EmulatorServer
 
     emu = Emulator(processing_seconds=0.6, max_concurrent=2, render_mode="stub")
@@ -178,7 +179,10 @@ def test_concurrency_limit_queues_extra_jobs_like_the_lowest_tier():
         ids = [c.post("/api/v3/bytedance/seedance-v1-lite-i2v-480p",
                       json={"image": "data:image/jpeg;base64," + base64.b64encode(make_photo()).decode(),
                             "duration": 2}).json()["data"]["id"] for _ in range(4)]  # fmt: skip
-        time.sleep(0.3)
+        with api(server, KEY_B) as b:  # the limit is per account: another account's task does not wait
+            other = _submit(b)
+            time.sleep(0.3)
+            assert b.get(f"/api/v3/predictions/{other}").json()["data"]["status"] == "processing"
         states = [c.get(f"/api/v3/predictions/{i}/result").json()["data"]["status"] for i in ids]
         assert states.count("processing") == 2 and states.count("created") == 2  # two at once, two waiting
         deadline = time.time() + 10
@@ -187,3 +191,222 @@ def test_concurrency_limit_queues_extra_jobs_like_the_lowest_tier():
         ):
             time.sleep(0.1)
         assert all(c.get(f"/api/v3/predictions/{i}/result").json()["data"]["status"] == "completed" for i in ids)
+
+
+# No kinder than the docs: accounts, the list, delete, refunds, sync mode, faults -----------------------------
+
+
+def _until(check, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.03)
+
+
+def _submit(c, model=LITE, **body):
+    r = c.post(f"/api/v3/{model}", json={"image": PHOTO, "duration": 2} | body)
+    assert r.status_code == 200, r.text
+    return r.json()["data"]["id"]
+
+
+def _listed(c, **q):
+    r = c.post("/api/v3/predictions", json=q)
+    assert r.status_code == 200, r.text
+    return r.json()["data"]
+
+
+def _balance(c):
+    return c.get("/api/v3/balance").json()["data"]["balance"]
+
+
+def test_list_holds_only_the_accounts_jobs_newest_first_and_never_inputs(emu):
+    with api(emu) as a, api(emu, KEY_B) as b:
+        ids = [_submit(a), _submit(a, prompt="pan left")]
+        other = _submit(b)
+        data = _listed(a, include_inputs=True)
+        assert (data["page"], data["page_size"], data["total"]) == (1, 100, 2)
+        assert [i["id"] for i in data["items"]] == ids[::-1]
+        for item in data["items"]:
+            assert "inputs" not in item and item["model"] == LITE and item["status"] in ("created", "processing")
+            assert {"created_at", "outputs", "executionTime"} <= item.keys()
+        assert [i["id"] for i in _listed(a, page=2, page_size=1)["items"]] == ids[:1]
+        assert [i["id"] for i in _listed(b)["items"]] == [other]
+        assert _listed(a, model=V15)["total"] == 0
+        for bad in ({"page_size": 101}, {"page_size": 0}, {"page_size": "10"}, {"page": 0}):
+            r = a.post("/api/v3/predictions", json=bad)
+            assert r.status_code == 400 and r.json()["code"] == 1401
+
+
+def test_a_new_job_shows_in_the_list_only_after_the_lag(emu):
+    with api(emu) as c:
+        assert httpx.post(f"{emu.url}/_emulator/faults", json={"list_lag": 30}).json()["ok"]
+        task = _submit(c)
+        assert c.get(f"/api/v3/predictions/{task}/result").status_code == 200  # known at once by id
+        assert _listed(c)["total"] == 0
+        httpx.post(f"{emu.url}/_emulator/faults", json={"list_lag": 0.3})
+        assert _listed(c)["total"] == 0
+        _until(lambda: _listed(c)["total"] == 1)
+        emu.emulator.reset()
+    assert emu.emulator.list_lag == 0.0  # reset restores the constructor's lag
+
+
+def test_another_accounts_task_is_unknown(emu):
+    with api(emu) as a, api(emu, KEY_B) as b:
+        task = _submit(a)
+        for method, path in (("GET", f"{task}/result"), ("GET", task), ("DELETE", task)):
+            r = b.request(method, f"/api/v3/predictions/{path}")
+            assert r.status_code == 404 and r.json()["code"] == 404
+        assert b.post("/api/v3/predictions/delete", json={"ids": [task]}).json()["data"] == {"deleted_count": 0}
+        assert a.get(f"/api/v3/predictions/{task}").json()["data"]["id"] == task
+
+
+def test_delete_is_permanent_refunds_nothing_and_may_not_stop_the_render(emu):
+    emu.emulator.processing_seconds = 0.5
+    with api(emu) as c:
+        start = _balance(c)
+        done = _submit(c)
+        _until(lambda: c.get(f"/api/v3/predictions/{done}/result").json()["data"]["status"] == "completed")
+        link = c.get(f"/api/v3/predictions/{done}/result").json()["data"]["outputs"][0]
+        running = _submit(c)
+        charged = _balance(c)
+        assert charged < start
+        for task in (running, done):
+            r = c.delete(f"/api/v3/predictions/{task}")
+            assert r.status_code == 200 and r.json()["data"] == {"id": task, "status": "deleted"}
+            assert c.get(f"/api/v3/predictions/{task}/result").status_code == 404
+            assert c.get(f"/api/v3/predictions/{task}").status_code == 404
+            assert c.delete(f"/api/v3/predictions/{task}").status_code == 404
+        assert _listed(c)["total"] == 0 and httpx.get(link).status_code == 404
+        _until(lambda: emu.emulator.deleted[running].status == "completed")  # rendered on, unseen
+        assert _balance(c) == charged == pytest.approx(start - 2 * emu.emulator.deleted[done].price)
+
+
+def test_bulk_delete_counts_only_the_callers_existing_tasks(emu):
+    with api(emu) as a, api(emu, KEY_B) as b:
+        mine, theirs = [_submit(a), _submit(a)], _submit(b)
+        r = a.post("/api/v3/predictions/delete", json={"ids": [*mine, theirs, "nope", mine[0]]})
+        assert r.status_code == 200 and r.json()["data"] == {"deleted_count": 2}
+        assert _listed(a)["total"] == 0 and _listed(b)["total"] == 1
+        assert a.post("/api/v3/predictions/delete", json={"ids": "x"}).json()["code"] == 1401
+
+
+def test_balance_is_per_account_and_failed_tasks_are_refunded(emu):
+    emu.emulator.faults.add(route="task", fail_code=1200)
+    with api(emu) as a, api(emu, KEY_B) as b:
+        start = _balance(a)
+        failed, kept = _submit(a), _submit(a)
+        assert _balance(a) < start and _balance(b) == start
+        _until(lambda: a.get(f"/api/v3/predictions/{failed}").json()["data"]["status"] == "failed")
+        body = a.get(f"/api/v3/predictions/{failed}").json()["data"]
+        assert body["code"] == 1200 and body["outputs"] == []
+        assert _balance(a) == pytest.approx(start - emu.emulator.jobs[kept].price)
+        assert emu.emulator.balance == pytest.approx(_balance(a))  # one charged account: the old single wallet
+
+
+def test_omitted_generate_audio_means_sound_rendered_and_charged(emu):
+    from seedance_ui.pricing import estimate
+
+    with api(emu) as c:
+        start = _balance(c)
+        task = _submit(c, V15, prompt="x", duration=4, resolution="480p", aspect_ratio="16:9")
+        with_sound = float(estimate(V15, 4, "480p", True, aspect_ratio="16:9").total)
+        assert emu.emulator.jobs[task].inputs | {"image": ""} == {
+            "image": "", "prompt": "x", "duration": 4, "resolution": "480p", "aspect_ratio": "16:9",
+            "generate_audio": True, "camera_fixed": False, "seed": -1}  # fmt: skip
+        assert _balance(c) == pytest.approx(start - with_sound)
+        # a quote leaves out what it is not told: priced silent (the floor), as the docs warn
+        quote = c.post("/api/v3/model/price", json={"model_id": V15, "inputs": {"duration": 4, "resolution": "480p"}})
+        assert quote.json()["data"]["price"] == float(estimate(V15, 4, "480p", False).total) < with_sound
+        _until(lambda: c.get(f"/api/v3/predictions/{task}").json()["data"]["status"] == "completed")
+        video = httpx.get(c.get(f"/api/v3/predictions/{task}").json()["data"]["outputs"][0]).content
+    with av.open(io.BytesIO(video)) as v:
+        assert any(s.type == "audio" for s in v.streams)
+
+
+def test_sync_mode_timeout_answers_200_processing_5004(emu, monkeypatch):
+    monkeypatch.setattr(emu.emulator, "sync_wait", 0.3)
+    emu.emulator.processing_seconds = 3
+    with api(emu) as c:
+        r = c.post(f"/api/v3/{LITE}", json={"image": PHOTO, "duration": 2, "enable_sync_mode": True})
+    body = r.json()
+    assert r.status_code == 200 and body["code"] == 200
+    assert body["data"]["status"] == "processing" and body["data"]["code"] == 5004 and body["data"]["id"]
+    assert "Sync mode timed out after 0.3 seconds; query the result later" in body["message"]
+
+
+def test_one_validation_with_the_models_defaults(emu, monkeypatch):
+    with api(emu) as c:
+        # V1: resolution is part of the model id, not an input; inputs a model does not take are ignored
+        task = _submit(c, resolution="4k", generate_audio="loud", wibble=1)
+        inputs = emu.emulator.jobs[task].inputs
+        assert "resolution" not in inputs and "generate_audio" not in inputs and "wibble" not in inputs
+        r = c.post(f"/api/v3/{LITE}", json={"image": PHOTO, "duration": 13})
+        assert r.status_code == 400 and r.json()["code"] == 1401 and "from 2 to 12" in r.json()["message"]
+        monkeypatch.setattr("seedance_ui.emulator.inputs.check_settings", lambda spec, **v: [("seed", "Nope.")])
+        r = c.post(f"/api/v3/{LITE}", json={"image": PHOTO})
+        assert r.status_code == 400 and r.json() == {
+            "code": 1401,
+            "message": "Invalid parameter seed: Nope.",
+            "data": None,
+        }
+
+
+@pytest.mark.parametrize("store", [True, False])
+def test_submit_502_after_or_before_storing(emu, store):
+    emu.emulator.faults.add(route="submit", action="status", status=502, store=store)
+    with api(emu) as c:
+        start = _balance(c)
+        r = c.post(f"/api/v3/{LITE}", json={"image": PHOTO, "duration": 2})
+        assert r.status_code == 502
+        assert _listed(c)["total"] == len(emu.emulator.jobs) == int(store)
+        assert (_balance(c) < start) is store
+
+
+def test_submit_stored_then_reset_or_stalled(emu):
+    emu.emulator.faults.add(route="submit", action="drop", store=True)
+    emu.emulator.faults.add(route="submit", action="stall", seconds=1.0)
+    with api(emu) as c:
+        with pytest.raises(httpx.RemoteProtocolError):
+            c.post(f"/api/v3/{LITE}", json={"image": PHOTO, "duration": 2})
+        with pytest.raises(httpx.ReadTimeout):
+            c.post(f"/api/v3/{LITE}", json={"image": PHOTO, "duration": 2}, timeout=0.3)
+        assert len(emu.emulator.jobs) == 2 and _listed(c)["total"] == 2
+
+
+def test_key_revoked_mid_render_answers_401_everywhere_while_the_job_goes_on(emu):
+    emu.emulator.processing_seconds = 0.6
+    emu.emulator.faults.add(route="task", revoke_key_after=0.2)
+    with api(emu) as c, api(emu, KEY_B) as b:
+        start = _balance(c)
+        task = _submit(c)
+        assert c.get(f"/api/v3/predictions/{task}/result").status_code == 200
+        time.sleep(0.25)
+        for r in (c.get("/api/v3/balance"), c.get(f"/api/v3/predictions/{task}/result"), c.post("/api/v3/predictions"),
+                  c.post(f"/api/v3/{LITE}", json={"image": PHOTO}), c.delete(f"/api/v3/predictions/{task}")):  # fmt: skip
+            assert r.status_code == 401 and r.json()["code"] == 401
+        assert _balance(b) == start  # other keys still work
+    job = emu.emulator.jobs[task]
+    _until(lambda: job.status == "completed")
+    assert emu.emulator.balance_of(TEST_KEY) == pytest.approx(start - job.price)
+
+
+@pytest.mark.parametrize("route", ["balance", "result"])
+def test_a_careless_server_echoes_the_key(emu, route):
+    emu.emulator.faults.add(route=route, action="status", status=400, echo_key=True)
+    with api(emu) as c:
+        r = c.get("/api/v3/balance" if route == "balance" else "/api/v3/predictions/x/result")
+    assert r.status_code == 400 and TEST_KEY in r.json()["message"]
+
+
+@pytest.mark.parametrize("kind", ["not_mp4", "corrupt_mp4"])
+def test_broken_output_bytes(emu, kind):
+    emu.emulator.faults.add(route="task", output=kind)
+    with api(emu) as c:
+        task = _submit(c)
+        _until(lambda: c.get(f"/api/v3/predictions/{task}").json()["data"]["status"] == "completed")
+        data = httpx.get(c.get(f"/api/v3/predictions/{task}").json()["data"]["outputs"][0]).content
+    assert (data[4:8] == b"ftyp") is (kind == "corrupt_mp4")
+    with pytest.raises(av.error.FFmpegError):
+        av.open(io.BytesIO(data)).close()
+    with pytest.raises(ValueError):
+        emu.emulator.faults.add(route="nowhere", action="status")

@@ -1,7 +1,8 @@
-"""Image checks: every image case (1-10) of the reliability doc, with the images made here."""
+"""Image checks: every image case (1-10, 34) of the reliability doc, and sized uploads, with the images made here."""
 
 import io
 import os
+import threading
 import time
 import tracemalloc
 import zipfile
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image, ImageCms, PngImagePlugin
+from PIL import Image, ImageChops, ImageCms, PngImagePlugin
 
 from seedance_ui import images
 from seedance_ui.errors import ImageRejected
@@ -383,3 +384,190 @@ def test_fuzz_mutated_pictures_only_validation_errors(seed, flips, cut):
         images.prepare(data, fix=True)
     except ImageRejected:
         pass
+
+
+# Case 34: only regular files are read ---------------------------------------------------------------------------
+
+
+def _refused_quickly(fn, path) -> ImageRejected:
+    """Run fn(path) in a thread: a regression that blocks on a pipe fails here instead of hanging the suite."""
+    box: dict = {}
+
+    def go():
+        try:
+            fn(path)
+        except BaseException as e:
+            box["error"] = e
+
+    t = threading.Thread(target=go, daemon=True)
+    t0 = time.perf_counter()
+    t.start()
+    t.join(5)
+    assert not t.is_alive(), f"{fn.__name__}({path}) blocked"
+    assert time.perf_counter() - t0 < 2
+    assert isinstance(box.get("error"), ImageRejected), box
+    return box["error"]
+
+
+def _not_files(tmp_path):
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    (tmp_path / "broken.jpg").symlink_to(tmp_path / "gone.jpg")
+    (tmp_path / "album.jpg").mkdir()
+    return [
+        (fifo, "Can't read pipe.jpg: it is not a regular file (a device or a pipe)."),
+        ("/dev/zero", "Can't read zero: it is not a regular file (a device or a pipe)."),
+        ("/dev/urandom", "Can't read urandom: it is not a regular file (a device or a pipe)."),
+        (tmp_path / "album.jpg", "Can't read album.jpg: it is a folder, not a picture."),
+        (tmp_path / "missing.jpg", "Can't read missing.jpg: it does not exist."),
+        (tmp_path / "broken.jpg", "Can't read broken.jpg: it does not exist."),
+    ]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs and /dev")
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("fn", [images.inspect, images.prepare, images.small_copy])
+def test_pipes_devices_folders_and_missing_paths_are_refused_at_once(tmp_path, fn):
+    for path, message in _not_files(tmp_path):
+        for p in (path, str(path)):
+            err = _refused_quickly(fn, p)
+            assert err.message == message
+            assert err.problems and err.problems[0].message == message
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.timeout(30)
+def test_a_pipe_swapped_in_after_the_stat_does_not_block(tmp_path, monkeypatch):
+    fifo = tmp_path / "race.jpg"
+    os.mkfifo(fifo)
+    regular = os.stat(__file__)  # the stat sees a regular file; by the open, it is a pipe with no writer
+    monkeypatch.setattr(images.os, "stat", lambda p: regular)
+    err = _refused_quickly(images.inspect, fifo)
+    assert "not a regular file" in err.message
+
+
+def test_unreadable_file_is_refused_plainly(tmp_path, monkeypatch):
+    path = tmp_path / "locked.jpg"
+    path.write_bytes(photo())
+
+    def denied(*a, **k):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(images.os, "open", denied)  # as chmod 0 would, even when the tests run as root
+    with pytest.raises(ImageRejected, match=r"^Can't read locked\.jpg: permission denied\.$"):
+        images.inspect(path)
+
+
+# Sized uploads: no larger than the model can use ----------------------------------------------------------------
+
+
+def textured(w, h) -> Image.Image:
+    """Flat colour with grain (so it compresses like a photo), and a red top-left quadrant marking which way is up."""
+    im = Image.new("RGB", (w, h), (30, 120, 200))
+    im.paste((250, 20, 20), (0, 0, w // 2, h // 2))
+    return ImageChops.add(im, Image.effect_noise((w, h), 12).convert("RGB"), offset=-128)
+
+
+def test_upload_size_rules():
+    assert images.upload_size(6000, 4000, 2560) == (2560, 1707)
+    assert images.upload_size(4000, 6000, 2560) == (1707, 2560)
+    assert images.upload_size(3000, 3000, 2560) == (2560, 2560)
+    assert images.upload_size(640, 480, 2560) == (640, 480)  # never enlarged
+    assert images.upload_size(2560, 1440, 2560) == (2560, 1440)
+    assert images.upload_size(2400, 1000, 600) == (720, 300)  # the short side stays at 300, the long gives way
+    assert images.upload_size(1000, 2400, 600) == (300, 720)
+    assert images.upload_size(299, 600, 400) == (299, 600)  # too small already: left for the check to refuse
+
+
+@given(st.integers(300, 12_000), st.integers(300, 12_000), st.integers(1, 8000))
+def test_upload_size_never_enlarges_nor_breaks_the_rules(w, h, side):
+    if not images.MIN_RATIO < w / h < images.MAX_RATIO:
+        return
+    nw, nh = images.upload_size(w, h, side)
+    assert nw <= w and nh <= h and min(nw, nh) >= images.MIN_SIDE
+    assert images.MIN_RATIO < nw / nh < images.MAX_RATIO
+    assert max(nw, nh) <= side or min(nw, nh) == images.MIN_SIDE or (nw, nh) == (w, h)
+    assert abs(nw / nh - w / h) <= 0.01 * w / h
+
+
+def test_max_side_shrinks_a_big_photo_and_says_so():
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCamCo"
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    data = encode(textured(6000, 4000), "JPEG", quality=92, exif=exif.tobytes(), icc_profile=icc)
+    sent = images.prepare(data, max_side=2560)
+    out = decode(sent)
+    assert (sent.width, sent.height) == out.size == (2560, 1707)
+    assert sent.mime == "image/jpeg" and sent.extension == ".jpg" and sent.changed
+    assert len(sent.data) < len(data) / 3
+    note = f"Sent at 2560x1707 px, {len(sent.data) / 1e6:.1f} MB instead of {len(data) / 1e6:.1f} MB"
+    assert any(n.startswith(note) for n in sent.notes), sent.notes
+    assert b"SecretCamCo" not in sent.data and b"Exif" not in sent.data and b"ICC_PROFILE" not in sent.data
+    assert not out.info.get("exif") and not out.info.get("icc_profile")
+    r, _, b = out.getpixel((100, 100))
+    assert r > 200 and b < 80
+
+
+def test_max_side_never_enlarges_and_sends_a_small_clean_photo_as_it_is():
+    data = photo(640, 480)
+    sent = images.prepare(data, max_side=2560)
+    assert sent.data == data and not sent.changed and not sent.notes
+    exact = photo(2560, 1440)
+    assert images.prepare(exact, max_side=2560).data == exact
+
+
+@pytest.mark.parametrize("orientation", [6, 8])
+def test_max_side_keeps_exif_rotation_right(orientation):
+    upright = textured(3000, 4000)  # seen tall; stored on its side
+    stored = upright.transpose(_INVERSE[orientation])
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = encode(stored, "JPEG", exif=exif.tobytes(), quality=92)
+    assert images.inspect(data).width == 3000
+    sent = images.prepare(data, max_side=2560)
+    out = decode(sent)
+    assert out.size == (sent.width, sent.height) == (1920, 2560)
+    r, _, b = out.getpixel((100, 100))  # top-left is red when right way up
+    assert r > 200 and b < 80
+    r, _, b = out.getpixel((1800, 2400))
+    assert b > 150 and r < 80
+
+
+def test_max_side_never_goes_under_300_px_on_the_short_side():
+    sent = images.prepare(encode(textured(2400, 1000), "JPEG"), max_side=600)
+    assert (sent.width, sent.height) == decode(sent).size == (720, 300)
+    assert images.inspect(sent.data).ok
+
+
+def test_max_side_settles_the_size_problems_without_asking():
+    big = photo(6400, 3600)
+    with pytest.raises(ImageRejected):
+        images.prepare(big)  # more than 6000 px: needs fix=True as before
+    sent = images.prepare(big, max_side=2560)
+    assert (sent.width, sent.height) == (2560, 1440)
+    with pytest.raises(ImageRejected, match="animated"):  # other problems still need asking
+        frames = [Image.new("RGB", (3000, 2000), c) for c in ((255, 0, 0), (0, 0, 255))]
+        buf = io.BytesIO()
+        frames[0].save(buf, "PNG", save_all=True, append_images=frames[1:])
+        images.prepare(buf.getvalue(), max_side=2560)
+
+
+def test_max_side_png_is_sent_as_a_jpeg_and_says_so():
+    data = photo(3000, 2000, "PNG")
+    sent = images.prepare(data, max_side=1280)
+    assert sent.mime == "image/jpeg" and (sent.width, sent.height) == (1280, 854)
+    assert any("(as a JPEG)" in n for n in sent.notes)
+    png = photo(800, 600, "PNG")
+    assert images.prepare(png, max_side=2560).data == png  # not shrunk: stays the PNG it was
+
+
+def test_max_side_on_a_jpeg_over_the_pixel_cap_decodes_reduced(monkeypatch):
+    data = encode(textured(8000, 6000), "JPEG", quality=80)  # 48 MP: over MAX_PIXELS, decoded at half scale
+    assert codes(images.inspect(data)) == {"too_large_dimensions", "too_large_bytes"}
+    decoded, real = [], images._to_rgb
+    monkeypatch.setattr(images, "_to_rgb", lambda im: decoded.append(im.size) or real(im))
+    sent = images.prepare(data, max_side=2560)
+    assert decoded == [(4000, 3000)]
+    images.prepare(data, max_side=1000)  # 1/4 scale still leaves twice the target for LANCZOS
+    assert decoded[-1] == (2000, 1500)
+    assert (sent.width, sent.height) == decode(sent).size == (2560, 1920)

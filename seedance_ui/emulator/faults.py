@@ -1,19 +1,29 @@
 """Fault injection for the emulator: scripted faults for tests, random faults for load runs.
 
-A fault is a dict. Request faults (``route`` is submit, result, get, delete, list, upload, put, binary,
-balance, price or file):
-    {"route": "submit", "action": "status", "status": 503, "store": True}   answer 503 (after storing the job)
+A fault is a dict. Request faults (``route`` is submit, result, get, delete, bulk_delete, list, upload, put,
+binary, balance, price or file) act on the next request to that route; ``store`` says whether the request is
+handled first (the job stored, the task deleted, ...) and the fault hits the answer after a successful handling:
+    {"route": "submit", "action": "status", "status": 502, "store": True}   store the job, then answer 502
+    {"route": "submit", "action": "status", "status": 502}                  answer 502 before storing anything
     {"route": "submit", "action": "status", "status": 429, "retry_after": "2"}
+    {"route": <any>, "action": "status", "status": 400, "echo_key": True}   the message quotes the caller's key
     {"route": "submit", "action": "drop", "store": True}      store the job, then cut the connection mid-answer
-    {"route": "result", "action": "stall", "seconds": 3}      wait, then answer (the job is stored first)
-    {"route": "submit", "action": "envelope", "body": "code500" | "no_id" | "not_json"}
+    {"route": "submit", "action": "drop"}                     cut the connection before storing anything
+    {"route": "result", "action": "stall", "seconds": 3}      handle the request (store the job), wait, then answer
+    {"route": "submit", "action": "stall", "seconds": 3, "store": False}   wait, then handle and answer
+    {"route": "submit", "action": "envelope", "body": "code500" | "no_id" | "not_json"}   nothing stored
 Task faults (``route`` is "task"), applied to the next submitted job:
-    {"route": "task", "fail_code": 1200}          the task fails with that code
+    {"route": "task", "fail_code": 1200}          the task fails with that code (and is refunded)
     {"route": "task", "final_status": "cancelled" | "timeout" | "mystery" | "processing"}
     {"route": "task", "empty_outputs": True}      completed with no outputs
     {"route": "task", "expire": "always" | "once"}  output links expired (always, or only the first link)
-    {"route": "task", "output": "not_mp4" | "huge" | "slow"}
-``times`` (default 1) says how many requests or jobs a fault applies to.
+    {"route": "task", "output": "not_mp4" | "corrupt_mp4" | "huge" | "slow"}
+                  not_mp4: HTML; corrupt_mp4: a valid ftyp box, then junk no demuxer opens;
+                  huge: 25 MB of zeros after an ftyp box; slow: a drip of 256-byte chunks
+    {"route": "task", "revoke_key_after": 0.3}    the submitting key answers 401 on every endpoint that many
+                  seconds after the submit, while the job keeps rendering and stays charged
+``times`` (default 1) says how many requests or jobs a fault applies to. A slow prediction list is not a fault
+but a setting: ``Emulator(list_lag=...)`` or ``POST /_emulator/faults {"list_lag": seconds}``.
 """
 
 from __future__ import annotations
@@ -22,7 +32,8 @@ import random
 import threading
 from typing import Any
 
-ROUTES = {"submit", "result", "get", "delete", "list", "upload", "put", "binary", "balance", "price", "file", "task"}
+REQUEST_ROUTES = ("submit", "result", "get", "delete", "bulk_delete", "list", "upload", "put", "binary", "balance")
+ROUTES = frozenset((*REQUEST_ROUTES, "price", "file", "task"))
 
 
 class FaultPlan:

@@ -1,0 +1,65 @@
+"""The emulator's own endpoints for tests and benchmarks (``/_emulator/*``); WaveSpeed has nothing like them.
+
+GET  /_emulator/stats   {counts: {route: n}, jobs, deleted, by_status, submit_keys: {fp: n}, balances: {fp: usd},
+                         list_lag}
+GET  /_emulator/jobs    {id: {status, completed_at, model, deleted}} (deleted tasks too: they may still render)
+POST /_emulator/faults  {clear?: bool, faults?: [fault, ...], random?: {rate, seed?, routes?},
+                         processing_seconds?: float, list_lag?: float}
+POST /_emulator/reset   forget jobs, accounts, counts and faults; list_lag back to the constructor's value
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+if TYPE_CHECKING:
+    from .server import Emulator
+
+
+def admin_routes(emu: Emulator) -> list[Route]:
+    async def stats(request: Request) -> Response:
+        jobs = list(emu.jobs.values())
+        return JSONResponse({
+            "counts": dict(emu.stats), "jobs": len(jobs), "deleted": len(emu.deleted),
+            "by_status": dict(Counter(j.status for j in jobs)), "submit_keys": dict(emu.submit_keys),
+            "balances": emu.accounts.balances(), "list_lag": emu.list_lag,
+        })  # fmt: skip
+
+    async def jobs(request: Request) -> Response:
+        """When each job finished, by the server's clock: benchmarks measure how soon clients notice."""
+        every = [*emu.jobs.values(), *emu.deleted.values()]
+        return JSONResponse({j.id: {"status": j.status, "completed_at": j.completed_at, "model": j.model,
+                                    "deleted": j.deleted} for j in every})  # fmt: skip
+
+    async def faults(request: Request) -> Response:
+        q = await request.json()
+        try:
+            if q.get("clear"):
+                emu.faults.clear()
+            for f in q.get("faults", []):
+                emu.faults.add(**f)
+            if "random" in q:
+                emu.faults.set_random(**q["random"])
+            if "processing_seconds" in q:
+                emu.processing_seconds = float(q["processing_seconds"])
+            if "list_lag" in q:
+                emu.list_lag = float(q["list_lag"])
+        except (TypeError, ValueError) as e:
+            return JSONResponse({"ok": False, "error": str(e)}, 400)
+        return JSONResponse({"ok": True})
+
+    async def reset(request: Request) -> Response:
+        emu.reset()
+        return JSONResponse({"ok": True})
+
+    return [
+        Route("/_emulator/stats", stats, methods=["GET"]),
+        Route("/_emulator/jobs", jobs, methods=["GET"]),
+        Route("/_emulator/faults", faults, methods=["POST"]),
+        Route("/_emulator/reset", reset, methods=["POST"]),
+    ]

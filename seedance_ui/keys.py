@@ -1,0 +1,79 @@
+"""Keeping API keys out of every text that leaves the client: messages, cards, the journal and logs.
+
+Each key this process sends is remembered only as a salted fingerprint (the salt is random per process and never
+leaves it), so nothing here keeps the key itself after its visitor's session ends. ``scrub(text)`` replaces every
+token in a text whose fingerprint is known, and any ``Bearer <token>``, with ``[redacted]``. That also catches a
+key that a server echoes back inside an error message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+import threading
+
+_SALT = secrets.token_bytes(16)
+_lock = threading.Lock()
+_known: set[bytes] = set()
+_lengths: set[int] = set()
+_BEARER = re.compile(r"(Bearer\s+)\S+", re.IGNORECASE)
+_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{8,}")
+REDACTED = "[redacted]"
+
+
+def _fingerprint(token: str) -> bytes:
+    return hmac.new(_SALT, token.encode(), hashlib.sha256).digest()
+
+
+def remember(key: str | None) -> None:
+    """Note a key this process sends, so that ``scrub`` finds it anywhere later."""
+    if key:
+        with _lock:
+            _known.add(_fingerprint(key))
+            _lengths.add(len(key))
+
+
+def fingerprint(key: str, salt: str) -> str:
+    """A stable, salted name for a key (e.g. the journal's owner of a key's takes), never the key itself."""
+    return hashlib.sha256(f"{salt}:{key}".encode()).hexdigest()[:24]
+
+
+def scrub(text: str) -> str:
+    """The text with every known key and every bearer token replaced by ``[redacted]``."""
+    if not text:
+        return text
+    text = _BEARER.sub(r"\1" + REDACTED, text)
+    if not _known:
+        return text
+
+    def swap(m: re.Match[str]) -> str:
+        token = m.group(0)
+        if len(token) in _lengths and _fingerprint(token) in _known:
+            return REDACTED
+        # A key glued to punctuation the pattern allows ("key=abc…", "abc…."): try each known length inside.
+        for n in _lengths:
+            for i in range(0, max(0, len(token) - n) + 1):
+                if _fingerprint(token[i : i + n]) in _known:
+                    return token[:i] + REDACTED + token[i + n :]
+        return token
+
+    return _TOKEN.sub(swap, text)
+
+
+class ScrubFilter(logging.Filter):
+    """Scrubs every log record of ours, httpx's and httpcore's."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage()
+        clean = scrub(msg)
+        if clean != msg:
+            record.msg, record.args = clean, ()
+        return True
+
+
+_FILTER = ScrubFilter()
+for _name in ("seedance_ui", "httpx", "httpcore"):
+    logging.getLogger(_name).addFilter(_FILTER)

@@ -1,0 +1,372 @@
+"""The one door into the core: a visitor's session.
+
+A ``Session`` binds one visitor's key (or demo mode) and the journal's owner of their takes once. The app's
+pages, the CLI and the ``/generate`` API reach the journal, the client and the library only through it:
+generate a Plan's takes, history, one take by id (ownership checked here and only here), stitch, recover,
+cancel, delete, quote and balance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from . import images, take_run, video
+from .errors import (
+    AuthenticationError,
+    InputError,
+    JournalError,
+    Money,
+    NetworkError,
+    NotFound,
+    NotReady,
+    SeedanceError,
+)
+from .journal import Take
+from .plan import Plan
+from .studio import Studio
+from .take_run import ProgressFn, TakeResult, reporter
+
+log = logging.getLogger("seedance_ui.session")
+
+ROOM_PER_TAKE = 64 * 1024 * 1024
+"""Free disk asked for each take before paying: a 12 s 1080p Seedance MP4 is well under this."""
+STALE_PREPARING = 600.0
+"""A take still 'preparing' this long after it began was left by a process that died before sending it."""
+TASK_ID = r"[A-Za-z0-9_-]{6,80}"
+
+
+@dataclass
+class RecoverReport:
+    finished: list[TakeResult] = field(default_factory=list)
+    ended: list[Take] = field(default_factory=list)
+    """Takes that reached an end other than a video (failed, expired, not started), with their reason."""
+    waiting: list[Take] = field(default_factory=list)
+    """Takes still unfinished (rendering, or a download that failed), with their reason in ``error_message``."""
+
+
+@dataclass
+class PriceCheck:
+    """What WaveSpeed says about a plan, when it can be asked quickly; otherwise the reason."""
+
+    api_total: Decimal | None = None
+    balance: Decimal | None = None
+    problem: str = ""
+
+
+class Session:
+    def __init__(self, studio: Studio, *, owner: str = "local", key: str | None = None) -> None:
+        self.studio = studio
+        self.owner = owner
+        self.key = key or None
+
+    @property
+    def demo(self) -> bool:
+        return self.studio.demo
+
+    # Money words -----------------------------------------------------------------------------------------
+
+    def money(self, m: Money | str) -> Money:
+        """The money line to tell: in demo mode there is no money at all."""
+        return Money.DEMO if self.demo else Money(m)
+
+    def card(self, e: SeedanceError) -> dict[str, str | None]:
+        c = e.card()
+        c["money"] = self.money(e.money).sentence
+        return c
+
+    def facts(self, take: Take) -> dict[str, Any]:
+        return take_run.facts_of(take, self.demo)
+
+    # Generate --------------------------------------------------------------------------------------------
+
+    def preflight(self, takes: int = 1, out_dir: Path | None = None) -> None:
+        """Refuse, before anything is paid, whatever would make a paid video impossible to keep."""
+        try:
+            self.studio.journal.ping()
+        except JournalError as e:
+            raise NotReady(e.message) from None
+        folders = [self.studio.library_for(self.owner)] + ([Path(out_dir)] if out_dir else [])
+        for folder in folders:
+            if folder.exists() and not folder.is_dir():
+                raise NotReady(f"{folder} is a file, not a folder. Nothing was sent or charged.")
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
+                    pass
+            except OSError as e:
+                raise NotReady(f"Can't write videos to {folder} ({e.strerror or e}). Nothing was sent or charged.") from None
+            free = shutil.disk_usage(folder).free
+            if free < takes * ROOM_PER_TAKE:
+                raise NotReady(f"Only {free // 2**20} MB free at {folder}; a video needs up to "
+                               f"{ROOM_PER_TAKE // 2**20} MB. Nothing was sent or charged.")  # fmt: skip
+
+    async def generate(self, plan: Plan, first: str | Path, last: str | Path | None = None, *,
+                       fix_images: bool = False, original_size: bool = False,
+                       on_progress: ProgressFn | None = None) -> list[TakeResult | SeedanceError]:  # fmt: skip
+        """Run a plan's takes at once. Each take's result, or its error with the money line that follows from how
+        far it got. The same click twice while it runs (same pictures, same choices) shares one run: one POST."""
+        key = self._dedupe_key(plan, first, last)
+        running = self.studio.inflight.get(key)
+        if running is not None:
+            return await asyncio.shield(running)
+        fut: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.studio.inflight[key] = fut
+        try:
+            results = await self._generate(plan, first, last, fix_images, original_size, on_progress)
+            fut.set_result(results)
+            return results
+        except BaseException as e:
+            if isinstance(e, asyncio.CancelledError):
+                fut.cancel()
+            else:
+                fut.set_exception(e)
+                fut.exception()  # a lone caller's error is not an unhandled one
+            raise
+        finally:
+            self.studio.inflight.pop(key, None)
+
+    def _dedupe_key(self, plan: Plan, first: Any, last: Any) -> str:
+        def ident(p: Any) -> list:
+            if not p:
+                return []
+            st = Path(p).stat()
+            return [str(Path(p).resolve()), st.st_size, st.st_mtime_ns]
+
+        blob = json.dumps([self.owner, ident(first), ident(last), plan.choices.model_dump()], sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    async def _generate(self, plan: Plan, first: Any, last: Any, fix: bool, original: bool,
+                        on_progress: ProgressFn | None) -> list[TakeResult | SeedanceError]:  # fmt: skip
+        t0 = time.monotonic()
+        self.preflight(plan.takes)
+        if last and not plan.spec.accepts_last_image:
+            last = None
+        side = None if original else plan.upload_side
+        first_img = await asyncio.to_thread(images.prepare, first, fix=fix, max_side=side)
+        last_img = await asyncio.to_thread(images.prepare, last, fix=fix, max_side=side) if last else None
+        plan = plan.for_image((first_img.width, first_img.height))
+        stamp = uuid.uuid4().hex[:16]
+        inputs = self.studio.library_for(self.owner) / "inputs"
+        first_copy = inputs / f"{stamp}_first{first_img.extension}"
+        first_copy.write_bytes(first_img.data)
+        last_copy = inputs / f"{stamp}_last{last_img.extension}" if last_img else None
+        if last_copy and last_img:
+            last_copy.write_bytes(last_img.data)
+        takes = [self.studio.ledger.begin(Take(
+            id=f"{stamp[:12]}{i}{uuid.uuid4().hex[:3]}", session=self.owner, model_id=plan.spec.id,
+            prompt=plan.values["prompt"], settings=plan.take_values(i), seed=plan.seeds[i],
+            price_usd=f"{plan.quote.per_take:.2f}", price_published=plan.quote.published,
+            first_image=str(first_copy), last_image=str(last_copy) if last_copy else None,
+        )) for i in range(plan.takes)]  # fmt: skip
+        reports = [reporter(t.id, i, on_progress, t0) for i, t in enumerate(takes)]
+        for r in reports:
+            await r("uploading", "Uploading your pictures…")
+        client = self.studio.client()
+        try:
+            first_url = await client.upload(first_img.data, f"first{first_img.extension}", first_img.mime, api_key=self.key)
+            last_url = await client.upload(last_img.data, f"last{last_img.extension}", last_img.mime,
+                                           api_key=self.key) if last_img else None  # fmt: skip
+        except SeedanceError as e:
+            return [await self._ended(t, e, r) for t, r in zip(takes, reports, strict=False)]
+        runs = [asyncio.create_task(take_run.start(self, t, plan.payload(i, first_url, last_url), reports[i]))
+                for i, t in enumerate(takes)]  # fmt: skip
+        try:
+            done = await asyncio.gather(*runs, return_exceptions=True)
+        except asyncio.CancelledError:
+            for run in runs:
+                run.cancel()
+            await asyncio.shield(self._cancel_upstream([t.id for t in takes]))
+            raise
+        results: list[TakeResult | SeedanceError] = []
+        for take, result, report in zip(takes, done, reports, strict=False):
+            if isinstance(result, TakeResult):
+                await report("saved", "Saved.", task_id=result.take.task_id, video=result.video_path)
+                results.append(result)
+            else:
+                results.append(await self._ended(take, result, report))
+        return results
+
+    async def _ended(self, take: Take, e: BaseException, report: Any) -> SeedanceError:
+        if not isinstance(e, SeedanceError):
+            log.error("take %s ended unexpectedly: %r", take.id, e)
+            e = self.studio.ledger.settle(take.id, SeedanceError(f"Something unexpected went wrong ({type(e).__name__})."))
+        elif (t := self.studio.ledger.get(take.id)) is not None and t.state == "preparing":
+            e = self.studio.ledger.settle(take.id, e)
+        e.money = self.money(e.money)
+        await report("failed", e.message, task_id=e.task_id, error=e)
+        return e
+
+    async def _cancel_upstream(self, take_ids: list[str]) -> None:
+        for take_id in take_ids:
+            try:
+                await self.cancel(take_id)
+            except SeedanceError as e:
+                log.info("cancel of %s: %s", take_id, e.message)
+
+    # One take by id (ownership is checked here) ----------------------------------------------------------
+
+    def take(self, take_id: str) -> Take:
+        take = self.studio.ledger.get(take_id) if take_id else None
+        if take is None or take.session != self.owner:
+            raise InputError("That take isn't in your history. Pick one from History.")
+        return take
+
+    def history(self, text: str = "", limit: int = 60) -> list[Take]:
+        return self.studio.journal.history(session=self.owner, text=text or "", limit=limit)
+
+    async def cancel(self, take_id: str) -> str:
+        """Ask WaveSpeed to stop a take, and say truly what that means for the money."""
+        take = self.take(take_id)
+        if take.state in ("downloaded", "expired", "failed", "not_started", "cancelled"):
+            return "That take had already ended; there was nothing to cancel."
+        if take.state == "preparing":
+            self.studio.ledger.never_sent(take.id, "Cancelled before it was sent.")
+            return "Cancelled before anything was sent to WaveSpeed: nothing was charged." if not self.demo else "Cancelled."
+        if take.task_id:
+            await self.studio.client().cancel(take.task_id, api_key=self.key)
+            self.studio.ledger.cancelled(take.id)
+            return "Cancelled." if self.demo else "Cancelled. " + Money.CANCEL_ASKED.sentence
+        return "Cancelled while WaveSpeed was being asked; it stays in History until we know whether it started."
+
+    def delete(self, take_id: str) -> None:
+        """Remove a take's video, poster, sidecar, input pictures and journal entry."""
+        take = self.take(take_id)
+        for p in (take.video_path, take.poster_path, take.sidecar_path, take.first_image, take.last_image):
+            if p and not self._input_shared(take, p):
+                Path(p).unlink(missing_ok=True)
+        self.studio.journal.delete(take.id)
+
+    def _input_shared(self, take: Take, path: str) -> bool:
+        """Several takes of one click share their input pictures: keep them while another take uses them."""
+        if path not in (take.first_image, take.last_image):
+            return False
+        return any(t.id != take.id and path in (t.first_image, t.last_image) for t in self.history(limit=10_000))
+
+    def last_frame(self, take_id: str) -> Path:
+        """The take's last frame as a PNG, to start the next take from."""
+        take = self.take(take_id)
+        if not take.video_path or not Path(take.video_path).exists():
+            raise InputError("This take's video is not in the library.")
+        out = self.studio.library_for(self.owner) / "inputs" / f"{take.id}_lastframe.png"
+        if not out.exists():
+            video.extract_frame(take.video_path, "last").save(out, "PNG")
+        return out
+
+    def stitch(self, take_ids: list[str], out: Path | None = None) -> dict[str, Any]:
+        """Join this visitor's takes, in order, into one MP4."""
+        takes = [self.take(t) for t in take_ids]
+        paths = [t.video_path for t in takes if t.video_path and Path(t.video_path).exists()]
+        if len(paths) != len(takes):
+            raise InputError("Some of these takes have no video in the library.")
+        out = Path(out) if out else self.studio.library_for(self.owner) / f"{take_run.readable_name('stitched', 0)}.mp4"
+        try:
+            return video.stitch(paths, out)
+        except ValueError as e:
+            raise InputError(str(e)) from None
+
+    # Recovery ---------------------------------------------------------------------------------------------
+
+    async def recover(self) -> RecoverReport:
+        """Carry every unfinished take of this visitor as far as it can go now."""
+        report = RecoverReport()
+        ledger, now = self.studio.ledger, time.time()
+        for t in self.studio.journal.unfinished(self.owner):
+            if t.state == "preparing" and now - t.created_at > STALE_PREPARING:
+                report.ended.append(ledger.never_sent(t.id, "The app closed before this take was sent to WaveSpeed."))
+        try:
+            await take_run.reconcile(self)
+        except SeedanceError as e:
+            log.info("reconcile during recovery: %s", e.message)
+        for t in self.studio.journal.unfinished(self.owner):
+            if t.state in ("submitting", "unknown") and not t.task_id:
+                if now - (t.submitted_at or t.created_at) > self.studio.list_lag:
+                    take_run.not_started(self, t)
+                    report.ended.append(ledger.get(t.id) or t)
+                else:
+                    report.waiting.append(t)
+        todo = [t for t in self.studio.journal.unfinished(self.owner) if t.task_id]
+        outcomes = await asyncio.gather(*(self._resume(t) for t in todo), return_exceptions=True)
+        for t, out in zip(todo, outcomes, strict=False):
+            if isinstance(out, TakeResult):
+                report.finished.append(out)
+                continue
+            if not isinstance(out, SeedanceError):
+                log.error("recovery of %s failed unexpectedly: %r", t.id, out)
+            after = ledger.get(t.id) or t
+            (report.ended if after.finished else report.waiting).append(after)
+        return report
+
+    async def _resume(self, take: Take) -> TakeResult:
+        report = reporter(take.id, 0, None)
+        if take.state == "completed" and take.output_url:
+            from .client import Prediction
+
+            return await take_run.save(self, take, Prediction(id=take.task_id or "", status="completed",
+                                                               outputs=(take.output_url,)))  # fmt: skip
+        return await take_run.finish(self, take, report)
+
+    async def recover_task(self, task_id: str) -> TakeResult:
+        """Bring a task into this visitor's library: one of their own takes, or a task WaveSpeed confirms with
+        their key. Another visitor's take is refused."""
+        import re
+
+        task_id = (task_id or "").strip()
+        if not re.fullmatch(TASK_ID, task_id):
+            raise InputError("That doesn't look like a WaveSpeed task id: it is a string of letters and digits "
+                             "(e.g. 3f2b9c…) shown on the take's card, in History, and in WaveSpeed's dashboard.")  # fmt: skip
+        take = self.studio.journal.by_task(task_id)
+        if take is not None and take.session != self.owner:
+            raise InputError("That task id isn't one of your takes.")
+        if take is not None and take.state == "downloaded" and take.video_path and Path(take.video_path).exists():
+            return TakeResult(take, Path(take.video_path), self.facts(take))
+        if take is None:
+            try:
+                p = await self.studio.client().result(task_id, api_key=self.key)
+            except NotFound:
+                raise InputError("WaveSpeed has no task with that id for your key (tasks are kept 7 days).") from None
+            take = self.studio.ledger.begin(Take(
+                id=uuid.uuid4().hex[:16], session=self.owner, model_id=p.model, prompt="", settings={},
+                note="Recovered by its task id (the prompt and seed are not in WaveSpeed's answer).",
+            ))  # fmt: skip
+            take = self.studio.ledger.accepted(take.id, task_id)
+        elif take.state in ("failed", "cancelled", "expired", "not_started"):
+            take = self.studio.ledger.accepted(take.id, task_id)
+        return await self._resume(take)
+
+    # Account --------------------------------------------------------------------------------------------
+
+    async def check_key(self) -> PriceCheck:
+        """One balance call: the balance, or the plain reason this key can't be used."""
+        try:
+            return PriceCheck(balance=await self.studio.client().balance(api_key=self.key))
+        except AuthenticationError as e:
+            return PriceCheck(problem=e.message + " " + e.hint)
+        except (NetworkError, SeedanceError) as e:
+            return PriceCheck(problem=e.message)
+
+    async def quote(self, plan: Plan) -> PriceCheck:
+        """WaveSpeed's own price for the plan's full inputs and the balance, quickly, or why not."""
+        if self.demo:
+            return PriceCheck()
+        client = self.studio.client()
+        inputs = {k: v for k, v in plan.payload(0, "https://example.invalid/first.png").items() if k != "image"}
+        try:
+            price, balance = await asyncio.gather(client.quote(plan.spec.id, inputs, api_key=self.key),
+                                                  client.balance(api_key=self.key))  # fmt: skip
+        except SeedanceError as e:
+            return PriceCheck(problem=e.message)
+        return PriceCheck(api_total=price * plan.takes, balance=balance)
+
+    async def aclose(self) -> None:
+        await self.studio.aclose()

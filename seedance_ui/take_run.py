@@ -1,0 +1,261 @@
+"""One take from its submit to a saved video, reconciliation after an ambiguous submit, and finishing a take
+that a closed app left behind. Every state change goes through the ledger (``takes.py``); every error that ends a
+take is settled there, so its money line follows how far the take got.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import catalog, video
+from .client import Prediction, notify
+from .errors import DownloadFailed, SeedanceError, SubmissionUnknown
+from .journal import Take
+
+if TYPE_CHECKING:
+    from .session import Session
+
+log = logging.getLogger("seedance_ui.take_run")
+
+
+@dataclass
+class Progress:
+    """One step of one take, for a progress line. ``task_id`` is set the moment WaveSpeed gives it."""
+
+    take_id: str
+    stage: str
+    """checking, uploading, submitting, checking_job, queued, rendering, downloading, saved, failed, cancelled"""
+    message: str
+    index: int = 0
+    elapsed: float = 0.0
+    expected: float | None = None
+    task_id: str | None = None
+    video: Path | None = None
+    error: SeedanceError | None = None
+
+
+ProgressFn = Callable[[Progress], Awaitable[None] | None]
+
+
+@dataclass
+class TakeResult:
+    take: Take
+    video_path: Path
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+Report = Callable[..., Awaitable[None]]
+
+
+def reporter(take_id: str, index: int, on_progress: ProgressFn | None, t0: float | None = None) -> Report:
+    """``report(stage, message, **extra)`` for one take: a Progress with the time since it began."""
+    start = t0 or time.monotonic()
+
+    async def report(stage: str, message: str, **kw: Any) -> None:
+        await notify(on_progress, Progress(take_id, stage, message, index=index, elapsed=time.monotonic() - start, **kw))
+
+    return report
+
+
+def readable_name(prompt: str, seed: int, when: float | None = None) -> str:
+    """'2026-11-21_153012_cat-turns-toward-camera_seed123': date, first prompt words, seed."""
+    stamp = datetime.fromtimestamp(when or time.time()).strftime("%Y-%m-%d_%H%M%S")
+    words = re.findall(r"[a-z0-9]+", prompt.lower())[:5]
+    slug = "-".join(words)[:40].strip("-") or "take"
+    return f"{stamp}_{slug}_seed{seed}"
+
+
+# Submit --------------------------------------------------------------------------------------------------
+
+
+async def start(session: Session, take: Take, payload: dict[str, Any], report: Report) -> TakeResult:
+    """Send the one submit POST of a take, then carry it to a saved video."""
+    studio = session.studio
+    studio.ledger.sending(take.id, payload)
+    await report("submitting", "Starting the render…")
+    studio.submits_in_flight += 1
+    studio.submitting_now.add(take.id)
+    lost: SubmissionUnknown | None = None
+    try:
+        task_id = await studio.client().submit(take.model_id, payload, api_key=session.key)
+    except SubmissionUnknown as e:
+        lost = e
+    except SeedanceError as e:
+        raise studio.ledger.settle(take.id, e) from None
+    finally:
+        studio.submits_in_flight -= 1
+        studio.submitting_now.discard(take.id)
+    if lost is not None:
+        studio.ledger.settle(take.id, lost)
+        task_id = await _find_after_unknown(session, take.id, report, lost)
+    take = studio.ledger.accepted(take.id, task_id)
+    await report("queued", "Started at WaveSpeed.", task_id=task_id)
+    return await finish(session, take, report)
+
+
+async def _find_after_unknown(session: Session, take_id: str, report: Report, err: SubmissionUnknown) -> str:
+    """After an ambiguous submit: look for the job in WaveSpeed's list until it appears or the list can no longer
+    be lagging; then say the take most likely never started."""
+    studio = session.studio
+    await report("checking_job", "Lost contact while starting: checking with WaveSpeed whether it started…")
+    while True:
+        await asyncio.sleep(studio.reconcile_delay)
+        try:
+            await reconcile(session)
+        except SeedanceError as e:
+            log.info("reconcile failed: %s", e.message)
+        take = studio.ledger.get(take_id)
+        if take is None:
+            raise err
+        if take.task_id:
+            return take.task_id
+        if time.time() - (take.submitted_at or take.created_at) > studio.list_lag:
+            raise not_started(session, take) from None
+
+
+def not_started(session: Session, take: Take) -> SeedanceError:
+    when = datetime.fromtimestamp(take.submitted_at or take.created_at).strftime("%H:%M:%S")
+    why = (f"WaveSpeed's job list shows no job of this model from around {when} that isn't already another take's, "
+           f"{session.studio.list_lag:.0f} s after the request, so this take most likely never started.")  # fmt: skip
+    session.studio.ledger.not_started(take.id, why)
+    e = SeedanceError(why, hint="You can start it again; check WaveSpeed's dashboard first if you want to be sure.")
+    e.code = "not_started"
+    e.money = session.money("likely_not_started")
+    return e
+
+
+async def reconcile(session: Session) -> list[str]:
+    """Pair this visitor's takes whose submit outcome is unknown with the account's jobs that no take holds yet:
+    same model, created in a window around the submit, in submit order. Returns the take ids adopted."""
+    studio = session.studio
+    async with studio.reconcile_lock():
+        await studio.quiet_submits()
+        unknown = [t for t in studio.journal.unfinished(session.owner) if t.state in ("submitting", "unknown")
+                   and not t.task_id and t.id not in studio.submitting_now]  # fmt: skip
+        adopted: list[str] = []
+        for model_id in sorted({t.model_id for t in unknown}):
+            takes = sorted((t for t in unknown if t.model_id == model_id), key=lambda t: t.submitted_at or 0)
+            times = [t.submitted_at or t.created_at for t in takes]
+            held = studio.journal.task_ids()
+            found = await studio.client().candidates(model_id, min(times) - studio.window_before,
+                                                     max(times) + studio.window_after, api_key=session.key)  # fmt: skip
+            free = [p for p in found if p.id not in held]
+            for i, (take, job) in enumerate(zip(takes, free, strict=False)):
+                note = ("Adopted from WaveSpeed's job list after the connection was lost: the only job of this model "
+                        "from that time that no other take holds." if len(takes) == 1 and len(free) == 1 else
+                        f"Adopted from WaveSpeed's job list after the connection was lost: paired by submit order "
+                        f"({i + 1} of {len(takes)} takes, {len(free)} unclaimed jobs of this model from that time).")  # fmt: skip
+                studio.ledger.accepted(take.id, job.id, note=note)
+                adopted.append(take.id)
+                log.info("adopted job %s for take %s", job.id, take.id)
+        return adopted
+
+
+# Wait and save -----------------------------------------------------------------------------------------------
+
+
+async def finish(session: Session, take: Take, report: Report) -> TakeResult:
+    """Wait for a submitted take, download it and file it in the library."""
+    assert take.task_id
+    studio = session.studio
+    client = studio.client()
+    expected = client.eta.expected(take.eta_key)
+    started_mono = time.monotonic() - max(0.0, time.time() - (take.submitted_at or time.time()))
+    running = take.state == "running"
+
+    async def on_poll(p: Prediction, elapsed: float) -> None:
+        nonlocal running
+        if p.status == "processing" and not running:
+            running = True
+            studio.ledger.running(take.id)
+        queued = p.status == "created"
+        await report("queued" if queued else "rendering", "Waiting in WaveSpeed's queue…" if queued else "Rendering…",
+                     expected=expected[0] if expected else None, task_id=take.task_id)  # fmt: skip
+
+    try:
+        p = await client.wait(take.task_id, api_key=session.key, eta_key=take.eta_key, on_progress=on_poll,
+                              started=started_mono)  # fmt: skip
+    except SeedanceError as e:
+        raise studio.ledger.settle(take.id, e) from None
+    seconds = round(p.inference_ms / 1000, 2) if p.inference_ms else round(time.monotonic() - started_mono, 2)
+    take = studio.ledger.completed(take.id, p.outputs[0], seconds)
+    await report("downloading", "Saving the video…", task_id=take.task_id)
+    return await save(session, take, p)
+
+
+async def save(session: Session, take: Take, p: Prediction) -> TakeResult:
+    """Download the output and file it (MP4 with its prompt and seed inside, poster, sidecar)."""
+    studio = session.studio
+    facts = session.facts(take)
+    try:
+        dest = _claim(studio.library_for(take.session), readable_name(take.prompt, take.seed or 0, take.created_at))
+    except OSError as e:
+        raise studio.ledger.settle(take.id, DownloadFailed(
+            f"The video could not be saved on this computer ({e.strerror or e}).", task_id=take.task_id)) from None  # fmt: skip
+    try:
+        await studio.client().download(p, dest, api_key=session.key)
+        await asyncio.to_thread(_file_video, dest, facts)
+    except SeedanceError as e:
+        dest.unlink(missing_ok=True)  # the name was claimed empty; nothing half-made stays under it
+        raise studio.ledger.settle(take.id, e) from None
+    take = studio.ledger.saved(take.id, str(dest), str(dest.with_suffix(".jpg")), str(dest.with_suffix(".json")))
+    return TakeResult(take, dest, facts)
+
+
+def _claim(folder: Path, stem: str) -> Path:
+    """A library name no other video has, claimed at once (created empty): two takes with the same prompt and seed
+    in the same second must never overwrite each other's paid video."""
+    for n in range(1, 1000):
+        dest = folder / (f"{stem}.mp4" if n == 1 else f"{stem}_{n}.mp4")
+        try:
+            with open(dest, "x"):
+                return dest
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"too many videos named {stem}")
+
+
+def _file_video(dest: Path, facts: dict[str, Any]) -> None:
+    """Tag, poster and sidecar; a file that isn't a whole video is removed and reported, never kept."""
+    poster, sidecar = dest.with_suffix(".jpg"), dest.with_suffix(".json")
+    try:
+        video.write_metadata(dest, {"title": facts["prompt"][:200],
+                                    "comment": f"seed={facts['seed']} model={facts['model_id']} task={facts['task_id']}"})  # fmt: skip
+        video.save_poster(dest, poster)
+        sidecar.write_text(json.dumps(facts, indent=2))
+    except Exception as e:  # PyAV raises many kinds for a damaged file; all mean the same to the person
+        for p in (dest, poster, sidecar):
+            p.unlink(missing_ok=True)
+        if isinstance(e, OSError) and not type(e).__module__.startswith("av"):
+            raise DownloadFailed(f"The video could not be saved on this computer ({e.strerror or e}).",
+                                 task_id=facts["task_id"]) from None  # fmt: skip
+        raise DownloadFailed("WaveSpeed sent a video file that can't be opened; it was not kept.",
+                             task_id=facts["task_id"]) from None  # fmt: skip
+
+
+def facts_of(take: Take, demo: bool) -> dict[str, Any]:
+    spec = catalog.MODELS_BY_ID.get(take.model_id)
+    return {
+        "take_id": take.id,
+        "model_id": take.model_id,
+        "model": spec.name if spec else take.model_id,
+        "prompt": take.prompt,
+        "seed": take.seed,
+        "settings": take.settings,
+        "price_usd": None if demo else take.price_usd,
+        "price_published": take.price_published,
+        "render_seconds": take.render_seconds,
+        "task_id": take.task_id,
+        "note": take.note,
+        "created_at": datetime.fromtimestamp(take.created_at).isoformat(timespec="seconds"),
+        "demo": demo,
+    }

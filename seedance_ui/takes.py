@@ -1,0 +1,142 @@
+"""The take's state machine: every state change is a method here, and each one sets the money line.
+
+The money line follows how far the take got, never which error fired:
+
+    preparing ──> submitting ─┬─> submitted ─> running ─> completed ─> downloaded     charged
+    (nothing sent:            │       │           │           ├──────> expired        charged
+     not charged)             │       │           │           └─ (download problem: stays completed, charged)
+                              │       ├───────────┴─> failed       WaveSpeed said the render failed: refunded
+                              │       ├───────────┴─> cancelled    we asked WaveSpeed to stop: may be charged
+                              │       └─ (stopped waiting, key stopped working: stays, "goes on and is charged")
+                              ├─> unknown   the POST went out, the answer was lost: "may have been charged, checking"
+                              │     ├─> submitted (adopted from WaveSpeed's job list)
+                              │     └─> not_started (no job appeared: most likely never started)
+                              └─> failed    the POST was refused (4xx, 429) or provably never sent: not charged
+
+``settle(take_id, error)`` puts an error that ended a take's run into the state and money line that follow from
+the take's state, and sets ``error.money`` and ``error.task_id`` to match, so every message tells the truth.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from . import keys
+from .errors import (
+    AuthenticationError,
+    JournalError,
+    Money,
+    NotFound,
+    OutputExpired,
+    SeedanceError,
+    SubmissionUnknown,
+    TaskCancelled,
+    TaskFailed,
+)
+from .journal import Journal, Take
+
+T = TypeVar("T")
+
+
+class Ledger:
+    """State changes of takes, over the journal. A journal failure becomes a plain ``JournalError``."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+
+    def _guard(self, fn: Callable[[], T], what: str) -> T:
+        try:
+            return fn()
+        except (sqlite3.Error, OSError) as e:
+            raise JournalError(f"The journal of takes could not be {what} ({type(e).__name__}: {e}).") from None
+
+    def _set(self, take_id: str, state: str | None, money: Money | None, **changes: Any) -> Take:
+        if state is not None:
+            changes["state"] = state
+        if money is not None:
+            changes["money"] = money.value
+        if changes.get("error_message"):
+            changes["error_message"] = keys.scrub(str(changes["error_message"]))
+        return self._guard(lambda: self.journal.update(take_id, **changes), "written")
+
+    def get(self, take_id: str) -> Take | None:
+        return self._guard(lambda: self.journal.get(take_id), "read")
+
+    # Transitions ----------------------------------------------------------------------------------------
+
+    def begin(self, take: Take) -> Take:
+        """Written before anything is uploaded or sent, so nothing the person typed is lost."""
+        take.state, take.money = "preparing", Money.NOT_CHARGED.value
+        return self._guard(lambda: self.journal.add(take), "written")
+
+    def sending(self, take_id: str, payload: dict[str, Any]) -> Take:
+        """Just before the one submit POST: from here on, it may have reached WaveSpeed."""
+        return self._set(take_id, "submitting", Money.CHECKING, payload=payload, submitted_at=time.time())
+
+    def accepted(self, take_id: str, task_id: str, note: str | None = None) -> Take:
+        changes: dict[str, Any] = {"task_id": task_id, "error_code": None, "error_message": None}
+        if note:
+            changes["note"] = note
+        return self._set(take_id, "submitted", Money.CHARGED, **changes)
+
+    def running(self, take_id: str) -> Take:
+        return self._set(take_id, "running", None)
+
+    def completed(self, take_id: str, output_url: str, render_seconds: float | None) -> Take:
+        return self._set(take_id, "completed", Money.CHARGED, completed_at=time.time(), output_url=output_url,
+                         render_seconds=render_seconds)  # fmt: skip
+
+    def saved(self, take_id: str, video: str, poster: str, sidecar: str) -> Take:
+        return self._set(take_id, "downloaded", Money.CHARGED, video_path=video, poster_path=poster,
+                         sidecar_path=sidecar, error_code=None, error_message=None)  # fmt: skip
+
+    def not_started(self, take_id: str, why: str) -> Take:
+        """No job appeared in WaveSpeed's list for this take: a likelihood, said as one."""
+        return self._set(take_id, "not_started", Money.LIKELY_NOT_STARTED, error_code="not_started",
+                         error_message=why)  # fmt: skip
+
+    def never_sent(self, take_id: str, why: str) -> Take:
+        return self._set(take_id, "failed", Money.NOT_CHARGED, error_code="not_sent", error_message=why)
+
+    def cancelled(self, take_id: str) -> Take:
+        return self._set(take_id, "cancelled", Money.CANCEL_ASKED, error_code="cancelled",
+                         error_message="Cancelled: we asked WaveSpeed to stop and delete it.")  # fmt: skip
+
+    # Errors ---------------------------------------------------------------------------------------------
+
+    def settle(self, take_id: str, err: SeedanceError) -> SeedanceError:
+        """Record an error that ended a take's run, with the state and money that follow from how far it got."""
+        take = self.get(take_id)
+        if take is None:
+            return err
+        code = str(getattr(err, "api_code", None) or err.code)
+        err.task_id = take.task_id or err.task_id
+        state, money = take.state, Money(take.money) if take.money else Money.NOT_CHARGED
+        if take.state == "preparing":
+            state, money = "failed", Money.NOT_CHARGED
+        elif take.state in ("submitting", "unknown"):
+            # The client raises SubmissionUnknown whenever the POST may have arrived; anything else it raises
+            # from a submit was a refusal (4xx, 429) or a request that provably never left.
+            state, money = ("unknown", Money.CHECKING) if isinstance(err, SubmissionUnknown) or take.state == "unknown" \
+                else ("failed", Money.NOT_CHARGED)  # fmt: skip
+        elif take.state in ("submitted", "running"):
+            if isinstance(err, TaskFailed):
+                state, money = "failed", Money.REFUNDED
+            elif isinstance(err, TaskCancelled):
+                state, money = "cancelled", Money.CANCEL_ASKED
+            else:
+                money = Money.RENDERING
+                if isinstance(err, AuthenticationError):
+                    err.message = "The API key stopped working while the video rendered."
+                    err.hint = ("The render goes on at WaveSpeed and is charged. Recover it with a working key: "
+                                "History → Recover by task id, or `seedance recover TASK_ID`.")  # fmt: skip
+                elif isinstance(err, NotFound):
+                    err.message = "WaveSpeed no longer shows this task to this key (deleted, or made with another key)."
+        elif take.state == "completed":
+            state, money = ("expired", Money.CHARGED) if isinstance(err, OutputExpired) else ("completed", Money.CHARGED)
+        err.money = money
+        self._set(take_id, state, money, error_code=code, error_message=err.message)
+        return err

@@ -1,0 +1,82 @@
+"""The public ``/generate`` endpoint for ``gradio_client`` and scripts: one take from a picture and a prompt.
+
+Only ``image`` and ``prompt`` are required; every other argument defaults to None, which means the model's
+default (sound on for V1.5 Pro, match the picture, 720p). ``api_key`` lets a script use its own WaveSpeed key on
+a Space; it is used for this one call and never logged, stored or echoed. Errors are plain sentences with no
+server path in them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import gradio as gr
+
+from ..errors import SeedanceError
+from ..plan import Choices, Plan
+from ..take_run import TakeResult
+from .state import AppContext, Visitor
+
+log = logging.getLogger("seedance_ui.ui.api")
+
+
+async def generate(
+    ctx: AppContext,
+    image: str | None,
+    prompt: str | None,
+    model_id: str | None = None,
+    duration: float | None = None,
+    resolution: str | None = None,
+    aspect_ratio: str | None = None,
+    generate_audio: bool | None = None,
+    camera_fixed: bool | None = None,
+    seed: float | None = None,
+    last_image: str | None = None,
+    api_key: str | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """One take: the MP4 and its facts (seed, price, task id, ...) as JSON."""
+    if not image:
+        raise gr.Error("Send a picture as `image` (JPEG or PNG, at least 300 px a side).")
+    if duration is not None and duration != int(duration):
+        raise gr.Error("Duration must be a whole number of seconds.")
+    visitor = Visitor(key=(api_key or "").strip() or None)
+    try:
+        choices = Choices.of(model_id=model_id or None, prompt=prompt or "",
+                             duration=int(duration) if duration is not None else None,
+                             resolution=resolution or None, aspect_ratio=aspect_ratio or None,
+                             generate_audio=generate_audio, camera_fixed=bool(camera_fixed),
+                             seed=int(seed) if seed is not None else -1)  # fmt: skip
+        plan = Plan.make(choices)
+        session = ctx.session(visitor)
+        results = await session.generate(plan, image, last_image or None)
+    except SeedanceError as e:
+        raise gr.Error(e.message) from None
+    except Exception as e:  # a bug of ours: plain words, no paths
+        log.exception("/generate failed")
+        raise gr.Error(f"Something unexpected went wrong ({type(e).__name__}).") from None
+    result = results[0]
+    if not isinstance(result, TakeResult):
+        card = session.card(result)
+        raise gr.Error(" ".join(x for x in (result.message, card["money"], f"Task id: {result.task_id}."
+                                            if result.task_id else "") if x))  # fmt: skip
+    return str(result.video_path), {**result.facts, "video_file": result.video_path.name}
+
+
+def components() -> tuple[list[Any], list[Any]]:
+    """Hidden inputs and outputs for the endpoint; every optional one has no value, so clients may leave it out.
+    Files, not Images: no preprocessing in Gradio, our own check reads the bytes as uploaded."""
+    inputs = [
+        gr.File(type="filepath", label="image"),
+        gr.Textbox(label="prompt"),
+        gr.Textbox(value=None, label="model_id"),
+        gr.Number(value=None, label="duration"),
+        gr.Textbox(value=None, label="resolution"),
+        gr.Textbox(value=None, label="aspect_ratio"),
+        gr.Checkbox(value=None, label="generate_audio"),
+        gr.Checkbox(value=None, label="camera_fixed"),
+        gr.Number(value=None, label="seed"),
+        gr.File(type="filepath", label="last_image"),
+        gr.Textbox(value=None, label="api_key", type="password"),
+    ]
+    return inputs, [gr.Video(label="video"), gr.JSON(label="facts")]

@@ -1,0 +1,278 @@
+"""The Create page's handlers: pictures, prompt, model and settings, framing and the live price.
+
+Handlers are module-level functions taking the ``AppContext`` and the ``Visitor`` first; ``create_page.py``
+places the components and binds them. The takes themselves (generate, per-take cancel) are in ``takes_view.py``.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import os
+import secrets
+from typing import Any
+
+import gradio as gr
+
+from .. import catalog, images, prompts
+from ..errors import InvalidRequest, SeedanceError
+from ..plan import Choices, Plan
+from .state import AppContext, Visitor
+
+MATCH = "Match my image"
+ASPECT_CHOICES = [MATCH, *catalog.ASPECT_RATIOS]
+PRESETS: dict[str, dict[str, Any]] = {
+    "Vertical short · 9:16": {"aspect": "9:16", "resolution": "720p", "duration": 5},
+    "Story · 9:16, 10 s": {"aspect": "9:16", "resolution": "720p", "duration": 10},
+    "Landscape · 16:9": {"aspect": "16:9", "resolution": "720p", "duration": 5},
+    "Square post · 1:1": {"aspect": "1:1", "resolution": "720p", "duration": 5},
+    "Cinematic · 21:9": {"aspect": "21:9", "resolution": "1080p", "duration": 8},
+    "Seamless loop": {"aspect": MATCH, "resolution": "720p", "duration": 5, "loop": True},
+}
+
+from gradio.events import Dependency
+
+class PictureInput(gr.Image):
+    """An image box whose upload reaches our own check as it is: Gradio's Image opens every upload with Pillow
+    first, which turns an SVG, random bytes or a bomb into its own error text and a server path."""
+
+    is_template = True  # drawn by the Image component in the page
+
+    def preprocess(self, payload: Any) -> str | None:
+        return None if payload is None or payload.path is None else str(payload.path)
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+
+# Model and settings -------------------------------------------------------------------------------------
+
+
+def spec_for(family: str, resolution: str | None) -> catalog.ModelSpec:
+    if resolution in catalog.resolutions_for_family(family):
+        return catalog.model_for(family, resolution)  # type: ignore[arg-type]
+    return next(m for m in catalog.MODELS if m.family == family)
+
+
+def aspect_value(value: str | None) -> str | None:
+    return None if not value or value == MATCH else value
+
+
+def choices_for(family: str, resolution: str, duration: float, aspect: str, audio: bool, camera_fixed: bool = False,
+                seed: float | None = -1, takes: float = 1, prompt: str = "") -> Choices:  # fmt: skip
+    spec = spec_for(family, resolution)
+    return Choices.of(
+        model_id=spec.id, prompt=prompt or "", duration=int(duration) if duration is not None else None,
+        resolution=resolution if resolution in spec.resolutions else None,
+        aspect_ratio=aspect_value(aspect) if spec.accepts_aspect_ratio else None,
+        generate_audio=bool(audio) and spec.accepts_audio, camera_fixed=bool(camera_fixed),
+        seed=int(seed) if seed is not None and seed != "" else -1, takes=int(takes or 1),
+    )  # fmt: skip
+
+
+def on_family(family: str, resolution: str, duration: float) -> tuple:
+    """The model changed: resolution choices, duration range, which controls show, and the retirement notice."""
+    spec = spec_for(family, resolution)
+    choices = catalog.resolutions_for_family(family)
+    res = resolution if resolution in choices else spec.default_resolution
+    dur = min(max(int(duration or spec.duration_default), spec.duration_min), spec.duration_max)
+    notice = f"⚠️ {spec.notice}" if spec.notice else spec.summary
+    return (
+        gr.update(choices=choices, value=res),
+        gr.update(minimum=spec.duration_min, maximum=spec.duration_max, value=dur,
+                  info=f"{spec.duration_min}–{spec.duration_max} seconds"),
+        gr.update(visible=spec.accepts_audio),
+        gr.update(visible=spec.accepts_last_image),
+        gr.update(visible=spec.accepts_aspect_ratio),
+        notice,
+    )
+
+
+def apply_preset(preset: str, family: str, first: str | None) -> tuple:
+    """A delivery preset: shape, resolution and length in one click (still editable afterwards)."""
+    p = PRESETS.get(preset)
+    if not p:
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    spec = spec_for(family, p["resolution"])
+    res = p["resolution"] if p["resolution"] in spec.resolutions else spec.default_resolution
+    dur = min(max(p["duration"], spec.duration_min), spec.duration_max)
+    last = gr.update(value=first) if p.get("loop") and first and spec.accepts_last_image else gr.skip()
+    return gr.update(value=p["aspect"]), gr.update(value=res), gr.update(value=dur), last
+
+
+def prompt_info(prompt: str, family: str, resolution: str, camera_fixed: bool) -> tuple[str, str]:
+    """The live character count against the model's limit, and the camera warning."""
+    spec = spec_for(family, resolution)
+    n = len(prompt or "")
+    count = f"{'⚠️ ' if n > spec.prompt_max_chars else ''}{n} / {spec.prompt_max_chars} characters"
+    if spec.prompt_required and not (prompt or "").strip():
+        count += f" · {spec.name} needs a prompt"
+    warn = prompts.camera_conflict(prompt or "", bool(camera_fixed))
+    return count, (f"⚠️ {warn}" if warn else "")
+
+
+def insert_phrase(prompt: str, phrase_label: str) -> str:
+    phrase = prompts.CAMERA_PHRASES.get(phrase_label, "")
+    prompt = (prompt or "").rstrip()
+    return f"{prompt} {phrase}".strip() if phrase not in prompt else prompt
+
+
+def random_seed_value() -> int:
+    from ..plan import random_seed
+
+    return random_seed()
+
+
+def reuse_seed(visitor: Visitor) -> Any:
+    return gr.update(value=visitor.last_seed) if visitor.last_seed is not None else gr.skip()
+
+
+# Pictures --------------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=256)
+def _inspect_cached(path: str, size: int, mtime_ns: int) -> images.ImageCheck:
+    return images.inspect(path)
+
+
+@functools.lru_cache(maxsize=64)
+def _small_copy_cached(path: str, size: int, mtime_ns: int) -> Any:
+    return images.small_copy(path)
+
+
+def inspect(path: str) -> images.ImageCheck:
+    """The picture's check, decoded once per file version: every slider move re-prices and re-frames."""
+    st = os.stat(path)
+    return _inspect_cached(path, st.st_size, st.st_mtime_ns)
+
+
+def usable_size(path: str | None) -> tuple[int, int] | None:
+    """The size of a picture that passes its check, else None (a refused picture frames and prices nothing)."""
+    if not path:
+        return None
+    try:
+        check = inspect(path)
+    except (OSError, SeedanceError):
+        return None
+    return (check.width, check.height) if check.ok else None
+
+
+def check_image(visitor: Visitor, path: str | None) -> tuple[str, Any, Any]:
+    """The verdict in words as soon as a picture is added, the fix button when we can fix it, and whether
+    Generate may be pressed."""
+    if not path:
+        return "", gr.update(visible=False), gr.update(interactive=True)
+    try:
+        check = inspect(path)
+    except (OSError, SeedanceError) as e:
+        text = e.message if isinstance(e, SeedanceError) else "We couldn't read that file. Choose it again."
+        return f"⛔ {text}", gr.update(visible=False), gr.update(interactive=False)
+    icon = "✅" if check.ok else ("🛠️" if check.fixable else "⛔")
+    text = f"{icon} {check.summary()}"
+    done = visitor.fixed.get(os.path.basename(path))
+    if done:
+        text += f" We fixed it for you: {done}"
+    elif check.ok and check.notes:
+        text += " " + " ".join(check.notes)
+    return text, gr.update(visible=check.fixable), gr.update(interactive=check.ok)
+
+
+def fix_image(ctx: AppContext, visitor: Visitor, path: str | None) -> tuple[Any, str, Any]:
+    """Convert or shrink a picture that needs it; the result replaces the upload and says what was done."""
+    if not path:
+        return gr.skip(), "", gr.update(visible=False)
+    try:
+        fixed = images.prepare(path, fix=True)
+    except SeedanceError as e:
+        return gr.skip(), f"⛔ {e.message}", gr.update(visible=False)
+    folder = ctx.work_dir / visitor.token
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / f"fixed-{secrets.token_hex(4)}{fixed.extension}"
+    out.write_bytes(fixed.data)
+    done = " ".join(fixed.notes) or "Fixed."
+    visitor.fixed[out.name] = done  # Gradio copies the file under the same name: the re-check finds the notes
+    return str(out), f"✅ Fixed: {done} ({fixed.width}x{fixed.height} px)", gr.update(visible=False)
+
+
+def framing(first: str | None, family: str, resolution: str, aspect: str, shape_from: str | None = None,
+            ) -> tuple[Any, str]:  # fmt: skip
+    """The picture with the output frame drawn on it, and the output size in words. A refused picture clears it."""
+    size = usable_size(first)
+    if size is None:
+        return None, "Add a first image to see how it will be framed." if not first and shape_from is None else ""
+    shape = usable_size(shape_from) if shape_from else size
+    if shape is None:
+        return None, ""
+    try:
+        plan = Plan.make(choices_for(family, resolution, None, aspect, False), image_size=shape)  # type: ignore[arg-type]
+        st = os.stat(first)  # type: ignore[arg-type]
+        pic, geo = images.draw_framing(_small_copy_cached(first, st.st_size, st.st_mtime_ns), *plan.output_size)
+    except (OSError, SeedanceError):
+        return None, ""
+    return pic, geo.describe()
+
+
+def framing_last(last: str | None, first: str | None, family: str, resolution: str, aspect: str) -> tuple[Any, Any]:
+    """The last image's framing: Seedance crops it to the first image's output shape; say so when shapes differ."""
+    if not last or not first:
+        return gr.update(value=None, visible=False), ""
+    pic, words = framing(last, family, resolution, aspect, shape_from=first)
+    a, b = usable_size(first), usable_size(last)
+    warn = ""
+    if a and b and abs(a[0] / a[1] - b[0] / b[1]) > 0.02:
+        warn = ("⚠️ The last frame's shape differs from the first's: Seedance crops it to the first's shape. ")
+    return gr.update(value=pic, visible=pic is not None), (warn + (f"Last frame: {words}" if words else "")).strip()
+
+
+# Price -----------------------------------------------------------------------------------------------------
+
+
+def price_card(ctx: AppContext, visitor: Visitor, first: str | None, family: str, resolution: str, duration: float,
+               aspect: str, audio: bool, takes: float, threshold: float | None) -> tuple[str, Any, Any]:  # fmt: skip
+    """The price worked out here, at once (nothing waits on WaveSpeed): the card, the spend confirmation and the
+    Generate button carrying the price."""
+    demo = ctx.is_demo(visitor)
+    try:
+        plan = Plan.make(choices_for(family, resolution, duration, aspect, audio, takes=takes, prompt="x"),
+                         image_size=usable_size(first))  # fmt: skip
+    except InvalidRequest as e:
+        return f"<div class='card'>{html.escape(e.message)}</div>", gr.update(visible=False), gr.update()
+    q = plan.quote
+    kind = "published price" if q.published else "our estimate (not published by WaveSpeed)"
+    each = f" · ${q.per_take:.2f} per take" if q.takes > 1 else ""
+    shape = "" if plan.shape_known else " · shape not known yet: add a picture"
+    tips = " · ".join(html.escape(w.text()) for w in q.what_if[:3])
+    if demo:
+        lines = ["<div class='card price-card'><div class='price-total'>Free preview</div>",
+                 f"<div>Demo mode renders previews on this computer. With your own WaveSpeed key this would be "
+                 f"${q.total:.2f} ({kind}){shape}.</div>"]  # fmt: skip
+        button = "✨ Generate free preview"
+    else:
+        lines = ["<div class='card price-card'>", f"<div class='price-total'>${q.total:.2f}</div>",
+                 f"<div>{q.takes} take{'s' if q.takes > 1 else ''}{each} · {kind}{shape}</div>"]  # fmt: skip
+        if tips:
+            lines.append(f"<div class='whatif'>{tips}</div>")
+        button = f"✨ Generate · ${q.total:.2f}"
+    lines.append("</div>")
+    confirm = gr.update(visible=not demo and plan.needs_confirm(threshold), value=False,
+                        label=f"Yes, spend ${q.total:.2f} on this")  # fmt: skip
+    return "".join(lines), confirm, gr.update(value=button)
+
+
+async def price_from_wavespeed(ctx: AppContext, visitor: Visitor, family: str, resolution: str, duration: float,
+                               aspect: str, audio: bool, takes: float, first: str | None) -> str:  # fmt: skip
+    """With a key: WaveSpeed's own quote and the balance, asked after the page shows our price, within seconds."""
+    if ctx.is_demo(visitor):
+        return ""
+    try:
+        plan = Plan.make(choices_for(family, resolution, duration, aspect, audio, takes=takes, prompt="x"),
+                         image_size=usable_size(first))  # fmt: skip
+        check = await ctx.session(visitor).quote(plan)
+    except SeedanceError as e:
+        return f"<div class='balance'>Couldn't ask WaveSpeed: {html.escape(e.message)}</div>"
+    if check.problem:
+        return f"<div class='balance'>Couldn't ask WaveSpeed for its quote: {html.escape(check.problem)}</div>"
+    return (f"<div class='balance'>WaveSpeed's quote: ${check.api_total:.2f} · your balance: "
+            f"${check.balance:.2f}</div>")  # fmt: skip

@@ -1,0 +1,209 @@
+"""The History page: this visitor's takes as thumbnails, one take's video and facts, and what can be done with it
+(load its settings, continue from its last frame, loop, delete, stitch, recover by task id, finish unfinished).
+Every handler goes through the visitor's Session, which checks that a take is theirs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from .. import catalog
+from ..errors import SeedanceError
+from . import words
+from .create import MATCH
+from .state import AppContext, Visitor
+
+FORM = ("first", "last", "prompt", "family", "resolution", "duration", "aspect", "audio", "camera_fixed", "seed")
+
+
+def gallery(ctx: AppContext, visitor: Visitor, search: str = "") -> tuple[Any, list[str], Any, str]:
+    """Thumbnails with readable captions, their take ids, the stitch choices, and a note when nothing matches."""
+    try:
+        session = ctx.session(visitor)
+    except SeedanceError as e:
+        return [], [], gr.update(choices=[]), e.message
+    items, ids, choices = [], [], []
+    for t in session.history(search or "", limit=60):
+        poster = t.poster_path if t.poster_path and Path(t.poster_path).exists() else t.first_image
+        if poster and Path(poster).exists():
+            items.append((poster, words.caption(t)))
+            ids.append(t.id)
+        if t.video_path and Path(t.video_path).exists():
+            choices.append((words.caption(t), t.id))
+    note = "" if items else ("No takes match “" + search.strip() + "”." if (search or "").strip() else "No takes yet.")
+    return items, ids, gr.update(choices=choices, value=[]), note
+
+
+def select(ctx: AppContext, visitor: Visitor, ids: list[str], evt: gr.SelectData) -> tuple[Any, Any, str, str]:
+    """A take was picked: its video, its download, its facts and its id."""
+    if evt is None or evt.index is None or not isinstance(evt.index, int) or evt.index >= len(ids):
+        return None, gr.update(visible=False), "", ""
+    try:
+        session = ctx.session(visitor)
+        take = session.take(ids[evt.index])
+    except SeedanceError as e:
+        return None, gr.update(visible=False), e.message, ""
+    video = take.video_path if take.video_path and Path(take.video_path).exists() else None
+    spec = catalog.MODELS_BY_ID.get(take.model_id)
+    facts = words.take_facts(session, take, spec.name if spec else take.model_id)
+    return video, gr.update(value=[video] if video else None, visible=bool(video)), facts, take.id
+
+
+def load_settings(ctx: AppContext, visitor: Visitor, take_id: str, mode: str = "same") -> dict[str, Any]:
+    """The form's values from a take, by name: 'same' settings and pictures, 'continue' from its last frame, or
+    'loop' (the same picture first and last). ``note`` says what happened."""
+    try:
+        session = ctx.session(visitor)
+        take = session.take(take_id)
+        first, last = take.first_image, take.last_image
+        if mode == "continue":
+            first, last = str(session.last_frame(take.id)), None
+    except SeedanceError as e:
+        return {"note": "Pick a take first." if not take_id else e.message}
+    if mode == "loop":
+        last = first
+    spec = catalog.MODELS_BY_ID.get(take.model_id)
+    s = take.settings
+    values: dict[str, Any] = {"first": first, "last": last, "prompt": take.prompt,
+                              "aspect": s.get("aspect_ratio") or MATCH, "audio": bool(s.get("generate_audio")),
+                              "camera_fixed": bool(s.get("camera_fixed")),
+                              "seed": take.seed if mode == "same" and take.seed is not None else -1}  # fmt: skip
+    if spec:
+        values["family"] = spec.family
+    for k in ("resolution", "duration"):
+        if s.get(k):
+            values[k] = s[k]
+    values["note"] = {"same": "Settings loaded on the Create page.",
+                      "continue": "The last frame of that take is now your first picture, on the Create page.",
+                      "loop": "The same picture is now the first and last frame, for a seamless loop."}[mode]  # fmt: skip
+    return values
+
+
+def form_outputs(values: dict[str, Any]) -> list[Any]:
+    """load_settings' values in the order of FORM, then the tab switch and the note."""
+    out: list[Any] = [gr.update(value=values[k]) if k in values else gr.skip() for k in FORM]
+    out.append(gr.Tabs(selected="create") if len(values) > 1 else gr.skip())
+    out.append(values.get("note", ""))
+    return out
+
+
+def delete(ctx: AppContext, visitor: Visitor, take_id: str) -> tuple[str, Any, Any, str]:
+    """Delete after the person confirmed: the take's files, pictures and journal entry; the player is cleared."""
+    try:
+        ctx.session(visitor).delete(take_id)
+    except SeedanceError as e:
+        return e.message, gr.skip(), gr.skip(), take_id
+    return "Deleted from this computer.", None, gr.update(value=None, visible=False), ""
+
+
+async def recover_task(ctx: AppContext, visitor: Visitor, task_id: str) -> tuple[Any, str]:
+    try:
+        session = ctx.session(visitor)
+        result = await session.recover_task(task_id or "")
+    except SeedanceError as e:
+        return None, words.card(None, e)
+    return str(result.video_path), words.card(None, f"✅ Recovered into your library: {result.video_path.name}",
+                                               kind="calm")  # fmt: skip
+
+
+async def finish_unfinished(ctx: AppContext, visitor: Visitor) -> str:
+    try:
+        session = ctx.session(visitor)
+        report = await session.recover()
+    except SeedanceError as e:
+        return words.card(None, e)
+    lines = [f"Finished {len(report.finished)} take(s)." if report.finished else "Nothing new finished."]
+    for t in report.ended:
+        lines.append(f"{words.caption(t)}: {t.error_message or words.STATE_WORDS.get(t.state, t.state)} "
+                     f"{words.money_line(session, t)}")  # fmt: skip
+    for t in report.waiting:
+        why = f": {t.error_message}" if t.error_message else ""
+        lines.append(f"{words.caption(t)}: still {words.STATE_WORDS.get(t.state, t.state)}{why}")
+    return "<div class='card calm-card' role='status'>" + "<br>".join(_esc(x) for x in lines) + "</div>"
+
+
+def stitch(ctx: AppContext, visitor: Visitor, take_ids: list[str]) -> tuple[str | None, str]:
+    if not take_ids or len(take_ids) < 2:
+        return None, "Pick at least two takes, in the order they should play."
+    try:
+        info = ctx.session(visitor).stitch(list(take_ids))
+    except SeedanceError as e:
+        return None, e.message
+    return info["path"], f"✅ Joined {info['clips']} takes" + (" with their sound." if info.get("audio") else ".")
+
+
+def _esc(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def build(ctx: AppContext, visitor: Any, create: Any) -> Any:
+    """The History tab's components and wiring; ``create`` is the Create page (its form and its generate event).
+    Returns the refresh function (visitor -> gallery) for the app's load event."""
+    from functools import partial
+
+    private: dict[str, Any] = {"api_visibility": "private"}
+    ids = gr.State([])
+    with gr.Row():
+        search = gr.Textbox(label="Search", placeholder="words from the prompt, a model or a task id", scale=4)
+        refresh = gr.Button("🔄 Refresh", scale=1, min_width=100)
+    empty = gr.Markdown()
+    shelf = gr.Gallery(label="Your takes", columns=[2, 3, 4, 6], height="auto", allow_preview=False, preview=False,
+                       object_fit="cover", interactive=False, elem_id="history-gallery")  # fmt: skip
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=280):
+            player = gr.Video(label="Selected take", interactive=False)
+            download = gr.File(label="Download", visible=False, interactive=False)
+        with gr.Column(scale=2, min_width=280):
+            facts = gr.Markdown("Pick a take above.")
+            chosen = gr.Textbox(visible=False)
+            with gr.Row():
+                load_btn = gr.Button("📝 Load settings")
+                cont_btn = gr.Button("➡️ Continue from last frame")
+            with gr.Row():
+                loop_btn = gr.Button("🔁 Loop")
+                del_btn = gr.Button("🗑️ Delete", variant="stop")
+            with gr.Row(visible=False) as sure_row:
+                gr.Markdown("Delete this take's video and pictures from this computer?")
+                yes_btn = gr.Button("Yes, delete", variant="stop", size="sm")
+                no_btn = gr.Button("Keep it", size="sm")
+            note = gr.Markdown()
+    with gr.Accordion("Recover a video by its task id", open=False):
+        task_box = gr.Textbox(label="Task id", info="A string of letters and digits, shown on each take's card, in "
+                              "History and in WaveSpeed's dashboard (e.g. 3f2b9c41…).")  # fmt: skip
+        with gr.Row():
+            rec_btn = gr.Button("Recover")
+            resume_btn = gr.Button("Finish unfinished takes")
+        rec_note = gr.HTML()
+    with gr.Accordion("Stitch takes into one video", open=False):
+        pick = gr.Dropdown([], multiselect=True, label="Takes, in playing order")
+        stitch_btn = gr.Button("Stitch")
+        stitched = gr.Video(label="Stitched", interactive=False)
+        stitch_note = gr.Markdown()
+
+    shelf_out = [shelf, ids, pick, empty]
+    fill = partial(gallery, ctx)
+    refresh.click(fill, [visitor, search], shelf_out, **private)
+    search.submit(fill, [visitor, search], shelf_out, **private)
+    def on_select(v: Any, taken: list[str], evt: gr.SelectData) -> Any:
+        return select(ctx, v, taken, evt)
+
+    shelf.select(on_select, [visitor, ids], [player, download, facts, chosen], **private)
+    form = [getattr(create, k) for k in FORM]
+    for btn, mode in ((load_btn, "same"), (cont_btn, "continue"), (loop_btn, "loop")):
+        btn.click(lambda v, t, m=mode: form_outputs(load_settings(ctx, v, t, m)), [visitor, chosen],
+                  [*form, create.tabs, note], **private).then(None, js="() => window.scrollTo({top: 0})")  # fmt: skip
+    del_btn.click(lambda t: gr.update(visible=bool(t)), [chosen], [sure_row], **private)
+    no_btn.click(lambda: gr.update(visible=False), None, [sure_row], **private)
+    yes_btn.click(partial(delete, ctx), [visitor, chosen], [note, player, download, chosen], **private).then(
+        lambda: gr.update(visible=False), None, [sure_row], **private).then(fill, [visitor, search], shelf_out, **private)  # fmt: skip
+    rec_btn.click(partial(recover_task, ctx), [visitor, task_box], [player, rec_note], concurrency_limit=None,
+                  **private).then(fill, [visitor, search], shelf_out, **private)  # fmt: skip
+    resume_btn.click(partial(finish_unfinished, ctx), [visitor], [rec_note], concurrency_limit=None, **private).then(
+        fill, [visitor, search], shelf_out, **private)  # fmt: skip
+    stitch_btn.click(partial(stitch, ctx), [visitor, pick], [stitched, stitch_note], **private)
+    create.generated.then(fill, [visitor], shelf_out, **private)
+    return lambda ev: ev.then(fill, [visitor], shelf_out, **private)

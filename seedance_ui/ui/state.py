@@ -1,0 +1,78 @@
+"""What the app runs on (``AppContext``, one per process) and what it knows of one visitor (``Visitor``, kept in
+``gr.State``: server memory, per browser tab, never sent to the page and never recorded by run history).
+
+The pages reach the core only through ``ctx.session(visitor)``: a Session bound to the visitor's key (or demo
+mode) and the owner of their takes.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import keys
+from ..runtime import Runtime
+from ..session import Session
+
+
+@dataclass
+class Visitor:
+    """One visitor's state. The key lives here only (server side) and is dropped when the session ends."""
+
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    """A random id for this visitor's demo takes on a Space; kept in their browser, never a key."""
+    key: str | None = field(default=None, repr=False)
+    balance: str | None = None
+    """The balance WaveSpeed reported when the key was checked (shown in the banner)."""
+    last_seed: int | None = None
+    running: dict[int, str] = field(default_factory=dict)
+    """Take slot -> take id, while a click's takes run (for each take's own Cancel)."""
+    cancelled: set[int] = field(default_factory=set)
+    fixed: dict[str, str] = field(default_factory=dict)
+    """Fixed picture file name -> what was done, so the re-check can say it."""
+
+
+@dataclass
+class AppContext:
+    """A demo runtime (built-in emulator) and/or a live one (WaveSpeed), and how this app is hosted."""
+
+    demo: Runtime | None
+    live: Runtime | None
+    on_space: bool = False
+    owner_key: bool = False
+    """A key came from the environment (the desktop's, or a Space owner's)."""
+    shared_key_allowed: bool = False
+    spend_threshold: float = 2.0
+    work_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="seedance-ui-")))
+    live_factory: object = None
+    """Builds the live Runtime on first use (a Space with no owner key, when a visitor pastes one)."""
+    owner_salt: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
+    """Salt for naming a key's takes by fingerprint; kept in the data folder so a key finds its takes again."""
+    browser_secret: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
+    """Secret of the visitor token kept in the browser (gr.BrowserState); kept so a restart doesn't forget it."""
+
+    def uses_owner_key(self) -> bool:
+        return self.live is not None and self.owner_key and (not self.on_space or self.shared_key_allowed)
+
+    def is_demo(self, visitor: Visitor) -> bool:
+        return not visitor.key and not self.uses_owner_key()
+
+    def session(self, visitor: Visitor) -> Session:
+        """The visitor's door into the core: their own key, the owner's key (desktop, or a Space that allows
+        sharing it), or demo mode."""
+        if visitor.key:
+            if self.live is None and callable(self.live_factory):
+                self.live = self.live_factory()
+            assert self.live is not None
+            owner = keys.fingerprint(visitor.key, self.owner_salt) if self.on_space else "local"
+            return self.live.session(owner=owner, key=visitor.key)
+        if self.uses_owner_key():
+            assert self.live is not None
+            return self.live.session()
+        if self.demo is None:
+            from ..errors import AuthenticationError
+
+            raise AuthenticationError("Add your WaveSpeed API key in Settings to start.")
+        return self.demo.session(owner=visitor.token if self.on_space else "local")

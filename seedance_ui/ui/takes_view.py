@@ -1,0 +1,168 @@
+"""Generating takes on the Create page: each take in its own slot, shown the moment it is ready, with its own
+stage, elapsed time, expected time and Cancel.
+
+``generate`` yields ``Frame`` values (named fields, not positional tuples); ``create_page.py`` turns a Frame into
+component updates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import Money, SeedanceError
+from ..plan import MAX_TAKES, Plan
+from ..take_run import Progress, TakeResult
+from . import words
+from .create import choices_for, usable_size
+from .state import AppContext, Visitor
+
+STAGE_ICONS = {"checking": "🔎", "uploading": "⬆️", "submitting": "🚀", "checking_job": "🔎", "queued": "⏳",
+               "rendering": "🎞️", "downloading": "⬇️"}  # fmt: skip
+
+
+@dataclass
+class Slot:
+    """One take's place on the page."""
+
+    visible: bool = False
+    text: str = ""
+    """Stage, elapsed and expected time while it runs; then a card (saved, failed or cancelled)."""
+    video: str | None = None
+    running: bool = False
+
+
+@dataclass
+class Frame:
+    status: str = ""
+    slots: list[Slot] = field(default_factory=lambda: [Slot() for _ in range(MAX_TAKES)])
+    files: list[str] | None = None
+    facts: str = ""
+    error: str = ""
+
+
+def _stage_line(i: int, p: Progress, started: float) -> str:
+    elapsed = time.monotonic() - started
+    eta = f" · usually about {p.expected:.0f} s" if p.expected else ""
+    task = f"<div class='task'>Task id <code>{html.escape(p.task_id)}</code></div>" if p.task_id else ""
+    return (f"<div class='take-stage' role='status'><b>Take {i + 1}</b> · {STAGE_ICONS.get(p.stage, '')} "
+            f"{html.escape(p.message)} · {elapsed:.0f} s{eta}{task}</div>")  # fmt: skip
+
+
+def _done_line(i: int, r: TakeResult, demo: bool) -> str:
+    f = r.facts
+    price = "free preview" if demo else f"${f['price_usd']}" + ("" if f["price_published"] else " (estimate)")
+    return (f"<div class='take-stage'><b>Take {i + 1}</b> · ✅ saved · seed <code>{f['seed']}</code> · {price} · "
+            f"rendered in {f['render_seconds'] or '?'} s · task id <code>{html.escape(str(f['task_id']))}</code></div>")  # fmt: skip
+
+
+async def generate(
+    ctx: AppContext, visitor: Visitor, first: str | None, last: str | None, prompt: str, family: str,
+    resolution: str, duration: float, aspect: str, audio: bool, camera_fixed: bool, seed: float | None,
+    takes: float, confirmed: bool, threshold: float | None,
+):  # fmt: skip
+    """Run 1-4 takes at once; yields a Frame whenever something changes (and each second for the clocks)."""
+    if not first:
+        yield Frame(error=words.card(None, "Add a first image to start."))
+        return
+    try:
+        session = ctx.session(visitor)
+        plan = Plan.make(choices_for(family, resolution, duration, aspect, audio, camera_fixed, seed, takes, prompt),
+                         image_size=usable_size(first))  # fmt: skip
+    except SeedanceError as e:
+        yield Frame(error=words.card(None, e))
+        return
+    if not session.demo and plan.needs_confirm(threshold) and not confirmed:
+        yield Frame(error=words.card(None, f"This will cost ${plan.quote.total:.2f}. Tick 'Yes, spend "
+                                           f"${plan.quote.total:.2f}' above the button to go ahead."))  # fmt: skip
+        return
+    visitor.running.clear()
+    visitor.cancelled.clear()
+    frame = Frame(status=f"Working on {plan.takes} take{'s' if plan.takes > 1 else ''}…")
+    for i in range(plan.takes):
+        frame.slots[i] = Slot(visible=True, text=f"<div class='take-stage'><b>Take {i + 1}</b> · starting</div>",
+                              running=True)  # fmt: skip
+    queue: asyncio.Queue[Progress] = asyncio.Queue()
+    started = time.monotonic()
+    run = asyncio.create_task(session.generate(plan, first, last or None, on_progress=queue.put_nowait))
+    try:
+        yield frame
+        while not run.done() or not queue.empty():
+            try:
+                p = await asyncio.wait_for(queue.get(), timeout=1.0)
+            except asyncio.TimeoutError:
+                p = None
+            if p is not None:
+                _apply(frame, p, visitor, started, session.demo)
+            yield frame
+    except asyncio.CancelledError:  # the page went away: the takes go on, and History finishes them
+        run.cancel()
+        raise
+    results = run.result() if not run.cancelled() else []
+    ok = [r for r in results if isinstance(r, TakeResult)]
+    if ok:
+        visitor.last_seed = ok[0].take.seed
+    visitor.running.clear()
+    frame.status = f"✅ Done in {time.monotonic() - started:.0f} s." if ok else "No video this time."
+    frame.files = [str(r.video_path) for r in ok] or None
+    frame.facts = _facts(results, session.demo)
+    yield frame
+
+
+def _apply(frame: Frame, p: Progress, visitor: Visitor, started: float, demo: bool) -> None:
+    i, slot = p.index, frame.slots[p.index]
+    visitor.running[i] = p.take_id
+    if p.stage == "saved" and p.video is not None:
+        slot.video, slot.running = str(p.video), False
+        slot.text = f"<div class='take-stage'><b>Take {i + 1}</b> · ✅ saved in {p.elapsed:.0f} s</div>"
+        visitor.running.pop(i, None)
+    elif p.stage == "failed":
+        slot.running = False
+        visitor.running.pop(i, None)
+        if i in visitor.cancelled:
+            money = "" if demo else f" {Money.CANCEL_ASKED.sentence}"
+            slot.text = words.card(None, f"Take {i + 1} cancelled.{money}", kind="calm")
+        elif isinstance(p.error, SeedanceError):
+            p.error.message = f"Take {i + 1}: {p.error.message}"
+            slot.text = words.card(None, p.error)
+        else:
+            slot.text = words.card(None, f"Take {i + 1}: {p.message}")
+    elif i in visitor.cancelled:
+        slot.text, slot.running = words.card(None, f"Take {i + 1}: cancelling…", kind="calm"), False
+    else:
+        slot.text = _stage_line(i, p, started)
+
+
+def _facts(results: list[TakeResult | SeedanceError], demo: bool) -> str:
+    """Per saved take: seed (to reuse), price, render time and task id (to recover it from anywhere)."""
+    lines = [_done_line(i, r, demo) for i, r in enumerate(results) if isinstance(r, TakeResult)]
+    return "".join(lines)
+
+
+async def cancel_take(ctx: AppContext, visitor: Visitor, slot: int) -> str:
+    """This take's own Cancel: ask WaveSpeed to stop it, and say what that means (no money talk in demo mode)."""
+    take_id = visitor.running.get(int(slot))
+    if not take_id:
+        return ""
+    visitor.cancelled.add(int(slot))
+    try:
+        message = await ctx.session(visitor).cancel(take_id)
+    except SeedanceError as e:
+        message = e.message
+    return f"<div class='card calm-card' role='status'>{html.escape(message)}</div>"
+
+
+def outputs_of(frame: Frame) -> list[Any]:
+    """A Frame as the values of: status, then per slot (group, text, video, cancel button), files, facts, error."""
+    import gradio as gr
+
+    out: list[Any] = [frame.status]
+    for s in frame.slots:
+        out += [gr.update(visible=s.visible), s.text, gr.update(value=s.video, visible=s.video is not None),
+                gr.update(visible=s.running)]  # fmt: skip
+    out += [gr.update(value=frame.files, visible=bool(frame.files)), gr.update(value=frame.facts, visible=bool(frame.facts)),
+            gr.update(value=frame.error, visible=bool(frame.error))]
+    return out
