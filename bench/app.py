@@ -165,7 +165,7 @@ def core_crowd(n: int = 20) -> list[Row]:
     import asyncio
 
     from seedance_ui import runtime
-    from seedance_ui.studio import Settings
+    from seedance_ui.plan import Choices, Plan
 
     from .client import emulator
 
@@ -176,9 +176,9 @@ def core_crowd(n: int = 20) -> list[Row]:
 
         async def crowd(k: int) -> float:
             t0 = time.perf_counter()
-            await asyncio.gather(*(rt.studio.generate(img, Settings(prompt="slow push-in", duration=4, resolution="480p",
-                                                                    generate_audio=False, seed=i), session=f"v{i}")
-                                   for i in range(k)))  # fmt: skip
+            plans = [Plan.make(Choices(prompt="slow push-in", duration=4, resolution="480p", generate_audio=False,
+                                       seed=i)) for i in range(k)]  # fmt: skip
+            await asyncio.gather(*(rt.session(owner=f"v{i}").generate(plans[i], img) for i in range(k)))
             await rt.studio.aclose()
             return time.perf_counter() - t0
 

@@ -22,7 +22,8 @@ def _best(fn, repeat: int = 20) -> float:
 
 def run(n: int = 10_000) -> list[Row]:
     from seedance_ui import runtime
-    from seedance_ui.ui import handlers as h
+    from seedance_ui.ui import history as h
+    from seedance_ui.ui.state import AppContext, Visitor
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-journal-"))
     rt = runtime.start(api_key="k", base_url="http://127.0.0.1:9", demo=False, data_dir=tmp)
@@ -40,13 +41,12 @@ def run(n: int = 10_000) -> list[Row]:
                    settings={"resolution": "720p", "duration": 5}, render_seconds=40.0 + i % 7,
                    poster_path=str(poster), video_path=str(poster)))  # fmt: skip
     write = (time.perf_counter() - t0) / n
-    h.configure(h.AppContext(demo=None, live=rt, owner_key=True))
-    session = h.new_session()
+    ctx, visitor = AppContext(demo=None, live=rt, owner_key=True), Visitor()
     page = _best(lambda: j.history(limit=60))
     search = _best(lambda: j.history(text="number 99", limit=60))
     scan = _best(lambda: j.unfinished())
-    tab = _best(lambda: h.history(session))
-    assert len(h.history(session)[0]) == 60  # the gallery really holds a page of takes
+    tab = _best(lambda: h.gallery(ctx, visitor))
+    assert len(h.gallery(ctx, visitor)[0]) == 60  # the gallery really holds a page of takes
     rt.close()
     return [
         Row("journal write (insert), per take", write * 1000, None, "ms", "reported", None),

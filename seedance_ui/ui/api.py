@@ -63,6 +63,17 @@ async def generate(
     return str(result.video_path), {**result.facts, "video_file": result.video_path.name}
 
 
+class OptionalFlag(gr.Checkbox):
+    """A yes/no argument that may be left out (None: the model's default). Gradio's Checkbox turns a missing
+    value into False, which would switch sound off for a caller who never mentioned it."""
+
+    is_template = True
+
+    def __init__(self, label: str) -> None:
+        super().__init__(value=None, label=label)
+        self.value = None
+
+
 def components() -> tuple[list[Any], list[Any]]:
     """Hidden inputs and outputs for the endpoint; every optional one has no value, so clients may leave it out.
     Files, not Images: no preprocessing in Gradio, our own check reads the bytes as uploaded."""
@@ -73,8 +84,8 @@ def components() -> tuple[list[Any], list[Any]]:
         gr.Number(value=None, label="duration"),
         gr.Textbox(value=None, label="resolution"),
         gr.Textbox(value=None, label="aspect_ratio"),
-        gr.Checkbox(value=None, label="generate_audio"),
-        gr.Checkbox(value=None, label="camera_fixed"),
+        OptionalFlag("generate_audio"),
+        OptionalFlag("camera_fixed"),
         gr.Number(value=None, label="seed"),
         gr.File(type="filepath", label="last_image"),
         gr.Textbox(value=None, label="api_key", type="password"),

@@ -90,12 +90,32 @@ def form_outputs(values: dict[str, Any]) -> list[Any]:
 
 
 def delete(ctx: AppContext, visitor: Visitor, take_id: str) -> tuple[str, Any, Any, str]:
-    """Delete after the person confirmed: the take's files, pictures and journal entry; the player is cleared."""
+    """Delete after the person confirmed: the take's files, pictures and journal entry, and the copies Gradio
+    served from its cache (their links answer 404 afterwards); the player is cleared."""
     try:
-        ctx.session(visitor).delete(take_id)
+        session = ctx.session(visitor)
+        take = session.take(take_id)
+        session.delete(take_id)
     except SeedanceError as e:
         return e.message, gr.skip(), gr.skip(), take_id
+    names = {Path(p).name for p in (take.video_path, take.poster_path, take.first_image, take.last_image) if p}
+    forget_cached(names)
     return "Deleted from this computer.", None, gr.update(value=None, visible=False), ""
+
+
+def forget_cached(names: set[str]) -> int:
+    """Remove Gradio's cached copies of these files (it serves outputs from its own cache folder)."""
+    from gradio.utils import get_upload_folder
+
+    removed = 0
+    root = Path(get_upload_folder())
+    if not names or not root.is_dir():
+        return 0
+    for path in root.rglob("*"):
+        if path.name in names and path.is_file():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 async def recover_task(ctx: AppContext, visitor: Visitor, task_id: str) -> tuple[Any, str]:

@@ -34,6 +34,35 @@ class Visitor:
     """Fixed picture file name -> what was done, so the re-check can say it."""
 
 
+class FairShare:
+    """Demo renders use the Space's own CPU: a few at a time, first come first served, one run per visitor."""
+
+    def __init__(self, slots: int = 2) -> None:
+        self.slots = slots
+        self.running: set[str] = set()
+        self.waiting: list[str] = []
+
+    def busy(self, token: str) -> bool:
+        return token in self.running or token in self.waiting
+
+    def join(self, token: str) -> None:
+        self.waiting.append(token)
+
+    def ahead(self, token: str) -> int | None:
+        """How many wait before this visitor, or None once it is their turn (and they take a slot)."""
+        place = self.waiting.index(token)
+        if place == 0 and len(self.running) < self.slots:
+            self.waiting.pop(0)
+            self.running.add(token)
+            return None
+        return place + max(0, len(self.running) - self.slots + 1)
+
+    def leave(self, token: str) -> None:
+        self.running.discard(token)
+        if token in self.waiting:
+            self.waiting.remove(token)
+
+
 @dataclass
 class AppContext:
     """A demo runtime (built-in emulator) and/or a live one (WaveSpeed), and how this app is hosted."""
@@ -50,6 +79,7 @@ class AppContext:
     """Builds the live Runtime on first use (a Space with no owner key, when a visitor pastes one)."""
     owner_salt: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
     """Salt for naming a key's takes by fingerprint; kept in the data folder so a key finds its takes again."""
+    fair_share: FairShare = field(default_factory=FairShare)
     browser_secret: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
     """Secret of the visitor token kept in the browser (gr.BrowserState); kept so a restart doesn't forget it."""
 

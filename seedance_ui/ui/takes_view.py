@@ -24,6 +24,10 @@ STAGE_ICONS = {"checking": "🔎", "uploading": "⬆️", "submitting": "🚀", 
                "rendering": "🎞️", "downloading": "⬇️"}  # fmt: skip
 
 
+_BACKGROUND: set[asyncio.Task] = set()
+"""Runs whose page went away: kept referenced until they finish (their takes land in History)."""
+
+
 @dataclass
 class Slot:
     """One take's place on the page."""
@@ -79,6 +83,26 @@ async def generate(
         yield Frame(error=words.card(None, f"This will cost ${plan.quote.total:.2f}. Tick 'Yes, spend "
                                            f"${plan.quote.total:.2f}' above the button to go ahead."))  # fmt: skip
         return
+    share = ctx.fair_share if session.demo and ctx.on_space else None
+    if share is not None:
+        if share.busy(visitor.token):
+            yield Frame(error=words.card(None, "One preview at a time: wait for yours to finish.", kind="calm"))
+            return
+        share.join(visitor.token)
+    try:
+        async for frame in _run(session, plan, visitor, first, last, share):
+            yield frame
+    finally:
+        if share is not None:
+            share.leave(visitor.token)
+
+
+async def _run(session: Any, plan: Plan, visitor: Visitor, first: str, last: str | None, share: Any):  # type: ignore[no-untyped-def]
+    if share is not None:
+        while (ahead := share.ahead(visitor.token)) is not None:
+            yield Frame(status=f"⏳ Demo previews are rendered on this Space's computer, a few at a time: {ahead} "
+                               f"ahead of you.")  # fmt: skip
+            await asyncio.sleep(1.0)
     visitor.running.clear()
     visitor.cancelled.clear()
     frame = Frame(status=f"Working on {plan.takes} take{'s' if plan.takes > 1 else ''}…")
@@ -98,10 +122,15 @@ async def generate(
             if p is not None:
                 _apply(frame, p, visitor, started, session.demo)
             yield frame
-    except asyncio.CancelledError:  # the page went away: the takes go on, and History finishes them
-        run.cancel()
+    except asyncio.CancelledError:  # the page went away: the takes go on, and land in History when they finish
+        _BACKGROUND.add(run)
+        run.add_done_callback(_BACKGROUND.discard)
         raise
-    results = run.result() if not run.cancelled() else []
+    try:
+        results = run.result()
+    except SeedanceError as e:  # refused before any take began (a picture, the folder, the journal)
+        yield Frame(error=words.card(session, e))
+        return
     ok = [r for r in results if isinstance(r, TakeResult)]
     if ok:
         visitor.last_seed = ok[0].take.seed

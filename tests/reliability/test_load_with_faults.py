@@ -8,7 +8,9 @@ from collections import Counter
 from conftest import make_photo, run
 
 from seedance_ui import runtime
-from seedance_ui.ui import handlers as h
+from seedance_ui.ui import create as c
+from seedance_ui.ui import takes_view as tv
+from seedance_ui.ui.state import AppContext, Visitor
 
 V15 = "Seedance V1.5 Pro"
 VISITORS = 50
@@ -20,17 +22,17 @@ def test_fifty_visitors_with_five_percent_faults(emu, tmp_path):
     emu.emulator.faults.set_random(0.05, seed=26, routes=("submit", "result"))
     live = runtime.start(api_key="", base_url=emu.url, demo=False, data_dir=tmp_path)
     live.studio.reconcile_delay = 0.5
-    h.configure(h.AppContext(demo=None, live=live, on_space=True))
+    ctx = AppContext(demo=None, live=live, on_space=True)
     photo = tmp_path / "p.jpg"
     photo.write_bytes(make_photo())
-    sessions = [h.set_key(f"wsk-load-visitor-{i:03d}", h.new_session())[0] for i in range(VISITORS)]
+    visitors = [Visitor(key=f"wsk-load-visitor-{i:03d}") for i in range(VISITORS)]
 
-    async def visitor(i: int) -> tuple[float, tuple]:
+    async def visitor(i: int) -> tuple[float, tv.Frame]:
         t0 = time.perf_counter()
         last = None
-        async for out in h.generate(sessions[i], str(photo), None, f"visitor {i}", V15, "480p", 4, h.MATCH, False,
-                                    False, 1000 + i, 1, True, 100.0):  # fmt: skip
-            last = out
+        async for frame in tv.generate(ctx, visitors[i], str(photo), None, f"visitor {i}", V15, "480p", 4, c.MATCH,
+                                       False, False, 1000 + i, 1, True, 100.0):  # fmt: skip
+            last = frame
         return time.perf_counter() - t0, last
 
     async def crowd() -> list:
@@ -47,12 +49,12 @@ def test_fifty_visitors_with_five_percent_faults(emu, tmp_path):
     latencies = sorted(t for t, _ in results)
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
     finals = Counter()
-    for _, out in results:
-        _, video, *_, error = out
-        if video.get("value"):
+    for _, frame in results:
+        slot = frame.slots[0]
+        if slot.video:
             finals["video"] += 1
         else:
-            assert error and "card" in error, out  # a plain error card, never a blank screen
+            assert "card" in slot.text + frame.error, frame  # a plain error card, never a blank screen
             finals["error card"] += 1
     fired = Counter(f"{f['route']}:{f.get('action')}:{f.get('status', '')}" for f in fired_faults)
     print(
@@ -99,8 +101,8 @@ def test_fifty_visitors_through_the_launched_app(emu, tmp_path, monkeypatch):
         t0 = time.perf_counter()
         try:
             video, facts = clients[i].predict(handle_file(str(photo)), f"visitor {i}",
-                                              "bytedance/seedance-v1-lite-i2v-480p", 2, "", "", False, False,
-                                              2000 + i, None, api_name="/generate")  # fmt: skip
+                                              model_id="bytedance/seedance-v1-lite-i2v-480p", duration=2,
+                                              seed=2000 + i, api_name="/generate")  # fmt: skip
             path = video["video"] if isinstance(video, dict) else video
             outcome = "video" if facts["seed"] == 2000 + i and os.path.getsize(path) > 0 else "wrong video"
         except Exception as e:  # the app's plain gr.Error reaches the client as an exception with its words
