@@ -190,8 +190,15 @@ class WaveSpeedClient:
         retry_after = parse_retry_after(resp.headers.get("retry-after"))
         return error_for_status(status, server_msg, envelope=envelope, retry_after=retry_after)
 
+    def _within(self, deadline_at: float) -> httpx.Timeout:
+        """This request's timeouts, none longer than the time left (a glance at the balance never waits 30 s)."""
+        left = max(0.1, deadline_at - time.monotonic())
+        t = self.timeouts
+        return httpx.Timeout(connect=min(t.connect, left), read=min(t.read, left), write=min(t.write, left),
+                             pool=min(t.pool, left))  # fmt: skip
+
     def _unreachable(self) -> NetworkError:
-        return NetworkError(f"Couldn't reach WaveSpeed at {self.host}. Nothing was sent or charged.")
+        return NetworkError(f"Couldn't reach WaveSpeed at {self.host}.")
 
     async def _call(self, kind: str, method: str, path: str, *, deadline_at: float | None = None,
                     api_key: str | None = None, **kw: Any) -> Any:  # fmt: skip
@@ -203,7 +210,7 @@ class WaveSpeedClient:
         while True:
             wait: float | None = None
             try:
-                resp = await self._send(kind, method, path, api_key=api_key, **kw)
+                resp = await self._send(kind, method, path, api_key=api_key, timeout=self._within(deadline_at), **kw)
                 return self._data(resp)
             except RateLimited as e:
                 wait = min(e.retry_after, self.retry.retry_after_cap) if e.retry_after is not None else None
@@ -219,6 +226,10 @@ class WaveSpeedClient:
                 last = e
             attempt += 1
             wait = wait if wait is not None else self.retry.backoff(attempt)
+            if isinstance(last, NOT_SENT) and unreachable_since is not None:
+                # one last look right at the end of the window, not a long sleep past it
+                window_left = unreachable_since + self.retry.unreachable_after - time.monotonic()
+                wait = min(wait, max(0.05, window_left))
             if time.monotonic() + wait >= deadline_at:
                 if isinstance(last, ApiError):
                     raise last

@@ -48,7 +48,7 @@ class Money(str, Enum):
     @property
     def sentence(self) -> str:
         return {
-            Money.NOT_CHARGED: "Nothing was sent to WaveSpeed, so nothing was charged.",
+            Money.NOT_CHARGED: "Nothing was charged: WaveSpeed did not start this render.",
             Money.LIKELY_NOT_STARTED: "WaveSpeed shows no job for this take, so it most likely never started and "
             "was not charged.",
             Money.CHECKING: "The request reached WaveSpeed or may have: it may have been charged. We are checking "

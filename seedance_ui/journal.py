@@ -102,21 +102,23 @@ MIGRATIONS = [_migration_1, _migration_2, _migration_3]
 class Journal:
     """Thread-safe; several processes may share one file (WAL, busy timeout)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, busy_timeout: float = 10.0) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
+        self.busy_timeout = busy_timeout
+        """Seconds a write waits for another process (a second app, a CLI command) holding the journal."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=busy_timeout)
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA busy_timeout=10000")
+            self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             self._migrate()
         except (sqlite3.Error, OSError) as e:
             raise JournalError(
-                f"The journal of takes at {self.path} can't be opened ({type(e).__name__}: {e}). Nothing was sent "
-                "or charged."
+                f"The journal of takes at {self.path} can't be opened ({type(e).__name__}: {e}). If it is damaged, "
+                "rename it to start a fresh one (your videos stay in the library)."
             ) from None
 
     def close(self) -> None:
@@ -197,10 +199,22 @@ class Journal:
         with self._lock:
             return {r[0] for r in self._db.execute("SELECT task_id FROM takes WHERE task_id IS NOT NULL")}
 
-    def ping(self) -> None:
-        """Prove the journal can be written now (before paying): a write transaction that changes nothing."""
-        with self._tx() as db:
-            db.execute("UPDATE takes SET id = id WHERE 0")
+    def ping(self, timeout: float = 2.0) -> None:
+        """Prove the journal can be written now (before paying): a write transaction that changes nothing, waiting
+        at most ``timeout`` seconds for another program that holds it. JournalError when it can't."""
+        try:
+            with self._lock:
+                self._db.execute(f"PRAGMA busy_timeout={int(min(timeout, self.busy_timeout) * 1000)}")
+            try:
+                with self._tx() as db:
+                    db.execute("UPDATE takes SET id = id WHERE 0")
+            finally:
+                with self._lock:
+                    self._db.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+        except (sqlite3.Error, OSError) as e:
+            busy = "locked" in str(e) or "busy" in str(e)
+            why = "another program is holding it (a second Seedance Studio?)" if busy else f"{type(e).__name__}: {e}"
+            raise JournalError(f"The journal of takes at {self.path} can't be written now: {why}.") from None
 
     def by_task(self, task_id: str) -> Take | None:
         with self._lock:

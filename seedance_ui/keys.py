@@ -63,17 +63,34 @@ def scrub(text: str) -> str:
     return _TOKEN.sub(swap, text)
 
 
+def _scrub_record(record: logging.LogRecord) -> None:
+    try:
+        msg = record.getMessage()
+    except Exception:  # a malformed record is the logging module's business, not ours
+        return
+    clean = scrub(msg)
+    if clean != msg:
+        record.msg, record.args = clean, ()
+
+
 class ScrubFilter(logging.Filter):
-    """Scrubs every log record of ours, httpx's and httpcore's."""
+    """Scrubs a record; for handlers of one's own (every record is already scrubbed as it is made, below)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        msg = record.getMessage()
-        clean = scrub(msg)
-        if clean != msg:
-            record.msg, record.args = clean, ()
+        _scrub_record(record)
         return True
 
 
-_FILTER = ScrubFilter()
-for _name in ("seedance_ui", "httpx", "httpcore"):
-    logging.getLogger(_name).addFilter(_FILTER)
+# A filter on the "seedance_ui" logger would miss records of its children ("seedance_ui.client" ...): logger
+# filters don't apply to records that propagate up. So every record, whichever logger makes it, is scrubbed as it
+# is made.
+_make_record = logging.getLogRecordFactory()
+
+
+def _scrubbed_record(*args: object, **kwargs: object) -> logging.LogRecord:
+    record = _make_record(*args, **kwargs)
+    _scrub_record(record)
+    return record
+
+
+logging.setLogRecordFactory(_scrubbed_record)

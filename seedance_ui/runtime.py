@@ -55,14 +55,17 @@ def start(
     base = base_url or os.environ.get("WAVESPEED_BASE_URL") or ""
     if demo is None:
         demo = not key and not base
-    root = Path(data_dir) if data_dir else paths.data_dir()
-    if demo:
-        root = root / "demo"  # demo takes never mix with paid ones
+    root = Path(data_dir or os.environ.get("SEEDANCE_DATA_DIR") or "").expanduser()
     try:
+        root = root if data_dir or os.environ.get("SEEDANCE_DATA_DIR") else paths.data_dir()
+        if demo:
+            root = root / "demo"  # demo takes never mix with paid ones
+        if root.exists() and not root.is_dir():
+            raise NotADirectoryError(20, "it is a file, not a folder")
         root.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise NotReady(f"Seedance Studio can't use its data folder {root} ({e.strerror or e}). Set SEEDANCE_DATA_DIR "
-                       "to a writable folder. Nothing was sent or charged.") from None  # fmt: skip
+                       "to a writable folder.") from None  # fmt: skip
     journal = Journal(root / "journal.sqlite3")
     server = None
     if demo and serve_demo:

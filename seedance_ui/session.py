@@ -99,17 +99,17 @@ class Session:
         folders = [self.studio.library_for(self.owner)] + ([Path(out_dir)] if out_dir else [])
         for folder in folders:
             if folder.exists() and not folder.is_dir():
-                raise NotReady(f"{folder} is a file, not a folder. Nothing was sent or charged.")
+                raise NotReady(f"{folder} is a file, not a folder: give a folder for the videos.")
             try:
                 folder.mkdir(parents=True, exist_ok=True)
                 with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
                     pass
+                free = shutil.disk_usage(folder).free
             except OSError as e:
-                raise NotReady(f"Can't write videos to {folder} ({e.strerror or e}). Nothing was sent or charged.") from None
-            free = shutil.disk_usage(folder).free
+                raise NotReady(f"Can't write videos to {folder} ({e.strerror or e}).") from None
             if free < takes * ROOM_PER_TAKE:
-                raise NotReady(f"Only {free // 2**20} MB free at {folder}; a video needs up to "
-                               f"{ROOM_PER_TAKE // 2**20} MB. Nothing was sent or charged.")  # fmt: skip
+                raise NotReady(f"Only {free // 2**20} MB free at {folder}; each video needs up to "
+                               f"{ROOM_PER_TAKE // 2**20} MB.")  # fmt: skip
 
     async def generate(self, plan: Plan, first: str | Path, last: str | Path | None = None, *,
                        fix_images: bool = False, original_size: bool = False,
@@ -159,10 +159,13 @@ class Session:
         stamp = uuid.uuid4().hex[:16]
         inputs = self.studio.library_for(self.owner) / "inputs"
         first_copy = inputs / f"{stamp}_first{first_img.extension}"
-        first_copy.write_bytes(first_img.data)
         last_copy = inputs / f"{stamp}_last{last_img.extension}" if last_img else None
-        if last_copy and last_img:
-            last_copy.write_bytes(last_img.data)
+        try:
+            first_copy.write_bytes(first_img.data)
+            if last_copy and last_img:
+                last_copy.write_bytes(last_img.data)
+        except OSError as e:
+            raise NotReady(f"Can't keep a copy of the pictures in {inputs} ({e.strerror or e}).") from None
         takes = [self.studio.ledger.begin(Take(
             id=f"{stamp[:12]}{i}{uuid.uuid4().hex[:3]}", session=self.owner, model_id=plan.spec.id,
             prompt=plan.values["prompt"], settings=plan.take_values(i), seed=plan.seeds[i],
@@ -200,9 +203,8 @@ class Session:
     async def _ended(self, take: Take, e: BaseException, report: Any) -> SeedanceError:
         if not isinstance(e, SeedanceError):
             log.error("take %s ended unexpectedly: %r", take.id, e)
-            e = self.studio.ledger.settle(take.id, SeedanceError(f"Something unexpected went wrong ({type(e).__name__})."))
-        elif (t := self.studio.ledger.get(take.id)) is not None and t.state == "preparing":
-            e = self.studio.ledger.settle(take.id, e)
+            e = SeedanceError(f"Something unexpected went wrong ({type(e).__name__}).")
+        e = self.studio.ledger.settle(take.id, e)  # once: an error the run already settled keeps its money line
         e.money = self.money(e.money)
         await report("failed", e.message, task_id=e.task_id, error=e)
         return e
@@ -230,6 +232,8 @@ class Session:
         take = self.take(take_id)
         if take.state in ("downloaded", "expired", "failed", "not_started", "cancelled"):
             return "That take had already ended; there was nothing to cancel."
+        if take.state == "completed":  # deleting it now would throw away a finished, paid video
+            return "That take has finished rendering and is being saved; there is nothing left to stop."
         if take.state == "preparing":
             self.studio.ledger.never_sent(take.id, "Cancelled before it was sent.")
             return "Cancelled before anything was sent to WaveSpeed: nothing was charged." if not self.demo else "Cancelled."
@@ -335,14 +339,32 @@ class Session:
                 p = await self.studio.client().result(task_id, api_key=self.key)
             except NotFound:
                 raise InputError("WaveSpeed has no task with that id for your key (tasks are kept 7 days).") from None
-            take = self.studio.ledger.begin(Take(
-                id=uuid.uuid4().hex[:16], session=self.owner, model_id=p.model, prompt="", settings={},
-                note="Recovered by its task id (the prompt and seed are not in WaveSpeed's answer).",
-            ))  # fmt: skip
-            take = self.studio.ledger.accepted(take.id, task_id)
+            lost = self._lost_take_for(p)
+            if lost is not None:  # the take whose submit answer never reached its journal row
+                take = self.studio.ledger.accepted(lost.id, task_id, note="Matched to its task id by hand (recover).")
+            else:
+                take = self.studio.ledger.begin(Take(
+                    id=uuid.uuid4().hex[:16], session=self.owner, model_id=p.model, prompt="", settings={},
+                    note="Recovered by its task id (the prompt and seed are not in WaveSpeed's answer).",
+                ))  # fmt: skip
+                take = self.studio.ledger.accepted(take.id, task_id)
         elif take.state in ("failed", "cancelled", "expired", "not_started"):
             take = self.studio.ledger.accepted(take.id, task_id)
         return await self._resume(take)
+
+    def _lost_take_for(self, p: Any) -> Take | None:
+        """This visitor's oldest take whose submit outcome is unknown, of the task's model, sent in the window
+        around the task's creation: the take a task id given by hand belongs to."""
+        created = p.created.timestamp() if p.created else None
+        if created is None:
+            return None
+        studio = self.studio
+        for t in sorted(studio.journal.unfinished(self.owner), key=lambda t: t.submitted_at or t.created_at):
+            sent = t.submitted_at or t.created_at
+            if t.state in ("submitting", "unknown") and not t.task_id and t.model_id == p.model \
+                    and -studio.window_after <= sent - created <= studio.window_before:  # fmt: skip
+                return t
+        return None
 
     # Account --------------------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import catalog, video
 from .client import Prediction, notify
-from .errors import DownloadFailed, SeedanceError, SubmissionUnknown
+from .errors import DownloadFailed, JournalError, SeedanceError, SubmissionUnknown
 from .journal import Take
 
 if TYPE_CHECKING:
@@ -97,7 +97,11 @@ async def start(session: Session, take: Take, payload: dict[str, Any], report: R
     if lost is not None:
         studio.ledger.settle(take.id, lost)
         task_id = await _find_after_unknown(session, take.id, report, lost)
-    take = studio.ledger.accepted(take.id, task_id)
+    try:
+        take = studio.ledger.accepted(take.id, task_id)
+    except JournalError as e:  # the job runs and is paid for: its id must reach the person all the same
+        e.task_id = task_id
+        raise studio.ledger.settle(take.id, e) from None
     await report("queued", "Started at WaveSpeed.", task_id=task_id)
     return await finish(session, take, report)
 
@@ -123,9 +127,14 @@ async def _find_after_unknown(session: Session, take_id: str, report: Report, er
 
 
 def not_started(session: Session, take: Take) -> SeedanceError:
-    when = datetime.fromtimestamp(take.submitted_at or take.created_at).strftime("%H:%M:%S")
-    why = (f"WaveSpeed's job list shows no job of this model from around {when} that isn't already another take's, "
-           f"{session.studio.list_lag:.0f} s after the request, so this take most likely never started.")  # fmt: skip
+    studio, sent = session.studio, take.submitted_at or take.created_at
+
+    def clock(t: float) -> str:
+        return datetime.fromtimestamp(t).strftime("%H:%M:%S")
+
+    why = (f"WaveSpeed's job list shows no job of this model created between {clock(sent - studio.window_before)} and "
+           f"{clock(sent + studio.window_after)} that isn't already another take's, {studio.list_lag:.0f} s after "
+           "the request, so this take most likely never started.")  # fmt: skip
     session.studio.ledger.not_started(take.id, why)
     e = SeedanceError(why, hint="You can start it again; check WaveSpeed's dashboard first if you want to be sure.")
     e.code = "not_started"

@@ -19,6 +19,7 @@ the take's state, and sets ``error.money`` and ``error.task_id`` to match, so ev
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from collections.abc import Callable
@@ -39,6 +40,7 @@ from .errors import (
 from .journal import Journal, Take
 
 T = TypeVar("T")
+log = logging.getLogger("seedance_ui.takes")
 
 
 class Ledger:
@@ -51,7 +53,8 @@ class Ledger:
         try:
             return fn()
         except (sqlite3.Error, OSError) as e:
-            raise JournalError(f"The journal of takes could not be {what} ({type(e).__name__}: {e}).") from None
+            why = "another program is holding it" if "locked" in str(e) or "busy" in str(e) else str(e)
+            raise JournalError(f"The journal of takes could not be {what} ({why}).") from None
 
     def _set(self, take_id: str, state: str | None, money: Money | None, **changes: Any) -> Take:
         if state is not None:
@@ -108,8 +111,16 @@ class Ledger:
     # Errors ---------------------------------------------------------------------------------------------
 
     def settle(self, take_id: str, err: SeedanceError) -> SeedanceError:
-        """Record an error that ended a take's run, with the state and money that follow from how far it got."""
-        take = self.get(take_id)
+        """Record an error that ended a take's run, with the state and money that follow from how far it got.
+
+        The error always leaves with the right money line and task id, even when the journal can't be written
+        (that is logged, and the take is finished later from its task id)."""
+        if getattr(err, "settled", False):
+            return err
+        try:
+            take = self.get(take_id)
+        except JournalError:
+            return err
         if take is None:
             return err
         code = str(getattr(err, "api_code", None) or err.code)
@@ -117,6 +128,9 @@ class Ledger:
         state, money = take.state, Money(take.money) if take.money else Money.NOT_CHARGED
         if take.state == "preparing":
             state, money = "failed", Money.NOT_CHARGED
+        elif take.state in ("submitting", "unknown") and err.task_id:
+            # WaveSpeed gave the job's id, but the take couldn't be moved on (the journal): the job runs.
+            money = Money.RENDERING
         elif take.state in ("submitting", "unknown"):
             # The client raises SubmissionUnknown whenever the POST may have arrived; anything else it raises
             # from a submit was a refusal (4xx, 429) or a request that provably never left.
@@ -131,12 +145,21 @@ class Ledger:
                 money = Money.RENDERING
                 if isinstance(err, AuthenticationError):
                     err.message = "The API key stopped working while the video rendered."
-                    err.hint = ("The render goes on at WaveSpeed and is charged. Recover it with a working key: "
-                                "History → Recover by task id, or `seedance recover TASK_ID`.")  # fmt: skip
+                    err.hint = (f"Recover it with a working key: History → Recover by task id, or `seedance recover "
+                                f"{take.task_id}`.")  # fmt: skip
                 elif isinstance(err, NotFound):
                     err.message = "WaveSpeed no longer shows this task to this key (deleted, or made with another key)."
         elif take.state == "completed":
             state, money = ("expired", Money.CHARGED) if isinstance(err, OutputExpired) else ("completed", Money.CHARGED)
+        elif take.state == "cancelled":
+            err.message, code = "Cancelled: we asked WaveSpeed to stop and delete it.", "cancelled"
+        if isinstance(err, JournalError) and err.task_id:
+            err.hint = (f"Finish it once the journal can be written: `seedance recover {err.task_id}`, or History → "
+                        "Recover by task id.")  # fmt: skip
         err.money = money
-        self._set(take_id, state, money, error_code=code, error_message=err.message)
+        err.settled = True  # type: ignore[attr-defined]
+        try:
+            self._set(take_id, state, money, error_code=code, error_message=err.message)
+        except JournalError as e:
+            log.warning("take %s: %s (task %s, money %s)", take_id, e.message, err.task_id, money.value)
         return err

@@ -59,12 +59,13 @@ def test_generate_with_only_a_picture_and_a_prompt_gets_the_defaults(space_app, 
 
 
 def test_a_script_can_use_its_own_key_on_a_space(space_app, tmp_path):
-    url, ctx, emulator = space_app
+    url, _, emulator = space_app
     client = Client(url, verbose=False)
     key = "wsk-script-key-31337"
     before = dict(emulator.submit_keys)
     video, facts = client.predict(handle_file(photo_file(tmp_path)), "a cat", duration=4, resolution="480p",
-                                  api_key=key, api_name="/generate")  # fmt: skip
+                                  api_key=key, api_name="/generate")
+    assert probe(video["video"] if isinstance(video, dict) else video)["frames"] == 97  # fmt: skip
     # 4:3 picture -> 752x560 at 480p; 4 s with sound: 752*560*24*4/1024 tokens at $2.4 per million = $0.0947
     assert facts["demo"] is False and facts["price_usd"] == "0.09" and facts["task_id"]
     new = {k: v - before.get(k, 0) for k, v in emulator.submit_keys.items() if v != before.get(k, 0)}

@@ -5,26 +5,33 @@ import logging
 import socket
 import threading
 import time
+from decimal import Decimal
 
 import av
 import httpx
 import pytest
 from conftest import TEST_KEY, fast_client, free_port, make_photo, run
 
-from seedance_ui.client import PollPolicy, Prediction, Timeouts, parse_retry_after
+from seedance_ui.client import PollPolicy, Prediction, Timeouts, WaveSpeedClient, parse_retry_after
 from seedance_ui.emulator.server import Emulator, EmulatorServer
 from seedance_ui.errors import (
+    ApiError,
     AuthenticationError,
     BadRequest,
     DeadlineExceeded,
     DownloadFailed,
     Money,
     NetworkError,
+    NotFound,
     OutputExpired,
+    PaymentRequired,
+    ProtocolError,
     RateLimited,
+    ServiceError,
     SubmissionUnknown,
     TaskCancelled,
     TaskFailed,
+    error_for_status,
 )
 
 V15 = "bytedance/seedance-v1.5-pro/image-to-video"
@@ -113,13 +120,14 @@ def test_balance_quote_and_cancel(emu):
             price = await c.quote(V15, {"duration": 5, "resolution": "720p", "generate_audio": True})
             task = await c.submit(V15, payload(await _upload(c)))
             status = await c.cancel(task)
-            with pytest.raises(TaskCancelled) as e:
+            with pytest.raises(NotFound) as e:  # deleting is permanent: the task is gone for this key
                 await c.wait(task)
-            return before, price, status, e.value
+            return before, price, status, e.value, await c.balance(), await c.cancel(task)
 
-    before, price, status, err = run(go())
-    assert str(price) == "0.26" and before > 0 and status == "deleted"
-    assert err.money is Money.REFUNDED
+    before, price, status, err, after, again = run(go())
+    assert str(price) == "0.26" and before > 0 and status == "deleted" and again == "deleted"
+    assert err.status == 404 and after == before - Decimal("0.06")  # WaveSpeed refunds nothing for a delete
+    assert emu.emulator.count("delete") == 2
 
 
 # Case 11: stored, then dropped or stalled --------------------------------------------------------------------
@@ -134,13 +142,14 @@ def test_ambiguous_submit_sends_one_post_and_reconcile_finds_the_job(emu, fault)
             body = payload(url, seed=777)
             with pytest.raises(SubmissionUnknown) as e:
                 await c.submit(V15, body)
-            found = await c.reconcile(e.value.model_id, e.value.payload, e.value.submitted_at)
-            return e.value, found
+            sent = e.value.submitted_at
+            found = await c.candidates(e.value.model_id, sent - 30, sent + 120)
+            elsewhere = await c.candidates(LITE, sent - 30, sent + 120)
+            return e.value, found, elsewhere
 
-    err, found = run(go())
-    assert emu.emulator.count("submit") == 1
-    assert err.money is Money.UNKNOWN and "can't tell" in err.message
-    assert len(found) == 1 and found[0].inputs["seed"] == 777
+    err, found, elsewhere = run(go())
+    assert err.money is Money.CHECKING and "can't tell" in err.message
+    assert [p.id for p in found] == list(emu.emulator.jobs) and found[0].model == V15 and elsewhere == []
     assert emu.emulator.count("submit") == 1  # reconciling never resubmits
 
 
@@ -155,10 +164,28 @@ def test_submit_5xx_is_unknown_not_retried(emu, status):
             emu.emulator.faults.add(route="submit", action="status", status=status, store=True)
             with pytest.raises(SubmissionUnknown) as e:
                 await c.submit(V15, payload(url))
-            return await c.reconcile(V15, e.value.payload, e.value.submitted_at)
+            return await c.candidates(V15, e.value.submitted_at - 30, e.value.submitted_at + 120)
 
     found = run(go())
-    assert emu.emulator.count("submit") == 1 and len(found) == 1
+    assert emu.emulator.count("submit") == 1 and [p.id for p in found] == list(emu.emulator.jobs)
+
+
+def test_the_job_list_is_retried_and_paged(emu):
+    """Safe calls retry in one place: a 503 on the list is retried; 120 jobs come back over two pages."""
+
+    async def go():
+        async with fast_client(emu.url) as c:
+            for i in range(120):
+                await c.submit(LITE, {"image": "data:image/jpeg;base64,AAAA", "duration": 2, "seed": i})
+            emu.emulator.faults.add(route="list", action="status", status=503)
+            now = time.time()
+            return await c.candidates(LITE, now - 60, now + 60)
+
+    emu.emulator.processing_seconds = 30
+    found = run(go())
+    assert len({p.id for p in found}) == 120 and {p.id for p in found} == set(emu.emulator.jobs)
+    assert emu.emulator.count("list") == 3  # the 503, then pages 1 and 2
+    assert emu.emulator.count("submit") == 120
 
 
 # Case 13: connection refused / connect timeout ---------------------------------------------------------------
@@ -192,7 +219,7 @@ def test_refused_every_time_says_nothing_was_charged():
 
     with pytest.raises(NetworkError) as e:
         run(go())
-    assert e.value.money is Money.NOT_CHARGED and "Nothing was sent" in e.value.message
+    assert e.value.money is Money.NOT_CHARGED and "Couldn't reach WaveSpeed at 127.0.0.1:" in e.value.message
 
 
 def test_connect_timeout_is_retried(emu):
@@ -356,7 +383,15 @@ def test_a_poll_that_never_answers_times_out():
         stop.set()
         srv.close()
     assert err.task_id == "task-abc" and took < 5
-    assert Timeouts().read == 30  # the real default: about 30 s, not hours
+
+
+def test_every_request_carries_its_timeouts():
+    """A default client gives httpx the policy's timeouts (httpx's own default would be 5 s for everything)."""
+    c = WaveSpeedClient(api_key=TEST_KEY, base_url="http://127.0.0.1:9", timeouts=Timeouts(connect=3, read=21))
+    t = c._http.timeout
+    assert (t.connect, t.read, t.write, t.pool) == (3, 21, 30, 10)
+    assert c._files.timeout.read == 21 and "Authorization" not in c._files.headers  # downloads carry no key
+    run(c.aclose())
 
 
 def test_job_processing_forever_hits_the_deadline_with_its_id(emu):
@@ -370,7 +405,7 @@ def test_job_processing_forever_hits_the_deadline_with_its_id(emu):
             return task, e.value
 
     task, err = run(go())
-    assert err.task_id == task and err.money is Money.STILL_RUNNING and task in str(err)
+    assert err.task_id == task and err.money is Money.RENDERING and task in str(err)
     assert emu.emulator.count("submit") == 1
 
 
@@ -548,8 +583,15 @@ def test_prediction_parse_is_strict_about_ids():
 
 
 def test_parallel_jobs_share_one_pool(emu):
+    """Six jobs at once over a pool of three connections: every request reuses one of at most three sockets."""
+    ports: list[int] = []
+
+    async def seen(response):
+        ports.append(response.extensions["network_stream"].get_extra_info("client_addr")[1])
+
     async def go():
-        async with fast_client(emu.url) as c:
+        async with fast_client(emu.url, max_connections=3) as c:
+            c._http.event_hooks["response"].append(seen)
             url = await _upload(c)
             tasks = await asyncio.gather(*(c.submit(LITE, {"image": url, "duration": 2, "seed": i}) for i in range(6)))
             done = await asyncio.gather(*(c.wait(t) for t in tasks))
@@ -558,3 +600,28 @@ def test_parallel_jobs_share_one_pool(emu):
     tasks, done = run(go())
     assert len(set(tasks)) == 6 and all(p.status == "completed" for p in done)
     assert emu.emulator.count("submit") == 6
+    assert len(ports) >= 13 and 1 <= len(set(ports)) <= 3  # many requests, at most three connections
+
+
+@pytest.mark.parametrize(("status", "cls"), [(400, BadRequest), (401, AuthenticationError), (402, PaymentRequired),
+                                             (403, AuthenticationError), (404, NotFound), (409, BadRequest)])  # fmt: skip
+def test_one_table_from_status_to_error_keeps_the_status(emu, status, cls):
+    emu.emulator.faults.add(route="balance", action="status", status=status)
+
+    async def go():
+        async with fast_client(emu.url) as c:
+            with pytest.raises(ApiError) as e:
+                await c.balance()
+            return e.value
+
+    err = run(go())
+    assert type(err) is cls and err.status == status and err.api_code is None
+    assert emu.emulator.count("balance") == 1  # refusals are not retried
+
+
+def test_an_envelope_code_in_an_http_200_is_kept_apart_from_the_status():
+    err = error_for_status(5003, "busy", envelope=True)
+    assert isinstance(err, ServiceError) and err.api_code == 5003 and err.status is None
+    assert isinstance(error_for_status(429, retry_after=2.0), RateLimited) and error_for_status(429).status == 429
+    assert isinstance(error_for_status(1401, "seed", envelope=True), BadRequest)
+    assert isinstance(error_for_status(777, envelope=True), ProtocolError)

@@ -212,8 +212,8 @@ def test_an_echoed_key_appears_in_no_message_card_journal_row_or_log(emu, tmp_pa
     key = TEST_KEY if who == "runtime key" else "wsk-visitor-Q7-" + tmp_path.name[-8:]
     rt = runtime.start(api_key=TEST_KEY, base_url=emu.url, data_dir=tmp_path / "rt")
     session = rt.session(owner="visitor", key=None if who == "runtime key" else key)
-    for route in ("submit", "price", "balance"):
-        emu.emulator.faults.add(route=route, action="status", status=400, echo_key=True)
+    for route in ("submit", "price", "balance"):  # the quote asks for the balance too: the second is check_key's
+        emu.emulator.faults.add(route=route, action="status", status=400, echo_key=True, times=1 + (route == "balance"))
     with caplog.at_level(logging.DEBUG):
         for name in ("httpx", "httpcore", "seedance_ui"):
             logging.getLogger(name).setLevel(logging.DEBUG)

@@ -1,9 +1,11 @@
-"""The use-case layer and the journal: nothing paid for is ever lost."""
+"""The engine under every Session: the journal, the take state machine (which owns the money line), the checks
+made before paying, what is left on disk, and what happens when WaveSpeed can't be reached."""
 
-import asyncio
 import json
 import os
 import signal
+import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -12,51 +14,28 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import TEST_KEY, fast_client, free_port, make_photo, run
-from PIL import Image, ImageChops, ImageStat
+from conftest import LITE, TEST_KEY, drive, fast_client, free_port, lite_plan, make_photo, make_studio, table_row
 
-from seedance_ui import video
-from seedance_ui.errors import DeadlineExceeded, DownloadFailed, Money, OutputExpired, SubmissionUnknown, TaskFailed
+from seedance_ui import runtime, session as session_module
+from seedance_ui.errors import (
+    AuthenticationError,
+    BadRequest,
+    DownloadFailed,
+    JournalError,
+    Money,
+    NetworkError,
+    NotReady,
+    OutputExpired,
+    SubmissionUnknown,
+    TaskCancelled,
+    TaskFailed,
+)
 from seedance_ui.journal import MIGRATIONS, Journal, Take
-from seedance_ui.studio import Settings, Studio, readable_name
+from seedance_ui.policies import Timeouts
+from seedance_ui.take_run import TakeResult, readable_name
+from seedance_ui.takes import Ledger
 
-V15 = "bytedance/seedance-v1.5-pro/image-to-video"
-LITE = "bytedance/seedance-v1-lite-i2v-480p"
-
-
-@pytest.fixture
-def studio(emu, tmp_path):
-    journal = Journal(tmp_path / "journal.sqlite3")
-    s = Studio(journal, tmp_path / "library", client_factory=lambda: fast_client(emu.url), api_key=TEST_KEY,
-               reconcile_delay=0.1)  # fmt: skip
-    yield s
-    journal.close()
-
-
-@pytest.fixture
-def photos(tmp_path):
-    first, last = tmp_path / "first.jpg", tmp_path / "last.png"
-    first.write_bytes(make_photo(800, 600))
-    last.write_bytes(make_photo(800, 600, color=(20, 200, 20), fmt="PNG"))
-    return first, last
-
-
-def settings(**kw) -> Settings:
-    base = {"model_id": V15, "prompt": "The cat turns to the camera, slow push-in", "duration": 4,
-            "resolution": "480p", "generate_audio": False}  # fmt: skip
-    return Settings(**(base | kw))
-
-
-async def _gen(studio, first, **kw):
-    try:
-        return await studio.generate(first, kw.pop("s", settings()), **kw)
-    finally:
-        await studio.aclose()
-
-
-def diff(a: Image.Image, b: Image.Image) -> float:
-    return sum(ImageStat.Stat(ImageChops.difference(a.convert("RGB"), b.convert("RGB"))).mean) / 3
-
+MONEY = ["scenario", "submit POSTs counted", "what the person was told", "final state", "money line"]
 
 # Journal --------------------------------------------------------------------------------------------------
 
@@ -64,11 +43,11 @@ def diff(a: Image.Image, b: Image.Image) -> float:
 def test_journal_schema_migrations_and_round_trip(tmp_path):
     j = Journal(tmp_path / "j.sqlite3")
     assert j.schema_version == len(MIGRATIONS)
-    t = j.add(Take(id="t1", model_id=V15, prompt="hello", settings={"duration": 5}, payload={"seed": 3}, seed=3))
+    t = j.add(Take(id="t1", model_id=LITE, prompt="hello", settings={"duration": 5}, payload={"seed": 3}, seed=3))
     j.update("t1", state="submitted", task_id="abc")
     got = j.get("t1")
     assert got.state == "submitted" and got.settings == {"duration": 5} and got.payload == {"seed": 3}
-    assert j.by_task("abc").id == "t1" and t.created_at == got.created_at
+    assert j.by_task("abc").id == "t1" and t.created_at == got.created_at and j.task_ids() == {"abc"}
     with pytest.raises(ValueError):
         j.update("t1", state="nonsense")
     with pytest.raises(KeyError):
@@ -80,8 +59,6 @@ def test_journal_schema_migrations_and_round_trip(tmp_path):
 
 
 def test_journal_migrates_an_old_database(tmp_path):
-    import sqlite3
-
     db = sqlite3.connect(tmp_path / "old.sqlite3", isolation_level=None)
     MIGRATIONS[0](db)
     db.execute("PRAGMA user_version=1")
@@ -89,7 +66,8 @@ def test_journal_migrates_an_old_database(tmp_path):
                " VALUES ('old', 'local', 'downloaded', 'm', 'p', '{}', '{}', 1, 1)")  # fmt: skip
     db.close()
     j = Journal(tmp_path / "old.sqlite3")
-    assert j.schema_version == 2 and j.get("old").output_url is None
+    old = j.get("old")
+    assert j.schema_version == len(MIGRATIONS) and old.output_url is None and old.note is None
     j.close()
 
 
@@ -108,185 +86,195 @@ def test_journal_concurrent_writers(tmp_path):
     for t in threads:
         t.join()
     assert j.count() == 200 and len(j.unfinished()) == 200
-    assert len(j.history(text="take 7", limit=500)) == 4 * 1  # "take 7" only (not 70..): 4 writers
+    assert len(j.history(text="take 7", limit=500)) == 4  # "take 7" only (not 70..): one per writer
     j.close()
     other.close()
 
 
-# One take -------------------------------------------------------------------------------------------------
+# The state machine: the money follows how far the take got, never the error's class alone ----------------------
 
 
-def test_take_with_first_and_last_image_lands_in_the_library(studio, photos, emu):
-    first, last = photos
-    seen = []
-    result = run(_gen(studio, first, last=last, on_progress=lambda p: seen.append(p.stage)))
-    take = result.take
-    assert take.state == "downloaded" and take.money == Money.CHARGED.value and take.seed >= 0
-    assert {"checking", "uploading", "submitting", "rendering", "downloading"} <= set(seen)
-    info = video.probe(result.video_path)
-    assert (info["width"], info["height"], info["frames"]) == (752, 560, 97)
-    assert info["metadata"]["title"].startswith("The cat turns") and f"seed={take.seed}" in info["metadata"]["comment"]
-    sidecar = json.loads(Path(take.sidecar_path).read_text())
-    # 752x560 (4:3 at 480p) * 24 fps * 4 s / 1024 = 39,480 tokens at $1.2 per million, silent: $0.047
-    assert sidecar["seed"] == take.seed and sidecar["task_id"] == take.task_id and sidecar["price_usd"] == "0.05"
-    assert Path(take.poster_path).exists() and f"seed{take.seed}" in result.video_path.name
-    end = video.extract_frame(result.video_path, "last")
-    assert diff(end, Image.open(last).resize(end.size)) < 12  # ends on the last image
-    assert emu.emulator.count("submit") == 1
-
-
-def test_double_click_sends_one_post(studio, photos, emu):
-    first, _ = photos
-
-    async def go():
-        try:
-            a, b = await asyncio.gather(studio.generate(first, settings()), studio.generate(first, settings()))
-            c = await studio.generate(first, settings(), session="someone-else")
-            return a, b, c
-        finally:
-            await studio.aclose()
-
-    a, b, c = run(go())
-    assert a.take.id == b.take.id and c.take.id != a.take.id
-    assert emu.emulator.count("submit") == 2  # one for the double click, one for the other session
-
-
-def test_ambiguous_submit_is_adopted_not_resent(studio, photos, emu):
-    emu.emulator.faults.add(route="submit", action="drop", store=True)
-    result = run(_gen(studio, photos[0]))
-    assert result.take.state == "downloaded" and emu.emulator.count("submit") == 1
-
-
-def test_submit_that_never_arrived_is_unknown_then_not_charged(studio, photos, emu):
-    emu.emulator.faults.add(route="submit", action="drop", store=False)
-    with pytest.raises(SubmissionUnknown) as e:
-        run(_gen(studio, photos[0]))
-    assert "History" in e.value.hint
-    take = studio.journal.history()[0]
-    assert take.state == "unknown" and take.money == Money.UNKNOWN.value
-
-    async def later():
-        try:
-            return await studio.resume(take, min_age_for_not_started=0)
-        finally:
-            await studio.aclose()
-
-    assert run(later()) is None
-    take = studio.journal.get(take.id)
-    assert take.state == "failed" and take.money == Money.NOT_CHARGED.value
-    assert emu.emulator.count("submit") == 1
-
-
-def test_deadline_leaves_the_take_running_and_resume_finishes_it(studio, photos, emu, tmp_path):
-    emu.emulator.processing_seconds = 1.5
-    studio._client_factory = lambda: fast_client(emu.url, deadline=0.4)
-    with pytest.raises(DeadlineExceeded):
-        run(_gen(studio, photos[0]))
-    take = studio.journal.history()[0]
-    assert take.state in ("submitted", "running") and take.task_id
-    studio._client_factory = lambda: fast_client(emu.url)
-
-    async def later():
-        try:
-            return await studio.recover()
-        finally:
-            await studio.aclose()
-
-    results = run(later())
-    assert len(results) == 1 and results[0].take.state == "downloaded"
-    assert emu.emulator.count("submit") == 1
-
-
-@pytest.mark.parametrize(("fault", "state", "money"), [({"fail_code": 1200}, "failed", "refunded"),
-                                                       ({"expire": "always"}, "expired", "charged")])  # fmt: skip
-def test_failures_are_journaled_with_the_money(studio, photos, emu, fault, state, money):
-    emu.emulator.faults.add(route="task", **fault)
-    with pytest.raises((TaskFailed, OutputExpired)):
-        run(_gen(studio, photos[0]))
-    take = studio.journal.history()[0]
-    assert take.state == state and take.money == money and take.error_message
-
-
-def test_recover_any_task_by_id(studio, emu):
-    async def submit_elsewhere():
-        async with fast_client(emu.url) as c:
-            url = await c.upload(make_photo(), "x.jpg", "image/jpeg")
-            return await c.submit(LITE, {"image": url, "duration": 2, "prompt": "made elsewhere", "seed": 9})
-
-    task = run(submit_elsewhere())
-
-    async def go():
-        try:
-            return await studio.recover_task(task)
-        finally:
-            await studio.aclose()
-
-    result = run(go())
-    assert result.take.task_id == task and result.take.state == "downloaded" and result.video_path.exists()
-    assert result.take.prompt == "made elsewhere" and result.take.seed == 9
-    assert run(go()).take.id == result.take.id  # asking again gives the same take
-
-
-def test_continue_from_last_frame_and_stitch(studio, photos, emu, tmp_path):
-    one = run(_gen(studio, photos[0], s=settings(prompt="pan left", camera_fixed=False)))
-    frame = studio.last_frame_image(one.take)
-    two = run(_gen(studio, frame, s=settings(prompt="a still moment", camera_fixed=True)))
-    start = video.extract_frame(two.video_path, "first")
-    end_of_one = video.extract_frame(one.video_path, "last")
-    assert diff(start, end_of_one.resize(start.size)) < 8  # the next take starts where the last one ended
-    out = studio.stitch([one.take.id, two.take.id], tmp_path / "both.mp4")
-    info = video.probe(out)
-    assert info["frames"] == 97 * 2 and (info["width"], info["height"]) == (752, 560)
-
-
-def test_loop_uses_the_same_image_first_and_last(studio, photos):
-    result = run(_gen(studio, photos[0], last=photos[0], s=settings(prompt="pan right")))
-    a, b = video.extract_frame(result.video_path, "first"), video.extract_frame(result.video_path, "last")
-    assert diff(a, b) < 8
-
-
-def _resume_all(studio):
-    async def go():
-        try:
-            return await studio.recover()
-        finally:
-            await studio.aclose()
-
-    return run(go())
-
-
-def test_resume_a_take_left_completed_but_not_downloaded(studio, photos, emu):
-    emu.emulator.faults.add(route="task", output="not_mp4")  # the first download fails: completed, not downloaded
-    with pytest.raises(DownloadFailed):
-        run(_gen(studio, photos[0]))
-    take = studio.journal.history()[0]
-    assert take.state == "completed" and take.output_url
-    emu.emulator.jobs[take.task_id].fault = {}  # the file host is fine again
-    results = _resume_all(studio)
-    assert [r.take.state for r in results] == ["downloaded"] and emu.emulator.count("submit") == 1
-
-
-def test_resume_a_take_killed_during_submit_adopts_the_stored_job(studio, emu):
-    """The process died after the POST reached WaveSpeed but before the answer: only 'submitting' was written."""
-
-    async def post_only():
-        async with fast_client(emu.url) as c:
-            url = await c.upload(make_photo(), "p.jpg", "image/jpeg")
-            body = {"image": url, "prompt": "lost answer", "duration": 2, "camera_fixed": False, "seed": 31}
-            await c.submit(LITE, body)
-            return body
-
-    body = run(post_only())
-    studio.journal.add(Take(id="killed", model_id=LITE, prompt="lost answer", payload=body, seed=31,
-                            settings={"duration": 2, "resolution": "480p"}, state="submitting"))  # fmt: skip
-    results = _resume_all(studio)
-    assert len(results) == 1 and results[0].take.id == "killed" and results[0].take.state == "downloaded"
-    assert emu.emulator.count("submit") == 1
+@pytest.mark.parametrize(
+    ("state", "error", "after", "money"),
+    [
+        ("preparing", NetworkError("x"), "failed", Money.NOT_CHARGED),
+        ("submitting", NetworkError("x"), "failed", Money.NOT_CHARGED),  # provably never sent
+        ("submitting", BadRequest("x", status=400), "failed", Money.NOT_CHARGED),
+        ("submitting", SubmissionUnknown("x", model_id=LITE, submitted_at=0), "unknown", Money.CHECKING),
+        ("submitting", JournalError("x", task_id="t-1"), "submitting", Money.RENDERING),  # the id came back
+        ("submitted", NetworkError("x"), "submitted", Money.RENDERING),  # same class, later: charged
+        ("running", BadRequest("x", status=400), "running", Money.RENDERING),
+        ("running", AuthenticationError("x", status=401), "running", Money.RENDERING),
+        ("running", TaskFailed("x", api_code=1403), "failed", Money.REFUNDED),
+        ("running", TaskCancelled("x"), "cancelled", Money.CANCEL_ASKED),
+        ("completed", DownloadFailed("x"), "completed", Money.CHARGED),
+        ("completed", OutputExpired("x"), "expired", Money.CHARGED),
+    ],
+)
+def test_settle_sets_state_and_money_from_how_far_the_take_got(tmp_path, state, error, after, money):
+    journal = Journal(tmp_path / "j.sqlite3")
+    ledger = Ledger(journal)
+    task = "t-1" if state in ("submitted", "running", "completed") else None
+    journal.add(Take(id="a", state=state, task_id=task, money=Money.CHARGED.value if task else None))
+    err = ledger.settle("a", error)
+    take = journal.get("a")
+    assert (take.state, take.money, err.money) == (after, money.value, money)
+    assert err.task_id == (task or error.task_id) and take.error_message == err.message
+    assert ledger.settle("a", err) is err and journal.get("a").updated_at == take.updated_at  # settled once
+    journal.close()
 
 
 def test_readable_names():
     assert readable_name("A Cat, turns to camera!!", 42, 0).endswith("_a-cat-turns-to-camera_seed42")
     assert readable_name("", 1, 0).endswith("_take_seed1")
+
+
+def test_a_studio_removes_what_a_killed_process_left_only_once_it_is_old(tmp_path, emu):
+    lib = tmp_path / "data" / "library"
+    (lib / "sessions" / "v").mkdir(parents=True)
+    old = [lib / ".2026_cat_seed1.mp4.4242.part", lib / "sessions" / "v" / ".x.mp4.1.part",
+           lib / ".y.mp4.meta.mp4", lib / "2026_claimed_seed3.mp4"]  # fmt: skip
+    fresh, video = lib / ".z.mp4.7.part", lib / "2026_real_seed2.mp4"
+    for p in old:
+        p.write_bytes(b"" if p.suffix == ".mp4" and not p.name.startswith(".") else b"half")
+        os.utime(p, (time.time() - 7200, time.time() - 7200))
+    fresh.write_bytes(b"half")
+    video.write_bytes(b"\x00\x00\x00\x18ftypisom")
+    os.utime(video, (time.time() - 7200, time.time() - 7200))
+    studio = make_studio(emu.url, tmp_path / "data")
+    assert [p for p in old if p.exists()] == [] and fresh.exists() and video.exists()
+    studio.journal.close()
+
+
+# Check before paying ---------------------------------------------------------------------------------------
+
+
+def test_a_locked_journal_is_refused_before_anything_is_sent(core, photo, emu):
+    holder = sqlite3.connect(core.journal.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another program writing and holding it
+    session = core.session()
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(NotReady) as e:
+            drive(session, lambda: session.generate(lite_plan(), photo))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert time.monotonic() - t0 < 5 and "another program is holding it" in e.value.message
+    assert e.value.money is Money.NOT_CHARGED and "OperationalError" not in e.value.message
+    assert emu.emulator.count("upload") == emu.emulator.count("submit") == 0 and session.history() == []
+    table_row("Money truth (issue 11)", MONEY, ["journal locked by another program", emu.emulator.count("submit"),
+              f"{e.value.message} {e.value.money.sentence}", "(no take)", "-"])  # fmt: skip
+
+
+def test_no_room_for_the_video_is_refused_before_anything_is_sent(core, photo, emu, monkeypatch):
+    monkeypatch.setattr(session_module, "ROOM_PER_TAKE", 2**62)  # more than any disk: "not enough room"
+    session = core.session()
+    with pytest.raises(NotReady, match="MB free"):
+        drive(session, lambda: session.generate(lite_plan(), photo))
+    assert emu.emulator.count("upload") == emu.emulator.count("submit") == 0
+
+
+@pytest.mark.parametrize("where", ["a file", "under a file"])
+def test_a_data_folder_that_is_a_file_is_refused_plainly(tmp_path, monkeypatch, where):
+    afile = tmp_path / "data"
+    afile.write_text("not a folder")
+    target = afile if where == "a file" else afile / "sub"
+    for how in ("argument", "environment"):
+        if how == "environment":
+            monkeypatch.setenv("SEEDANCE_DATA_DIR", str(target))
+        with pytest.raises(NotReady) as e:
+            runtime.start(api_key=TEST_KEY, base_url="http://127.0.0.1:9", data_dir=target if how == "argument" else None)
+        assert str(target) in e.value.message and "SEEDANCE_DATA_DIR" in e.value.message
+
+
+def test_a_corrupt_journal_is_a_plain_journal_error(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "journal.sqlite3").write_bytes(b"this is not a database" * 200)
+    with pytest.raises(JournalError) as e:
+        runtime.start(api_key=TEST_KEY, base_url="http://127.0.0.1:9", data_dir=tmp_path / "data")
+    assert "can't be opened" in e.value.message and "rename it" in e.value.message
+    assert e.value.money is Money.NOT_CHARGED and "Traceback" not in str(e.value)
+
+
+# After paying: a journal that stops working -------------------------------------------------------------------
+
+
+def test_journal_locked_right_after_paying_still_gives_the_task_id_and_the_money(emu, tmp_path, photo):
+    studio = make_studio(emu.url, tmp_path / "data", journal_kw={"busy_timeout": 0.3})
+    holder = sqlite3.connect(studio.journal.path, isolation_level=None)
+    session = studio.session()
+
+    def lock_once_sending(p):
+        if p.stage == "submitting" and not holder.in_transaction:
+            holder.execute("BEGIN IMMEDIATE")  # from here the journal can't be written: the POST still goes out
+
+    [e] = drive(session, lambda: session.generate(lite_plan(), photo, on_progress=lock_once_sending))
+    holder.execute("ROLLBACK")
+    task_id = next(iter(emu.emulator.jobs))
+    assert isinstance(e, JournalError) and e.task_id == task_id and e.money is Money.RENDERING
+    assert f"seedance recover {task_id}" in e.hint and "charged" in session.card(e)["money"]
+    assert "another program is holding it" in e.message and "OperationalError" not in e.message
+    table_row("Money truth (issue 11)", MONEY, ["journal locked right after the submit answered",
+              emu.emulator.count("submit"), f"{e.message} {session.card(e)['money']} {e.hint}",
+              session.history()[0].state, "(not written: journal locked)"])  # fmt: skip
+    got = drive(session, lambda: session.recover_task(task_id))  # the command the message names
+    assert isinstance(got, TakeResult) and got.video_path.exists()
+    assert [(t.id, t.state, t.task_id) for t in session.history()] == [(got.take.id, "downloaded", task_id)]
+    assert drive(session, session.recover).ended == [] and emu.emulator.count("submit") == 1
+    holder.close()
+    studio.journal.close()
+
+
+# WaveSpeed out of reach ----------------------------------------------------------------------------------------
+
+
+def test_a_closed_port_fails_fast_naming_the_host(tmp_path, photo):
+    port = free_port()
+    rt = runtime.start(api_key=TEST_KEY, base_url=f"http://127.0.0.1:{port}", data_dir=tmp_path / "data")
+    session = rt.session()
+    t0 = time.monotonic()
+    [e] = drive(session, lambda: session.generate(lite_plan(), photo))
+    took = time.monotonic() - t0
+    assert isinstance(e, NetworkError) and f"127.0.0.1:{port}" in e.message and took < 15
+    assert e.money is Money.NOT_CHARGED and session.history()[0].state == "failed"
+
+    async def glances():
+        t = time.monotonic()
+        price = await session.quote(lite_plan())
+        balance = await session.check_key()
+        return price, balance, time.monotonic() - t
+
+    price, balance, glanced = drive(session, glances)
+    assert f"127.0.0.1:{port}" in price.problem and f"127.0.0.1:{port}" in balance.problem
+    assert glanced < 2 * (Timeouts().glance + 1)
+    table_row("Money truth (issue 11)", MONEY, [f"WAVESPEED_BASE_URL at a closed port (answered in {took:.1f} s; "
+              f"quote + balance {glanced:.1f} s)", 0, f"{e.message} {session.card(e)['money']}", "failed",
+              session.history()[0].money])  # fmt: skip
+    rt.close()
+
+
+def test_a_silent_server_does_not_hold_up_a_price_or_balance_glance(tmp_path):
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    conns: list[socket.socket] = []
+    threading.Thread(target=lambda: [conns.append(srv.accept()[0]) for _ in range(16)], daemon=True).start()
+    url = f"http://127.0.0.1:{srv.getsockname()[1]}"
+    # The real read timeout (30 s) stays; only the glance is short.
+    studio = make_studio(url, tmp_path / "d", client_factory=lambda: fast_client(url, timeouts=Timeouts(glance=1.0)))
+    session = studio.session()
+
+    async def go():
+        t = time.monotonic()
+        return await session.quote(lite_plan()), time.monotonic() - t
+
+    try:
+        price, took = drive(session, go)
+    finally:
+        srv.close()
+    assert took < 3 and "127.0.0.1" in price.problem and price.api_total is None
+    studio.journal.close()
 
 
 # Case 21: a real process kill ------------------------------------------------------------------------------
@@ -311,7 +299,7 @@ def test_killed_mid_render_then_restarted_finishes_with_one_post(tmp_path):
         photo.write_bytes(make_photo())
         gen = subprocess.Popen([sys.executable, "-m", "seedance_ui.cli", "generate", "--image", str(photo),
                                 "--prompt", "slow push-in", "--model", LITE, "--duration", "2", "--out",
-                                str(tmp_path / "out")], env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)  # fmt: skip
+                                str(tmp_path)], env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)  # fmt: skip
         journal_file = tmp_path / "data" / "journal.sqlite3"
         state = None
         while time.time() < deadline and state not in ("submitted", "running"):
@@ -330,7 +318,7 @@ def test_killed_mid_render_then_restarted_finishes_with_one_post(tmp_path):
                              capture_output=True, text=True, timeout=60)  # fmt: skip
         assert out.returncode == 0, out.stderr
         data = json.loads(out.stdout)
-        assert len(data["recovered"]) == 1 and data["still_unfinished"] == []
+        assert len(data["recovered"]) == 1 and data["still_unfinished"] == [] and data["ended"] == []
         assert Path(data["recovered"][0]["video"]).exists()
         stats = httpx.get(f"http://127.0.0.1:{port}/_emulator/stats").json()
         assert stats["counts"]["submit"] == 1
@@ -340,23 +328,3 @@ def test_killed_mid_render_then_restarted_finishes_with_one_post(tmp_path):
     finally:
         emu.terminate()
         emu.wait(10)
-
-
-def test_stitch_copies_matching_streams_and_reencodes_mixed_sizes(tmp_path):
-    from seedance_ui.emulator.render import ClipSpec, render_clip
-
-    pic = Image.new("RGB", (800, 600), (200, 80, 40))
-    a, b, c = tmp_path / "a.mp4", tmp_path / "b.mp4", tmp_path / "c.mp4"
-    render_clip(pic, ClipSpec(640, 480, 2, seed=1), a)
-    render_clip(pic, ClipSpec(640, 480, 3, seed=2), b)
-    render_clip(pic, ClipSpec(480, 480, 2, seed=3), c)
-    same = video.stitch([a, b], tmp_path / "ab.mp4")
-    assert same["copied"] is True
-    info = video.probe(tmp_path / "ab.mp4")
-    assert info["frames"] == 49 + 73 and abs(info["seconds"] - (49 + 73) / 24) < 0.1
-    mixed = video.stitch([a, c], tmp_path / "ac.mp4")
-    assert mixed["copied"] is False
-    info = video.probe(tmp_path / "ac.mp4")
-    assert (info["width"], info["height"], info["frames"]) == (640, 480, 98)
-    with pytest.raises(ValueError, match="at least two"):
-        video.stitch([a], tmp_path / "x.mp4")

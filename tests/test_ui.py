@@ -248,7 +248,7 @@ def test_history_actions_and_delete(demo_ctx, tmp_path):
     assert cont["first"].endswith("_lastframe.png") and cont["last"] is None
     take = demo_ctx.session(v).take(ids[0])
     note, player, download, chosen = h.delete(demo_ctx, v, ids[0])
-    assert note.startswith("Deleted") and player is None and chosen == ""
+    assert note.startswith("Deleted") and player is None and download["visible"] is False and chosen == ""
     assert not os.path.exists(take.video_path) and not os.path.exists(take.first_image)
     assert h.gallery(demo_ctx, v)[1] == []
 
