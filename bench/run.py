@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import app, client, images, journal, uploads
+from bench import app, client, images, journal, page, uploads
 from bench.common import save, table
 
 
@@ -20,7 +20,14 @@ def main() -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     rows = []
     started = time.time()
-    for name, mod in (("images", images), ("uploads", uploads), ("client", client), ("journal", journal), ("app", app)):
+    for name, mod in (
+        ("images", images),
+        ("uploads", uploads),
+        ("client", client),
+        ("journal", journal),
+        ("app", app),
+        ("page", page),
+    ):
         t0 = time.perf_counter()
         part = mod.run()
         print(f"# {name}: {len(part)} figures in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
