@@ -1,14 +1,34 @@
-"""Every Seedance image-to-video model on WaveSpeed, as data.
+"""Every Seedance image-to-video model on WaveSpeed, as data in WaveSpeed's own catalog format.
 
-Adding a model is one ``ModelSpec`` entry in ``MODELS``. Facts come from WaveSpeed's model pages and
-price pages and from ByteDance's ModelArk documentation; where a fact is not published, the entry says so
-(``PriceRule.published`` is False and ``source`` explains how the number was derived).
+The models are entries of ``GET /api/v3/models`` (model_id, name, type, base_price, a JSONata price
+``formula`` and a JSON ``request_schema`` of the inputs). With a key, ``catalog_live`` fetches them; without
+one, or offline, the built-in snapshot ``data/catalog-snapshot.json`` (the same format) stands in. Either way
+one code path, ``ModelSpec.from_api``, turns an entry into the spec the app's controls, checks and prices read,
+and ``install`` puts a list in place: ``MODELS``, ``MODELS_BY_ID``, ``get_model``, ``families``,
+``resolutions_for_family`` and ``model_for`` always answer from the list in use.
+
+What we know beyond WaveSpeed's entry (family, generation, how sure each fact is) is kept in the snapshot beside
+each entry as ``x-seedance``; see ``catalog_schema``.
 """
 
 from __future__ import annotations
 
+import copy
+import json
+import logging
+import math
+import re
+import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from .catalog_schema import ExtraField, fields_from_api, is_seedance_i2v
+
+log = logging.getLogger("seedance_ui.catalog")
 
 FPS = 24
 """Every Seedance model renders at 24 frames per second."""
@@ -25,6 +45,8 @@ RETIREMENT_NOTICE = (
     "WaveSpeed is retiring the Seedance 1.0 models and says they may be switched to other models "
     "without notice. Prefer Seedance V1.5 Pro for new work."
 )
+RETIRED_NOTE = " WaveSpeed no longer has a page for this model: it is probably retired already (unconfirmed)."
+SNAPSHOT_FILE = "catalog-snapshot.json"
 
 # Output pixel sizes by generation, resolution and aspect ratio (ByteDance ModelArk tables).
 _SIZES_V1: dict[str, dict[str, tuple[int, int]]] = {
@@ -43,33 +65,39 @@ _SIZES_V15: dict[str, dict[str, tuple[int, int]]] = {
     "1080p": {"16:9": (1920, 1080), "4:3": (1664, 1248), "1:1": (1440, 1440), "3:4": (1248, 1664),
               "9:16": (1080, 1920), "21:9": (2206, 946)},
 }  # fmt: skip
+_PUBLISHED_SIZES = {"1.0": _SIZES_V1, "1.5": _SIZES_V15}
+_SCALE_FROM_1080P = {"1440p": 4 / 3, "2k": 4 / 3, "2160p": 2.0, "4k": 2.0}
+SIZE_FALLBACK = (
+    "ByteDance publishes output sizes for Seedance 1.0 and 1.5 only; for other models the size is estimated from "
+    "the 1.5 table (scaled from 1080p for 2k/4k, from the shape's ratio for other shapes)."
+)
 
 
 @dataclass(frozen=True)
 class PriceRule:
-    """How WaveSpeed charges for one model at one resolution."""
+    """How sure we are of one model's price at one resolution (the number itself comes from its formula)."""
 
     per_second: Decimal | None = None
-    """Flat USD per second of video, silent (None when the price is token based)."""
+    """Flat USD per second of video, silent, for a published price table (None when the formula prices it)."""
     usd_per_million_tokens: Decimal | None = None
-    """Token pricing: tokens = width * height * 24 * seconds / 1024, priced per million."""
+    """Token pricing of a published table: tokens = width * height * 24 * seconds / 1024, priced per million."""
     audio_multiplier: Decimal = Decimal(1)
-    """Factor applied when the model also generates sound."""
+    """Factor applied when the model also generates sound (published tables)."""
     published: bool = True
-    """True when WaveSpeed publishes this price; False when it is our estimate."""
+    """True when WaveSpeed publishes this price (or its live catalog gives the formula); False for our estimate."""
     source: str = ""
     """Where the number comes from, in a sentence."""
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """One Seedance model on WaveSpeed: what it takes, its limits and defaults, and its price."""
+    """One Seedance model on WaveSpeed: what it takes, its limits and defaults, and how it is priced."""
 
     id: str
     name: str
     family: str
     generation: str
-    """'1.0' or '1.5': picks the output size table."""
+    """'1.0', '1.5', '2.0', ...: picks the output size table (see ``output_size``)."""
     prompt_required: bool
     accepts_last_image: bool
     accepts_aspect_ratio: bool
@@ -88,15 +116,80 @@ class ModelSpec:
     prices: dict[str, PriceRule] = field(default_factory=dict)
     retiring: bool = False
     summary: str = ""
+    aspect_ratios: tuple[str, ...] = ASPECT_RATIOS
+    """The shapes the schema's aspect_ratio enum offers."""
+    accepts_camera_fixed: bool = True
+    accepts_seed: bool = True
+    smart_duration: bool = False
+    """The schema's duration allows -1: Seedance chooses the length (priced at ``duration_max`` until known)."""
+    extra_fields: tuple[ExtraField, ...] = ()
+    """Inputs without a control of our own, in x-order-properties order: for a "More options" control."""
+    field_order: tuple[str, ...] = ()
+    """Every input of the schema, in x-order-properties order."""
+    required_fields: tuple[str, ...] = ()
+    base_price: Decimal = Decimal(0)
+    formula: str = ""
+    """WaveSpeed's JSONata price formula (see ``formula.py``)."""
+    status: str = "current"
+    """'current', 'retiring' or 'probably retired'."""
+    confidence: str = ""
+    """How sure the snapshot is of this model overall: 'high', 'medium' or 'low' ('live' from WaveSpeed)."""
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
+    """Fact name (inputs, ranges, price, sizes, smart_duration, available) -> {confirmed: bool, source: str}."""
+    source: str = "snapshot"
+    """'snapshot' (built in) or 'live' (WaveSpeed's catalog, or a cached copy of it)."""
+    model_type: str = "image-to-video"
+    description: str = ""
+
+    @classmethod
+    def from_api(cls, item: Mapping[str, Any], notes: Mapping[str, Any] | None = None, *,
+                 source: str = "live") -> ModelSpec:  # fmt: skip
+        """The spec for one ``GET /api/v3/models`` entry. ``notes`` is our ``x-seedance`` for it (the entry's own
+        when it has one). A live entry is WaveSpeed's word: its inputs, ranges and price count as confirmed."""
+        item = dict(item)
+        notes = dict(notes if notes is not None else item.get("x-seedance") or {})
+        kw = fields_from_api(item, notes)
+        kw["aspect_ratios"] = kw["aspect_ratios"] or ASPECT_RATIOS
+        price_notes: dict[str, Any] = notes.get("prices") or {}
+        if source == "live":
+            said = {"confirmed": True, "source": "WaveSpeed's live catalog"}
+            kw["facts"] |= {k: said for k in ("available", "inputs", "ranges", "price", "smart_duration")}
+            kw["confidence"] = "live"
+            if kw["status"] == "probably retired":  # it is listed, so not retired yet
+                kw["status"] = "retiring"
+            rule = PriceRule(published=True, source="WaveSpeed's own price formula, from its live catalog")
+            kw["prices"] = dict.fromkeys(kw["resolutions"], rule)
+        else:
+            kw["prices"] = {r: _rule(price_notes.get(r) or price_notes.get("*")) for r in kw["resolutions"]}
+        return cls(**kw, source=source)
 
     @property
     def durations(self) -> list[int]:
         return list(range(self.duration_min, self.duration_max + 1))
 
+    def accepts(self, name: str) -> bool:
+        """True when the model's schema has this input."""
+        return name in self.field_order if self.field_order else name in _V1_FIELDS
+
     def output_size(self, resolution: str, aspect_ratio: str) -> tuple[int, int]:
-        """Width and height of the video for a resolution and one of the six aspect ratios."""
-        table = _SIZES_V15 if self.generation == "1.5" else _SIZES_V1
-        return table[resolution][aspect_ratio]
+        """Width and height of the video for a resolution and an aspect ratio; see ``output_size_published``."""
+        table = _PUBLISHED_SIZES.get(self.generation, {})
+        if aspect_ratio in table.get(resolution, {}):
+            return table[resolution][aspect_ratio]
+        return estimated_size(resolution, aspect_ratio)
+
+    def output_size_published(self, resolution: str, aspect_ratio: str) -> bool:
+        """True when the size comes from ByteDance's published table; False when it is our estimate."""
+        if not self.facts.get("sizes", {}).get("confirmed", True):
+            return False
+        return aspect_ratio in _PUBLISHED_SIZES.get(self.generation, {}).get(resolution, {})
+
+    @property
+    def size_note(self) -> str:
+        """Where the output sizes come from, in a sentence (for the framing preview)."""
+        if self.generation in _PUBLISHED_SIZES and self.facts.get("sizes", {}).get("confirmed", True):
+            return f"Output sizes from ByteDance's published Seedance {self.generation} table."
+        return SIZE_FALLBACK
 
     def frame_count(self, duration: int) -> int:
         """Frames in a clip: 24 per second plus the first frame (a 5 s clip has 121)."""
@@ -104,119 +197,156 @@ class ModelSpec:
 
     @property
     def notice(self) -> str:
-        return RETIREMENT_NOTICE if self.retiring else ""
+        if not self.retiring:
+            return ""
+        return RETIREMENT_NOTICE + (RETIRED_NOTE if self.status == "probably retired" else "")
+
+    def extra_defaults(self) -> dict[str, Any]:
+        """Each extra input's default from the schema (fields without one are left out)."""
+        return {f.name: f.default for f in self.extra_fields if f.has_default}
+
+    def check_extras(self, values: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Problems with the extra inputs in ``values``, as (field, sentence): a required one missing (and with no
+        default to fall back on), or one outside its schema's type, enum or range."""
+        problems: list[tuple[str, str]] = []
+        for f in self.extra_fields:
+            value = values.get(f.name)
+            if value is None:
+                if f.required and not f.has_default:
+                    what = f": {f.description}" if f.description else ""
+                    problems.append((f.name, f"{self.name} needs {f.label}{what}."))
+                continue
+            problem = f.problem(value)
+            if problem:
+                problems.append((f.name, problem))
+        return problems
+
+    def extra_payload(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The extra inputs to send: those given, and the defaults of required ones that were left out."""
+        out: dict[str, Any] = {}
+        for f in self.extra_fields:
+            if values.get(f.name) is not None:
+                out[f.name] = values[f.name]
+            elif f.required and f.has_default:
+                out[f.name] = f.default
+        return out
+
+
+_V1_FIELDS = {"image", "prompt", "last_image", "aspect_ratio", "duration", "camera_fixed", "seed"}
+
+
+def _rule(note: Mapping[str, Any] | None) -> PriceRule:
+    note = note or {}
+    return PriceRule(published=bool(note.get("published", False)),
+                     source=str(note.get("source") or "Not published by WaveSpeed: our estimate."))  # fmt: skip
+
+
+def estimated_size(resolution: str, aspect_ratio: str) -> tuple[int, int]:
+    """An output size where no table is published: the 1.5 table's (scaled from 1080p for 2k/4k, from 720p by
+    line count for other 'NNNp'), with the 16:9 area at the shape's ratio for other shapes; even sides (video
+    encoders need them)."""
+    base_res = resolution if resolution in _SIZES_V15 else "1080p" if resolution in _SCALE_FROM_1080P else "720p"
+    scale = _SCALE_FROM_1080P.get(resolution, 1.0)
+    lines = re.fullmatch(r"(\d{3,4})p", resolution)
+    if base_res == "720p" and resolution != "720p" and lines:  # 540p, 1440p...: the 720p row scaled by lines
+        scale = int(lines.group(1)) / 720
+    row = _SIZES_V15[base_res]
+    if aspect_ratio in row:
+        w, h = row[aspect_ratio]
+    else:
+        try:
+            a, b = (float(x) for x in aspect_ratio.split(":"))
+            ratio = a / b
+        except (ValueError, ZeroDivisionError):
+            ratio = 16 / 9
+        area = row["16:9"][0] * row["16:9"][1]
+        w, h = math.sqrt(area * ratio), math.sqrt(area / ratio)
+    return round(w * scale / 2) * 2, round(h * scale / 2) * 2
 
 
 def nearest_aspect_ratio(width: int, height: int) -> str:
     """The preset closest to an image's shape, compared on a log scale so 2:1 and 1:2 are equally far from 1:1."""
-    import math
-
     ratio = math.log(width / height)
     return min(ASPECT_RATIOS, key=lambda a: abs(math.log(ASPECT_RATIO_VALUES[a]) - ratio))
 
 
-def _v15_prices() -> dict[str, PriceRule]:
-    src = (
-        "WaveSpeed's published Seedance 1.5 Pro prices follow tokens = W*H*24*s/1024 at $1.2 per million "
-        "tokens silent and $2.4 with sound"
-    )
-    return {
-        "480p": PriceRule(usd_per_million_tokens=Decimal("1.2"), audio_multiplier=Decimal(2), source=src),
-        "720p": PriceRule(usd_per_million_tokens=Decimal("1.2"), audio_multiplier=Decimal(2), source=src),
-        "1080p": PriceRule(
-            usd_per_million_tokens=Decimal("1.2"),
-            audio_multiplier=Decimal(2),
-            published=False,
-            source=src + "; 1080p is not published, so this is the same rule applied to 1080p",
-        ),
-    }
+# The snapshot and the list in use -----------------------------------------------------------------------------
 
 
-def _v1_model(tier: str, tier_name: str, resolution: str, per_second: str, published: bool, source: str) -> ModelSpec:
-    return ModelSpec(
-        id=f"bytedance/seedance-v1-{tier}-i2v-{resolution}",
-        name=f"Seedance V1 {tier_name} {resolution}",
-        family=f"Seedance V1 {tier_name}",
-        generation="1.0",
-        prompt_required=False,
-        accepts_last_image=True,
-        accepts_aspect_ratio=True,
-        accepts_audio=False,
-        resolutions=(resolution,),
-        default_resolution=resolution,
-        sends_resolution=False,
-        duration_min=2,
-        duration_max=12,
-        duration_default=5,
-        prices={resolution: PriceRule(per_second=Decimal(per_second), published=published, source=source)},
-        retiring=True,
-        summary=f"Seedance 1.0 {tier_name}: first and optional last frame, silent, {resolution}.",
-    )
+@lru_cache(maxsize=1)
+def _snapshot_document() -> dict[str, Any]:
+    text = resources.files("seedance_ui").joinpath("data", SNAPSHOT_FILE).read_text(encoding="utf-8")
+    return json.loads(text)
 
 
-MODELS: tuple[ModelSpec, ...] = (
-    ModelSpec(
-        id="bytedance/seedance-v1.5-pro/image-to-video",
-        name="Seedance V1.5 Pro",
-        family="Seedance V1.5 Pro",
-        generation="1.5",
-        prompt_required=True,
-        accepts_last_image=True,
-        accepts_aspect_ratio=True,
-        accepts_audio=True,
-        resolutions=("480p", "720p", "1080p"),
-        default_resolution="720p",
-        sends_resolution=True,
-        duration_min=4,
-        duration_max=12,
-        duration_default=5,
-        audio_default=True,
-        prices=_v15_prices(),
-        summary="The newest Seedance: cinematic motion, optional sound, first and optional last frame.",
-    ),
-    _v1_model("pro", "Pro", "480p", "0.03", True, "WaveSpeed price page: 5 s $0.15, 10 s $0.30"),
-    _v1_model(
-        "pro", "Pro", "720p", "0.06", False,
-        "Not published by WaveSpeed; third parties report $0.06 per second",
-    ),
-    _v1_model("pro", "Pro", "1080p", "0.12", True, "WaveSpeed product page: 5 s $0.60, 10 s $1.20"),
-    _v1_model("lite", "Lite", "480p", "0.016", True, "WaveSpeed price page: 5 s $0.08"),
-    _v1_model("lite", "Lite", "720p", "0.032", True, "WaveSpeed price page: 5 s $0.16"),
-    _v1_model(
-        "lite", "Lite", "1080p", "0.064", False,
-        "Not published; estimated as the Lite 720p rate doubled, as Pro 1080p is Pro 720p doubled",
-    ),
-    ModelSpec(
-        id="bytedance/seedance-v1-pro-fast/image-to-video",
-        name="Seedance V1 Pro Fast",
-        family="Seedance V1 Pro Fast",
-        generation="1.0",
-        prompt_required=False,
-        accepts_last_image=False,
-        accepts_aspect_ratio=False,
-        accepts_audio=False,
-        resolutions=("480p", "720p", "1080p"),
-        default_resolution="720p",
-        sends_resolution=True,
-        duration_min=2,
-        duration_max=12,
-        duration_default=5,
-        prices={
-            r: PriceRule(
-                per_second=Decimal(p),
-                published=False,
-                source="Not published; estimated at the V1 Pro rate for the same resolution so it never under-quotes",
-            )
-            for r, p in (("480p", "0.03"), ("720p", "0.06"), ("1080p", "0.12"))
-        },
-        retiring=True,
-        summary="Faster Seedance 1.0 Pro: first frame only, silent, output shape follows the image (its length "
-        "range is taken from V1 Pro: WaveSpeed does not publish it).",
-    ),
-)  # fmt: skip
+def snapshot_items(*, notes: bool = True) -> list[dict[str, Any]]:
+    """The built-in catalog: the ``data`` list of a ``GET /api/v3/models`` answer (every type, the upscaler too).
+    ``notes=False`` leaves out our ``x-seedance`` notes, as WaveSpeed's own answer would. A fresh copy each call."""
+    items = copy.deepcopy(_snapshot_document()["data"])
+    if not notes:
+        for item in items:
+            item.pop("x-seedance", None)
+    return items
 
-MODELS_BY_ID: dict[str, ModelSpec] = {m.id: m for m in MODELS}
+
+def snapshot_notes() -> dict[str, dict[str, Any]]:
+    """Our notes on each model the snapshot names, by model id."""
+    return {i["model_id"]: i.get("x-seedance") or {} for i in _snapshot_document()["data"]}
+
+
+def specs_from_items(items: Iterable[Any], *, source: str = "live") -> tuple[ModelSpec, ...]:
+    """The Seedance image-to-video specs among catalog entries (others skipped), each with our notes on it when
+    the snapshot has any. Models the snapshot names come in its order, new ones after. A malformed entry is
+    skipped, not fatal: one odd model must not take the whole list down."""
+    known = snapshot_notes()
+    order = {model_id: i for i, model_id in enumerate(known)}
+    specs: list[ModelSpec] = []
+    for item in items:
+        if not is_seedance_i2v(item):
+            continue
+        notes = item.get("x-seedance") or known.get(item["model_id"])
+        try:
+            specs.append(ModelSpec.from_api(item, notes, source=source))
+        except (KeyError, TypeError, ValueError, ArithmeticError) as e:
+            log.warning("Skipping catalog entry %s: %s", item.get("model_id"), e)
+    specs.sort(key=lambda s: order.get(s.id, len(order)))
+    return tuple(specs)
+
+
+def snapshot() -> tuple[ModelSpec, ...]:
+    """The built-in snapshot's specs."""
+    return specs_from_items(snapshot_items(), source="snapshot")
+
+
 DEFAULT_MODEL_ID = "bytedance/seedance-v1.5-pro/image-to-video"
+MODELS: tuple[ModelSpec, ...] = snapshot()
+MODELS_BY_ID: dict[str, ModelSpec] = {m.id: m for m in MODELS}
+_INSTALL_LOCK = threading.Lock()
+
+
+def install(models: Iterable[ModelSpec]) -> tuple[ModelSpec, ...]:
+    """Use this list from now on (a refresh thread may call this while a page reads). The default model stays
+    (from the snapshot when the list lacks it) so a person's default choice never vanishes. ``MODELS_BY_ID`` is
+    updated in place, never emptied on the way, so a module holding it sees the new list too."""
+    global MODELS
+    new = {m.id: m for m in models}
+    if not new:
+        raise ValueError("An empty model list was not installed.")
+    if DEFAULT_MODEL_ID not in new:
+        default = next((m for m in snapshot() if m.id == DEFAULT_MODEL_ID), None)
+        if default is not None:
+            new = {DEFAULT_MODEL_ID: default, **new}
+    with _INSTALL_LOCK:
+        MODELS = tuple(new.values())
+        MODELS_BY_ID.update(new)
+        for gone in [k for k in MODELS_BY_ID if k not in new]:
+            MODELS_BY_ID.pop(gone, None)
+    return MODELS
+
+
+def use_snapshot() -> tuple[ModelSpec, ...]:
+    """Back to the built-in snapshot (tests; or a key taken away)."""
+    return install(snapshot())
 
 
 def get_model(model_id: str) -> ModelSpec:
@@ -229,25 +359,28 @@ def get_model(model_id: str) -> ModelSpec:
         ) from None
 
 
-def families() -> list[str]:
+def families(models: Iterable[ModelSpec] | None = None) -> list[str]:
     """Model families in catalog order (one entry each), for a two-step picker: family, then resolution."""
     seen: dict[str, None] = {}
-    for m in MODELS:
+    for m in MODELS if models is None else models:
         seen.setdefault(m.family, None)
     return list(seen)
 
 
-def resolutions_for_family(family: str) -> list[str]:
+def resolutions_for_family(family: str, models: Iterable[ModelSpec] | None = None) -> list[str]:
     out: list[str] = []
-    for m in MODELS:
+    for m in MODELS if models is None else models:
         if m.family == family:
             out.extend(r for r in m.resolutions if r not in out)
     return out
 
 
-def model_for(family: str, resolution: str) -> ModelSpec:
+def model_for(family: str, resolution: str, models: Iterable[ModelSpec] | None = None) -> ModelSpec:
     """The model of a family that renders a resolution (V1 models have one id per resolution)."""
-    for m in MODELS:
+    pool = tuple(MODELS if models is None else models)
+    for m in pool:
         if m.family == family and resolution in m.resolutions:
             return m
-    raise KeyError(f"{family} does not render {resolution}. Choose one of: {', '.join(resolutions_for_family(family))}")
+    raise KeyError(
+        f"{family} does not render {resolution}. Choose one of: {', '.join(resolutions_for_family(family, pool))}"
+    )

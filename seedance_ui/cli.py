@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from . import catalog, images
-from .errors import InvalidRequest, SeedanceError
+from .errors import InputError, InvalidRequest, NotReady, SeedanceError
 from .plan import Choices, Plan
 
 EXIT_OK, EXIT_REFUSED, EXIT_UNEXPECTED = 0, 2, 1
@@ -92,6 +92,20 @@ def cmd_price(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def live_catalog() -> None:
+    """With a key, WaveSpeed's live catalog (cached about an hour; fetched now when the cache is old), so a model
+    WaveSpeed added today can be listed, priced and generated; without one, or offline, the built-in snapshot."""
+    import os
+
+    from . import catalog_live
+
+    key = os.environ.get("WAVESPEED_API_KEY", "").strip()
+    if key:
+        state = catalog_live.load(key, os.environ.get("WAVESPEED_BASE_URL") or None, background=False)
+        if state.error:
+            say(f"Using the built-in model list: {state.error}")
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     data = [
         {
@@ -101,6 +115,7 @@ def cmd_models(args: argparse.Namespace) -> int:
             "duration": {"min": m.duration_min, "max": m.duration_max, "default": m.duration_default},
             "fps": catalog.FPS, "retiring": m.retiring, "notice": m.notice,
             "prices": {r: {"published": p.published, "source": p.source} for r, p in m.prices.items()},
+            "confidence": getattr(m, "confidence", None), "source": getattr(m, "source", None),
         }
         for m in catalog.MODELS
     ]  # fmt: skip
@@ -148,18 +163,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in argv
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    args = None
     try:
         args = build_parser().parse_args(argv)
+        if args.command in ("models", "price", "generate"):
+            live_catalog()
         return int(args.fn(args))
     except Refusal as e:
         return _refuse(as_json, e.message, e.extra)
     except InvalidRequest as e:
         return _refuse(as_json, e.message, {"problems": [{"field": f, "message": m} for f, m in e.problems]})
     except SeedanceError as e:
-        return _refuse(as_json, f"{e.message} {e.money.sentence}".strip(), {"card": e.card()})
+        # The money line matters where money could move; a refused stitch or history has nothing to say about it.
+        paying = getattr(args, "command", None) in ("generate", "recover") and (not isinstance(e, InputError)
+                                                                               or isinstance(e, NotReady))  # fmt: skip
+        return _refuse(as_json, f"{e.message} {e.money.sentence if paying else ''}".strip(), {"card": e.card()})
     except KeyboardInterrupt:
         print("Stopped.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `seedance models | head`: the reader left; nothing to say
+        sys.stderr.close()
+        return EXIT_OK
     except SystemExit as e:  # --help, --version
         return int(e.code or 0)
     except Exception as e:  # a bug of ours: one line, not a traceback
@@ -168,4 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m seedance_ui.cli` runs this file as __main__; the subcommands import seedance_ui.cli, so run that
+    # module's main: one Refusal class, caught as it should be.
+    from seedance_ui.cli import main as package_main
+
+    sys.exit(package_main())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import re
 import shutil
 import stat
 import time
@@ -16,7 +17,7 @@ from . import runtime
 from .cli import EXIT_OK, EXIT_REFUSED, Refusal, add_choice_args, choices_from, emit, say
 from .errors import SeedanceError
 from .plan import Plan
-from .session import Session
+from .session import TASK_ID, Session
 from .take_run import Progress, TakeResult
 
 
@@ -24,8 +25,6 @@ from .take_run import Progress, TakeResult
 def _session(args: argparse.Namespace, *, serve: bool = True) -> Iterator[Session]:
     """The same start-up as the app: demo mode (its own journal) when no key is set."""
     rt = runtime.start(demo_processing_seconds=getattr(args, "demo_seconds", 3.0), serve_demo=serve)
-    if rt.demo and serve:
-        say("DEMO MODE: no WAVESPEED_API_KEY is set, so the built-in emulator renders a free preview.")
     try:
         yield rt.session()
     finally:
@@ -57,7 +56,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         say(f"[take {p.index + 1} {p.elapsed:5.1f}s] {p.message}{task}")
 
     with _session(args) as session:
-        session.preflight(plan.takes, out_dir)
+        session.preflight(plan.takes, out_dir)  # before any word of progress: a refusal is one line
+        _demo_banner(session)
 
         async def go() -> list[TakeResult | SeedanceError]:
             try:
@@ -77,13 +77,23 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK if ok else EXIT_REFUSED
 
 
+def _demo_banner(session: Session) -> None:
+    if session.demo:
+        say("DEMO MODE: no WAVESPEED_API_KEY is set, so the built-in emulator renders a free preview.")
+
+
 def _report_take(session: Session, r: TakeResult | SeedanceError, out_dir: Path) -> dict[str, Any]:
     if isinstance(r, SeedanceError):
         card = session.card(r)
         return {"ok": False, "error": r.message, "money": card["money"], "hint": r.hint, "task_id": r.task_id}
     dest = out_dir / r.video_path.name
-    if dest.resolve() != r.video_path.resolve():
-        shutil.copyfile(r.video_path, dest)
+    try:
+        if dest.resolve() != r.video_path.resolve():
+            shutil.copyfile(r.video_path, dest)
+    except OSError as e:  # paid and safe in the library: say where it is
+        return {"ok": False, "error": f"The video is saved in the library at {r.video_path}, but it couldn't be "
+                f"copied to {dest} ({e.strerror or e}).", "money": session.money("charged").sentence,
+                "hint": "", "task_id": r.take.task_id}  # fmt: skip
     price = "demo preview, free" if session.demo else f"${r.facts['price_usd']}"
     return {"ok": True, "video": str(dest), "price": price, **r.facts}
 
@@ -103,7 +113,11 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_recover(args: argparse.Namespace) -> int:
+    if args.task_id is not None and not re.fullmatch(TASK_ID, args.task_id.strip()):
+        raise Refusal(f"'{args.task_id}' doesn't look like a WaveSpeed task id (letters, digits, - and _; see "
+                      "`seedance history`).")  # fmt: skip
     with _session(args) as session:
+        _demo_banner(session)
 
         async def go() -> Any:
             try:
@@ -199,4 +213,3 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
     sp.add_argument("--max-concurrent", type=int, default=None, help="like WaveSpeed's lowest tier: 2")
     sp.add_argument("--render", choices=("full", "stub"), default="full", help="stub: one tiny clip, for load runs")
     sp.add_argument("--data-dir", default=None)
-

@@ -22,7 +22,6 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -48,6 +47,7 @@ from .errors import (
     error_for_status,
 )
 from .policies import EtaModel, PollPolicy, RetryPolicy, Timeouts, human_wait, parse_retry_after
+from .prediction import Prediction, iso_utc, notify
 
 log = logging.getLogger("seedance_ui.client")
 
@@ -58,47 +58,6 @@ USER_AGENT = "seedance-studio/0.2"
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 LIST_PAGE_SIZE = 100
 """The largest page WaveSpeed's job list serves (and its default)."""
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """One job as WaveSpeed describes it."""
-
-    id: str
-    status: str
-    model: str = ""
-    outputs: tuple[str, ...] = ()
-    error: str = ""
-    code: int | None = None
-    created_at: str | None = None
-    inference_ms: int | None = None
-
-    @classmethod
-    def parse(cls, data: Any) -> Prediction:
-        """Read a prediction from an envelope's data; ProtocolError when it has no id."""
-        if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
-            raise ProtocolError("WaveSpeed's answer had no task id.")
-        outputs = data.get("outputs") if isinstance(data.get("outputs"), list) else []
-        timings = data.get("timings") if isinstance(data.get("timings"), dict) else {}
-        inference = timings.get("inference", data.get("executionTime"))
-        code = data.get("code")
-        return cls(
-            id=data["id"],
-            status=str(data.get("status") or "created").lower(),
-            model=str(data.get("model") or ""),
-            outputs=tuple(str(o) for o in outputs if isinstance(o, str) and o),
-            error=str(data.get("error") or ""),
-            code=code if isinstance(code, int) and not isinstance(code, bool) else None,
-            created_at=data.get("created_at") if isinstance(data.get("created_at"), str) else None,
-            inference_ms=int(inference) if isinstance(inference, (int, float)) else None,
-        )
-
-    @property
-    def created(self) -> datetime | None:
-        try:
-            return datetime.fromisoformat((self.created_at or "").replace("Z", "+00:00"))
-        except ValueError:
-            return None
 
 
 ProgressFn = Callable[[Prediction, float], Awaitable[None] | None]
@@ -162,7 +121,9 @@ class WaveSpeedClient:
         keys.remember(key)
         return key
 
-    async def _send(self, kind: str, method: str, path: str, *, api_key: str | None = None, **kw: Any) -> httpx.Response:
+    async def _send(
+        self, kind: str, method: str, path: str, *, api_key: str | None = None, **kw: Any
+    ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self._key_for(api_key)}"}
         self.requests[kind] = self.requests.get(kind, 0) + 1
         return await self._http.request(method, path, headers=headers, **kw)
@@ -201,10 +162,11 @@ class WaveSpeedClient:
         return NetworkError(f"Couldn't reach WaveSpeed at {self.host}.")
 
     async def _call(self, kind: str, method: str, path: str, *, deadline_at: float | None = None,
-                    api_key: str | None = None, **kw: Any) -> Any:  # fmt: skip
+                    fail_fast: bool = True, api_key: str | None = None, **kw: Any) -> Any:  # fmt: skip
         """A request that is safe to repeat, retried on 429, 5xx, timeouts and resets until it works or time runs
-        out; refused connections give up after ``retry.unreachable_after`` seconds."""
-        deadline_at = deadline_at or time.monotonic() + 120
+        out. With ``fail_fast`` (a person is waiting to start something) refused connections give up after
+        ``retry.unreachable_after`` seconds; polls of a paid job keep trying until the job's own deadline."""
+        deadline_at = deadline_at or time.monotonic() + (self.retry.start_deadline if fail_fast else 120)
         attempt = 0
         unreachable_since: float | None = None
         while True:
@@ -219,14 +181,14 @@ class WaveSpeedClient:
                 last = e
             except NOT_SENT as e:
                 unreachable_since = unreachable_since or time.monotonic()
-                if time.monotonic() - unreachable_since >= self.retry.unreachable_after:
+                if fail_fast and time.monotonic() - unreachable_since >= self.retry.unreachable_after:
                     raise self._unreachable() from e
                 last = e
             except httpx.TransportError as e:  # timeouts are transport errors too
                 last = e
             attempt += 1
             wait = wait if wait is not None else self.retry.backoff(attempt)
-            if isinstance(last, NOT_SENT) and unreachable_since is not None:
+            if fail_fast and isinstance(last, NOT_SENT) and unreachable_since is not None:
                 # one last look right at the end of the window, not a long sleep past it
                 window_left = unreachable_since + self.retry.unreachable_after - time.monotonic()
                 wait = min(wait, max(0.05, window_left))
@@ -320,6 +282,7 @@ class WaveSpeedClient:
 
     async def result(self, task_id: str, *, api_key: str | None = None, deadline_at: float | None = None) -> Prediction:
         data = await self._call("result", "GET", f"/api/v3/predictions/{task_id}/result", deadline_at=deadline_at,
+                                fail_fast=deadline_at is None,
                                 api_key=api_key)  # fmt: skip
         return Prediction.parse(data)
 
@@ -406,6 +369,7 @@ class WaveSpeedClient:
 
     async def _upload_legacy(self, data: bytes, filename: str, mime: str, api_key: str | None) -> str:
         out = await self._call("binary", "POST", "/api/v3/media/upload/binary", api_key=api_key,
+                               deadline_at=time.monotonic() + 120,  # the picture itself goes in this request
                                files={"file": (filename, data, mime)})  # fmt: skip
         if not isinstance(out, dict) or not out.get("download_url"):
             raise ProtocolError("WaveSpeed's upload answer could not be read.")
@@ -443,16 +407,3 @@ class WaveSpeedClient:
             return Decimal(str(value))
         except (AttributeError, TypeError, ArithmeticError):
             raise ProtocolError("WaveSpeed's price answer could not be read.") from None
-
-
-async def notify(fn: Callable[..., Any] | None, *args: Any) -> None:
-    """Call a progress callback, sync or async; None is allowed and does nothing."""
-    if fn is not None:
-        maybe = fn(*args)
-        if asyncio.iscoroutine(maybe):
-            await maybe
-
-
-def iso_utc(dt: datetime) -> str:
-    """WaveSpeed's time format: ISO 8601 in UTC with milliseconds and a Z."""
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

@@ -99,6 +99,10 @@ MIGRATIONS = [_migration_1, _migration_2, _migration_3]
 """Schema versions in order; the database's PRAGMA user_version says how many have run."""
 
 
+def _busy(e: BaseException) -> bool:
+    return isinstance(e, sqlite3.OperationalError) and ("locked" in str(e) or "busy" in str(e))
+
+
 class Journal:
     """Thread-safe; several processes may share one file (WAL, busy timeout)."""
 
@@ -116,9 +120,12 @@ class Journal:
             self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             self._migrate()
         except (sqlite3.Error, OSError) as e:
+            if _busy(e):
+                raise JournalError(f"The journal of takes at {self.path} can't be opened: another program is holding "
+                                   "it (a second Seedance Studio?). Close it, or try again in a moment.") from None  # fmt: skip
             raise JournalError(
-                f"The journal of takes at {self.path} can't be opened ({type(e).__name__}: {e}). If it is damaged, "
-                "rename it to start a fresh one (your videos stay in the library)."
+                f"The journal of takes at {self.path} can't be opened ({e}). If it is damaged, rename it to start a "
+                "fresh one (your videos stay in the library)."
             ) from None
 
     def close(self) -> None:
@@ -137,6 +144,9 @@ class Journal:
             self._db.execute("COMMIT")
 
     def _migrate(self) -> None:
+        with self._lock:  # up to date: no write lock needed just to open it
+            if self._db.execute("PRAGMA user_version").fetchone()[0] >= len(MIGRATIONS):
+                return
         with self._tx() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             for i, step in enumerate(MIGRATIONS[version:], start=version + 1):
@@ -212,8 +222,7 @@ class Journal:
                 with self._lock:
                     self._db.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
         except (sqlite3.Error, OSError) as e:
-            busy = "locked" in str(e) or "busy" in str(e)
-            why = "another program is holding it (a second Seedance Studio?)" if busy else f"{type(e).__name__}: {e}"
+            why = "another program is holding it (a second Seedance Studio?)" if _busy(e) else str(e)
             raise JournalError(f"The journal of takes at {self.path} can't be written now: {why}.") from None
 
     def by_task(self, task_id: str) -> Take | None:

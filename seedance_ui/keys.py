@@ -28,9 +28,13 @@ def _fingerprint(token: str) -> bytes:
     return hmac.new(_SALT, token.encode(), hashlib.sha256).digest()
 
 
+MIN_KEY_LENGTH = 8
+"""Shorter strings are never taken for keys: scrubbing a one-letter 'key' would mangle every word with it."""
+
+
 def remember(key: str | None) -> None:
     """Note a key this process sends, so that ``scrub`` finds it anywhere later."""
-    if key:
+    if key and len(key) >= MIN_KEY_LENGTH:
         with _lock:
             _known.add(_fingerprint(key))
             _lengths.add(len(key))

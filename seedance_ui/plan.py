@@ -82,7 +82,7 @@ class Plan:
             "prompt": choices.prompt,
             "duration": spec.duration_default if choices.duration is None else choices.duration,
             "resolution": choices.resolution or spec.default_resolution,
-            "aspect_ratio": choices.aspect_ratio if spec.accepts_aspect_ratio else None,
+            "aspect_ratio": choices.aspect_ratio,  # refused by the check on a model that follows the picture
             "generate_audio": spec.audio_default if choices.generate_audio is None else choices.generate_audio,
             "camera_fixed": choices.camera_fixed,
             "seed": choices.seed,

@@ -22,6 +22,9 @@ class RetryPolicy:
     unreachable_after: float = 8.0
     """Seconds of refused or timed-out connections after which WaveSpeed is reported unreachable (not 2 minutes
     of silence: a person should hear within about 10 s that the host can't be reached)."""
+    start_deadline: float = 10.0
+    """Whole deadline of a call that starts something (upload ticket, job list, cancel): a server that accepts the
+    connection and never answers is reported in about 10 s, naming the host, not after minutes."""
     base: float = 0.5
     maximum: float = 8.0
     retry_after_cap: float = 30.0

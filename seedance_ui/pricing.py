@@ -1,19 +1,76 @@
 """Price estimates in USD, before anything is spent.
 
-Each take is priced from the model's ``PriceRule`` and rounded to the cent (half up), which reproduces every
-price WaveSpeed publishes. An authoritative quote comes from the API (``client.quote``) when a key is at hand;
-this estimate is what the app shows live, and says whether it is a published price or our estimate.
+Each take is priced by the model's own WaveSpeed formula (JSONata, evaluated locally by ``formula.py``) and
+rounded to the cent (half up). Where the formula can't be evaluated here (it calls a helper only WaveSpeed's
+servers have, or fails), a published price table of ours stands in when we have one for that model; failing
+that the Quote says it needs WaveSpeed's quote (``Quote.kind``) and carries a placeholder, so the caller asks
+``POST /api/v3/model/price`` with ``formula_inputs(...)``. ``PUBLISHED_POINTS`` are WaveSpeed's published
+prices: the check that every formula reproduces them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from .catalog import FPS, ModelSpec, get_model, model_for, resolutions_for_family
+from . import catalog, formula
+from .catalog import FPS, ModelSpec, PriceRule
 
 CENT = Decimal("0.01")
 MAX_TAKES = 4
+FORMULA, TABLE, ASK = "formula", "published table", "needs WaveSpeed's quote"
+"""The kinds of price a Quote can be: the formula evaluated here, our table of WaveSpeed's published prices, or
+a placeholder until WaveSpeed's own quote (POST /api/v3/model/price) is had."""
+
+V15 = "bytedance/seedance-v1.5-pro/image-to-video"
+
+
+@dataclass(frozen=True)
+class PricePoint:
+    model_id: str
+    resolution: str
+    duration: int
+    audio: bool
+    usd: str
+
+
+# Every price point WaveSpeed publishes (wavespeed-api.md); aspect 16:9 where the price depends on the shape.
+PUBLISHED_POINTS: tuple[PricePoint, ...] = (
+    PricePoint(V15, "480p", 5, False, "0.06"), PricePoint(V15, "480p", 5, True, "0.12"),
+    PricePoint(V15, "720p", 5, False, "0.13"), PricePoint(V15, "720p", 5, True, "0.26"),
+    PricePoint(V15, "720p", 10, True, "0.52"), PricePoint(V15, "480p", 10, True, "0.24"),
+    PricePoint("bytedance/seedance-v1-pro-i2v-1080p", "1080p", 5, False, "0.60"),
+    PricePoint("bytedance/seedance-v1-pro-i2v-1080p", "1080p", 10, False, "1.20"),
+    PricePoint("bytedance/seedance-v1-pro-i2v-480p", "480p", 5, False, "0.15"),
+    PricePoint("bytedance/seedance-v1-pro-i2v-480p", "480p", 10, False, "0.30"),
+    PricePoint("bytedance/seedance-v1-lite-i2v-480p", "480p", 5, False, "0.08"),
+    PricePoint("bytedance/seedance-v1-lite-i2v-720p", "720p", 5, False, "0.16"),
+    PricePoint("bytedance/seedance-2.0/image-to-video", "720p", 5, False, "1.20"),
+    PricePoint("bytedance/seedance-2.0-fast/image-to-video", "720p", 5, False, "0.80"),
+    PricePoint("bytedance/seedance-2.0-fast/image-to-video", "720p", 10, False, "1.60"),
+    PricePoint("bytedance/seedance-2.0-fast/image-to-video", "720p", 15, False, "2.40"),
+)  # fmt: skip
+
+_TOKENS = PriceRule(usd_per_million_tokens=Decimal("1.2"), audio_multiplier=Decimal(2),
+                    source="WaveSpeed's published token rule: W*H*24*s/1024 tokens, $1.2 per million, x2 with sound")  # fmt: skip
+
+
+def _per_second(usd: str, source: str) -> PriceRule:
+    return PriceRule(per_second=Decimal(usd), source=source)
+
+
+# The same published prices as rules, for when a formula can't be evaluated here.
+PUBLISHED_TABLES: dict[str, dict[str, PriceRule]] = {
+    V15: {"480p": _TOKENS, "720p": _TOKENS},
+    "bytedance/seedance-v1-pro-i2v-480p": {"480p": _per_second("0.03", "WaveSpeed's price page: $0.03 per second")},
+    "bytedance/seedance-v1-pro-i2v-1080p": {"1080p": _per_second("0.12", "WaveSpeed's product page: $0.12 per second")},
+    "bytedance/seedance-v1-lite-i2v-480p": {"480p": _per_second("0.016", "WaveSpeed's price page: $0.08 per 5 s")},
+    "bytedance/seedance-v1-lite-i2v-720p": {"720p": _per_second("0.032", "WaveSpeed's price page: $0.16 per 5 s")},
+    "bytedance/seedance-2.0/image-to-video": {"*": _per_second("0.24", "WaveSpeed's page: $1.20 per 5 s")},
+    "bytedance/seedance-2.0-fast/image-to-video": {"*": _per_second("0.16", "WaveSpeed's page: $0.80 per 5 s")},
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -35,6 +92,7 @@ class Quote:
     model_id: str
     resolution: str
     duration: int
+    """As asked: -1 for Smart Duration (then priced at ``priced_duration``, the longest)."""
     audio: bool
     takes: int
     per_take: Decimal
@@ -43,27 +101,43 @@ class Quote:
     published: bool
     source: str
     what_if: tuple[WhatIf, ...] = ()
+    kind: str = FORMULA
+    """'formula', 'published table' or "needs WaveSpeed's quote" (then ``per_take`` is only a placeholder)."""
+    priced_duration: int = 0
+    """The seconds priced: ``duration``, or the longest for Smart Duration."""
+    inputs: dict = field(default_factory=dict, compare=False)
+    """The full inputs priced: what to send to POST /api/v3/model/price for WaveSpeed's own quote."""
 
     @property
     def total(self) -> Decimal:
         return self.per_take * self.takes
 
+    @property
+    def needs_server_quote(self) -> bool:
+        return self.kind == ASK
+
     def headline(self) -> str:
-        kind = "WaveSpeed's published price" if self.published else "our estimate (not published by WaveSpeed)"
+        if self.kind == ASK:
+            kind = "a rough guess: WaveSpeed's own quote is needed for this model"
+        else:
+            kind = "WaveSpeed's published price" if self.published else "our estimate (not published by WaveSpeed)"
         takes = f" for {self.takes} takes (${self.per_take:.2f} each)" if self.takes > 1 else ""
-        return f"${self.total:.2f}{takes} — {kind}"
+        smart = f" (Smart Duration, priced at {self.priced_duration} s)" if self.duration == -1 else ""
+        return f"${self.total:.2f}{takes}{smart} — {kind}"
 
     def to_dict(self) -> dict:
         return {
             "model_id": self.model_id,
             "resolution": self.resolution,
             "duration": self.duration,
+            "priced_duration": self.priced_duration or self.duration,
             "audio": self.audio,
             "takes": self.takes,
             "total_usd": f"{self.total:.2f}",
             "per_take_usd": f"{self.per_take:.2f}",
             "per_second_usd": f"{self.per_second.normalize():f}",
             "published": self.published,
+            "kind": self.kind,
             "source": self.source,
             "what_if": [
                 {"label": w.label, "total_usd": f"{w.total:.2f}", "delta_usd": f"{w.delta:.2f}", "changes": w.changes}
@@ -72,15 +146,84 @@ class Quote:
         }
 
 
-def _per_take_exact(spec: ModelSpec, resolution: str, duration: int, audio: bool, size: tuple[int, int]) -> Decimal:
-    rule = spec.prices[resolution]
+def formula_inputs(spec: ModelSpec, duration: int, resolution: str | None = None, audio: bool = False,
+                   aspect_ratio: str | None = None, extras: Mapping[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+    """The model's inputs as its formula (and WaveSpeed's price endpoint) reads them: every priced input given,
+    since an input left out is priced at the floor. No image URLs: no price reads them."""
+    values: dict[str, Any] = {"duration": duration, **spec.extra_defaults(), **(extras or {})}
+    if spec.sends_resolution:
+        values["resolution"] = resolution or spec.default_resolution
+    if spec.accepts_aspect_ratio and aspect_ratio:
+        values["aspect_ratio"] = aspect_ratio
+    if spec.accepts_audio:
+        values["generate_audio"] = bool(audio)
+    return values
+
+
+def _table_price(
+    spec: ModelSpec, resolution: str, seconds: int, audio: bool, aspect: str
+) -> tuple[Decimal, str] | None:
+    rules = PUBLISHED_TABLES.get(spec.id, {})
+    rule = rules.get(resolution) or rules.get("*")
+    if rule is None:
+        return None
     mult = rule.audio_multiplier if audio else Decimal(1)
     if rule.usd_per_million_tokens is not None:
-        w, h = size
-        tokens = Decimal(w * h * FPS * duration) / Decimal(1024)
-        return tokens * rule.usd_per_million_tokens / Decimal(1_000_000) * mult
+        w, h = spec.output_size(resolution, aspect)
+        tokens = Decimal(w * h * FPS * seconds) / Decimal(1024)
+        return tokens * rule.usd_per_million_tokens / Decimal(1_000_000) * mult, rule.source
     assert rule.per_second is not None
-    return rule.per_second * duration * mult
+    return rule.per_second * seconds * mult, rule.source
+
+
+def quote_for(
+    spec: ModelSpec,
+    duration: int,
+    resolution: str | None = None,
+    audio: bool = False,
+    takes: int = 1,
+    aspect_ratio: str | None = None,
+    with_what_if: bool = True,
+    *,
+    extras: Mapping[str, Any] | None = None,
+    models: Sequence[ModelSpec] | None = None,
+) -> Quote:
+    """``estimate`` for a spec in hand (a live or emulator model the catalog in use may not list). ``extras``:
+    values of the model's extra inputs; ``models``: where the what-ifs look for a family's other resolutions."""
+    resolution = resolution or spec.default_resolution
+    if resolution not in spec.resolutions:
+        raise ValueError(f"{spec.name} renders {', '.join(spec.resolutions)}, not {resolution}.")
+    smart = duration == -1 and spec.smart_duration
+    if not smart and not spec.duration_min <= duration <= spec.duration_max:
+        raise ValueError(f"{spec.name} takes {spec.duration_min} to {spec.duration_max} seconds, not {duration}.")
+    if not 1 <= takes <= MAX_TAKES:
+        raise ValueError(f"Takes must be from 1 to {MAX_TAKES}.")
+    audio = audio and spec.accepts_audio
+    seconds = spec.duration_max if smart else duration  # Smart Duration: the longest, until Seedance has chosen
+    aspect = aspect_ratio or "16:9"  # follow-the-image is priced as 16:9 until the picture is known (tables)
+    inputs = formula_inputs(spec, seconds, resolution, audio, aspect_ratio, extras)  # formulas see no shape too
+    rule = spec.prices.get(resolution) or PriceRule(published=False, source="")
+    kind, published, source = FORMULA, rule.published, rule.source
+    try:
+        exact = formula.evaluate(spec.formula, spec.base_price, inputs)
+    except formula.FormulaUnavailable as why:
+        table = _table_price(spec, resolution, seconds, audio, aspect)
+        if table is not None:
+            (exact, source), kind, published = table, TABLE, True
+        else:  # a placeholder in the formula's usual shape; the caller asks WaveSpeed for the real price
+            exact, kind, published = spec.base_price * seconds / 5, ASK, False
+            source = f"{why} Ask WaveSpeed's price endpoint; until then this is base_price x seconds / 5."
+    if smart:
+        source = f"Smart Duration: priced at {seconds} s, the longest, until Seedance has chosen. {source}"
+    quote = Quote(
+        model_id=spec.id, resolution=resolution, duration=duration, audio=audio, takes=takes,
+        per_take=exact.quantize(CENT, ROUND_HALF_UP), per_second=exact / seconds, published=published,
+        source=source, kind=kind, priced_duration=seconds,
+        inputs={**inputs, "duration": duration} if smart else inputs,
+    )  # fmt: skip
+    if not with_what_if:
+        return quote
+    return replace(quote, what_if=tuple(_what_ifs(spec, quote, aspect_ratio, extras, models)))
 
 
 def estimate(
@@ -92,50 +235,35 @@ def estimate(
     aspect_ratio: str | None = None,
     with_what_if: bool = True,
 ) -> Quote:
-    """Price of ``takes`` renders with these settings. ``aspect_ratio`` matters only for token-priced models."""
-    spec = get_model(model_id)
-    resolution = resolution or spec.default_resolution
-    if resolution not in spec.prices:
-        raise ValueError(f"{spec.name} renders {', '.join(spec.resolutions)}, not {resolution}.")
-    if not spec.duration_min <= duration <= spec.duration_max:
-        raise ValueError(f"{spec.name} takes {spec.duration_min} to {spec.duration_max} seconds, not {duration}.")
-    if not 1 <= takes <= MAX_TAKES:
-        raise ValueError(f"Takes must be from 1 to {MAX_TAKES}.")
-    audio = audio and spec.accepts_audio
-    size = spec.output_size(resolution, aspect_ratio or "16:9")
-    exact = _per_take_exact(spec, resolution, duration, audio, size)
-    rule = spec.prices[resolution]
-    quote = Quote(
-        model_id=spec.id,
-        resolution=resolution,
-        duration=duration,
-        audio=audio,
-        takes=takes,
-        per_take=exact.quantize(CENT, ROUND_HALF_UP),
-        per_second=exact / duration,
-        published=rule.published,
-        source=rule.source,
-    )
-    if not with_what_if:
-        return quote
-    return Quote(**{**quote.__dict__, "what_if": tuple(_what_ifs(spec, quote, aspect_ratio))})
+    """Price of ``takes`` renders with these settings, for a model of the catalog in use."""
+    return quote_for(catalog.get_model(model_id), duration, resolution, audio, takes, aspect_ratio, with_what_if)
 
 
-def _what_ifs(spec: ModelSpec, q: Quote, aspect_ratio: str | None) -> list[WhatIf]:
+def _what_ifs(spec: ModelSpec, q: Quote, aspect_ratio: str | None, extras: Mapping[str, Any] | None,
+              models: Sequence[ModelSpec] | None) -> list[WhatIf]:  # fmt: skip
     out: list[WhatIf] = []
+    pool = tuple(catalog.MODELS if models is None else models)
+    if not any(m.id == spec.id for m in pool):  # a model the list in use doesn't name: compare it with itself
+        pool = (spec,)
 
-    def add(label: str, model: ModelSpec, **changes: object) -> None:
+    def add(label: str, model: ModelSpec, **changes: Any) -> None:
         settings = {"duration": q.duration, "resolution": q.resolution, "audio": q.audio} | changes
-        alt = estimate(model.id, takes=q.takes, aspect_ratio=aspect_ratio, with_what_if=False, **settings)  # type: ignore[arg-type]
+        try:
+            alt = quote_for(model, takes=q.takes, aspect_ratio=aspect_ratio, with_what_if=False,
+                            extras=extras if model is spec else None, **settings)  # fmt: skip
+        except ValueError:  # the other model doesn't take this length: no comparison to offer
+            return
         if alt.total != q.total:
             ch = dict(changes) | ({"model_id": model.id} if model.id != spec.id else {})
             out.append(WhatIf(label, alt.total, alt.total - q.total, ch))
 
     if spec.accepts_audio:
         add("Sound off" if q.audio else "Sound on", spec, audio=not q.audio)
-    for res in resolutions_for_family(spec.family):
+    for res in catalog.resolutions_for_family(spec.family, pool):
         if res != q.resolution:
-            add(f"At {res}", model_for(spec.family, res), resolution=res)
+            add(f"At {res}", catalog.model_for(spec.family, res, pool), resolution=res)
+    if q.duration == -1:
+        return out  # no "one second more" for a length Seedance chooses
     if q.duration > spec.duration_min:
         add(f"{q.duration - 1} s instead of {q.duration} s", spec, duration=q.duration - 1)
     if q.duration < spec.duration_max:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .catalog import ASPECT_RATIOS, SEED_MAX, SEED_MIN, ModelSpec
+from .catalog import SEED_MAX, SEED_MIN, ModelSpec
 
 FIELD_NAMES = {
     "model_id": "Model",
@@ -49,17 +49,23 @@ def check_settings(spec: ModelSpec, **v: Any) -> list[tuple[str, str]]:
     if v.get("last_image") and not spec.accepts_last_image:
         problems.append(("last_image", f"{spec.name} takes no last image. Remove it or choose another model."))
     d = v.get("duration")
-    if not _is_int(d) or not spec.duration_min <= d <= spec.duration_max:
+    smart = spec.smart_duration and d == -1  # Smart Duration: Seedance chooses the length
+    if not smart and (not _is_int(d) or not spec.duration_min <= d <= spec.duration_max):
+        choose = ", or -1 to let Seedance choose" if spec.smart_duration else ""
         problems.append(
-            ("duration", f"Duration must be a whole number of seconds from {spec.duration_min} to {spec.duration_max}.")
-        )
+            ("duration",
+             f"Duration must be a whole number of seconds from {spec.duration_min} to {spec.duration_max}{choose}.")
+        )  # fmt: skip
     r = v.get("resolution")
     if r not in spec.resolutions:
         problems.append(("resolution", f"{spec.name} renders {', '.join(spec.resolutions)}; '{r}' is not one of them."))
     a = v.get("aspect_ratio")
-    if a is not None and a not in ASPECT_RATIOS:
+    if a is not None and a not in spec.aspect_ratios:
         problems.append(
-            ("aspect_ratio", f"Aspect ratio must be one of {', '.join(ASPECT_RATIOS)}, or left to match the image.")
+            (
+                "aspect_ratio",
+                f"Aspect ratio must be one of {', '.join(spec.aspect_ratios)}, or left to match the image.",
+            )
         )
     elif a is not None and not spec.accepts_aspect_ratio:
         problems.append(("aspect_ratio", f"{spec.name} always follows the image's shape; leave aspect ratio unset."))
@@ -72,9 +78,12 @@ def check_settings(spec: ModelSpec, **v: Any) -> list[tuple[str, str]]:
         )
     if not isinstance(v.get("camera_fixed", False), bool):
         problems.append(("camera_fixed", "Camera fixed must be on or off."))
+    elif v.get("camera_fixed") and not spec.accepts_camera_fixed:
+        problems.append(("camera_fixed", f"{spec.name} has no fixed-camera setting; turn it off."))
     s = v.get("seed", -1)
     if not _is_int(s) or not SEED_MIN <= s <= SEED_MAX:
         problems.append(("seed", f"Seed must be a whole number from {SEED_MIN} (random) to {SEED_MAX}."))
+    problems.extend(spec.check_extras(v))  # the schema's other inputs: required ones, types, enums, ranges
     return problems
 
 
@@ -91,6 +100,9 @@ def payload(spec: ModelSpec, values: dict[str, Any], image: str, last_image: str
         body["aspect_ratio"] = values["aspect_ratio"]
     if spec.accepts_audio:
         body["generate_audio"] = bool(values.get("generate_audio"))
-    body["camera_fixed"] = bool(values.get("camera_fixed"))
-    body["seed"] = values["seed"]
+    if spec.accepts_camera_fixed:
+        body["camera_fixed"] = bool(values.get("camera_fixed"))
+    if spec.accepts_seed:
+        body["seed"] = values["seed"]
+    body.update(spec.extra_payload(values))
     return body

@@ -177,7 +177,9 @@ class Session:
             await r("uploading", "Uploading your pictures…")
         client = self.studio.client()
         try:
-            first_url = await client.upload(first_img.data, f"first{first_img.extension}", first_img.mime, api_key=self.key)
+            first_url = await client.upload(
+                first_img.data, f"first{first_img.extension}", first_img.mime, api_key=self.key
+            )
             last_url = await client.upload(last_img.data, f"last{last_img.extension}", last_img.mime,
                                            api_key=self.key) if last_img else None  # fmt: skip
         except SeedanceError as e:
@@ -236,7 +238,11 @@ class Session:
             return "That take has finished rendering and is being saved; there is nothing left to stop."
         if take.state == "preparing":
             self.studio.ledger.never_sent(take.id, "Cancelled before it was sent.")
-            return "Cancelled before anything was sent to WaveSpeed: nothing was charged." if not self.demo else "Cancelled."
+            return (
+                "Cancelled before anything was sent to WaveSpeed: nothing was charged."
+                if not self.demo
+                else "Cancelled."
+            )
         if take.task_id:
             await self.studio.client().cancel(take.task_id, api_key=self.key)
             self.studio.ledger.cancelled(take.id)
@@ -278,6 +284,8 @@ class Session:
             return video.stitch(paths, out)
         except ValueError as e:
             raise InputError(str(e)) from None
+        except OSError as e:
+            raise InputError(f"Can't write {out} ({e.strerror or e}).") from None
 
     # Recovery ---------------------------------------------------------------------------------------------
 

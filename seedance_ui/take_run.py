@@ -61,7 +61,9 @@ def reporter(take_id: str, index: int, on_progress: ProgressFn | None, t0: float
     start = t0 or time.monotonic()
 
     async def report(stage: str, message: str, **kw: Any) -> None:
-        await notify(on_progress, Progress(take_id, stage, message, index=index, elapsed=time.monotonic() - start, **kw))
+        await notify(
+            on_progress, Progress(take_id, stage, message, index=index, elapsed=time.monotonic() - start, **kw)
+        )
 
     return report
 

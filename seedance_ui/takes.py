@@ -106,7 +106,7 @@ class Ledger:
 
     def cancelled(self, take_id: str) -> Take:
         return self._set(take_id, "cancelled", Money.CANCEL_ASKED, error_code="cancelled",
-                         error_message="Cancelled: we asked WaveSpeed to stop and delete it.")  # fmt: skip
+                         error_message="Cancelled at your request.")  # fmt: skip
 
     # Errors ---------------------------------------------------------------------------------------------
 
@@ -150,9 +150,11 @@ class Ledger:
                 elif isinstance(err, NotFound):
                     err.message = "WaveSpeed no longer shows this task to this key (deleted, or made with another key)."
         elif take.state == "completed":
-            state, money = ("expired", Money.CHARGED) if isinstance(err, OutputExpired) else ("completed", Money.CHARGED)
+            state, money = (
+                ("expired", Money.CHARGED) if isinstance(err, OutputExpired) else ("completed", Money.CHARGED)
+            )
         elif take.state == "cancelled":
-            err.message, code = "Cancelled: we asked WaveSpeed to stop and delete it.", "cancelled"
+            err.message, code = "Cancelled at your request.", "cancelled"
         if isinstance(err, JournalError) and err.task_id:
             err.hint = (f"Finish it once the journal can be written: `seedance recover {err.task_id}`, or History → "
                         "Recover by task id.")  # fmt: skip

@@ -2,9 +2,9 @@ from decimal import Decimal
 
 import pytest
 
-from seedance_ui import catalog, pricing
+from seedance_ui import catalog, pricing, request
 from seedance_ui.errors import InvalidRequest
-from seedance_ui.request import GenerationRequest
+from seedance_ui.plan import Choices, Plan
 
 V15 = "bytedance/seedance-v1.5-pro/image-to-video"
 V1PRO_1080 = "bytedance/seedance-v1-pro-i2v-1080p"
@@ -14,10 +14,11 @@ IMG = "https://example.invalid/a.jpg"
 
 def test_catalog_has_every_seedance_i2v_model_once():
     ids = [m.id for m in catalog.MODELS]
-    expected = {V15, FAST} | {
+    documented = {V15, FAST} | {
         f"bytedance/seedance-v1-{t}-i2v-{r}" for t in ("pro", "lite") for r in ("480p", "720p", "1080p")
     }
-    assert set(ids) == expected and len(ids) == len(expected)
+    assert documented <= set(ids) and len(ids) == len(set(ids))  # newer models may join; none twice
+    assert all(m.id.startswith("bytedance/seedance") for m in catalog.MODELS)
 
 
 @pytest.mark.parametrize(
@@ -70,27 +71,43 @@ def test_family_picker_maps_resolution_to_model():
         catalog.model_for("Seedance V1.5 Pro", "4k")
 
 
-# Requests ----------------------------------------------------------------------------------------------------
+# Requests: one Plan, one check ---------------------------------------------------------------------------------
 
 
-def test_v15_payload_has_audio_and_resolution_and_defaults():
-    req = GenerationRequest.build(V15, IMG, prompt="a cat turns")
-    assert req.to_payload() == {
+def plan(model: str = V15, **kw) -> Plan:
+    return Plan.make(Choices.of(model_id=model, **kw))
+
+
+def test_v15_defaults_are_sound_on_match_my_image_720p():
+    p = plan(prompt="a cat turns", seed=7)
+    assert p.payload(0, IMG) == {
         "image": IMG, "prompt": "a cat turns", "duration": 5, "resolution": "720p",
-        "generate_audio": True, "camera_fixed": False, "seed": -1,
+        "generate_audio": True, "camera_fixed": False, "seed": 7,
     }  # fmt: skip
+    assert p.aspect_ratio == "16:9" and not p.shape_known and p.quote.total == Decimal("0.26")
+    known = p.for_image((800, 600))  # the shape follows the picture once it is known
+    assert (known.aspect_ratio, known.shape_known, known.output_size) == ("4:3", True, (1112, 834))
+    assert known.seeds == p.seeds and p.upload_side == 2 * 1280
 
 
 def test_v1_payload_leaves_out_what_the_model_does_not_take():
-    req = GenerationRequest.build(V1PRO_1080, IMG, last_image=IMG, aspect_ratio="9:16", seed=7, duration=2)
-    body = req.to_payload()
+    body = plan(V1PRO_1080, aspect_ratio="9:16", seed=7, duration=2).payload(0, IMG, IMG)
     assert "generate_audio" not in body and "resolution" not in body and "prompt" not in body
     assert body["last_image"] == IMG and body["aspect_ratio"] == "9:16" and body["seed"] == 7
+    assert plan(V1PRO_1080).values["generate_audio"] is False  # sound "default" on a silent model is off
 
 
 def test_fast_payload_sends_resolution_but_no_aspect_or_last_image():
-    body = GenerationRequest.build(FAST, IMG, resolution="1080p").to_payload()
+    body = plan(FAST, resolution="1080p").payload(0, IMG, IMG)
     assert body["resolution"] == "1080p" and "aspect_ratio" not in body and "last_image" not in body
+
+
+def test_takes_step_a_fixed_seed_and_pick_random_ones_otherwise():
+    p = plan(prompt="x", seed=2147483646, takes=3)
+    assert p.seeds == (2147483646, 2147483647, 0) and [p.take_values(i)["seed"] for i in range(3)] == list(p.seeds)
+    assert p.quote.total == Decimal("0.78") and p.needs_confirm(0.5) and not p.needs_confirm(None)
+    rand = plan(prompt="x", takes=4).seeds
+    assert len(rand) == 4 and all(0 <= s <= 2147483647 for s in rand)
 
 
 @pytest.mark.parametrize(
@@ -100,34 +117,44 @@ def test_fast_payload_sends_resolution_but_no_aspect_or_last_image():
         (V15, {"prompt": "x" * 2001}, "prompt", "2001 characters"),
         (V15, {"prompt": "ok", "duration": 3}, "duration", "from 4 to 12"),
         (V15, {"prompt": "ok", "duration": 13}, "duration", "from 4 to 12"),
+        (V15, {"prompt": "ok", "duration": 0}, "duration", "from 4 to 12"),
         (V1PRO_1080, {"duration": 1}, "duration", "from 2 to 12"),
         (V15, {"prompt": "ok", "resolution": "4k"}, "resolution", "480p, 720p, 1080p"),
         (V15, {"prompt": "ok", "aspect_ratio": "2:1"}, "aspect_ratio", "21:9, 16:9"),
         (V15, {"prompt": "ok", "seed": -2}, "seed", "2147483647"),
         (V15, {"prompt": "ok", "seed": 2147483648}, "seed", "2147483647"),
         (V1PRO_1080, {"generate_audio": True}, "generate_audio", "silent"),
-        (FAST, {"last_image": IMG}, "last_image", "no last image"),
         (FAST, {"aspect_ratio": "1:1"}, "aspect_ratio", "follows the image"),
-        (V15, {"prompt": "ok", "camera_fixed": "yes"}, "camera_fixed", "on or off"),
+        (V15, {"prompt": "ok", "camera_fixed": "maybe"}, "camera_fixed", "on or off"),
         (V15, {"prompt": "ok", "duration": 5.5}, "duration", "whole number"),
+        (V15, {"prompt": "ok", "duration": "abc"}, "duration", "whole number"),
+        (V15, {"prompt": "ok", "takes": 9}, "takes", "from 1 to 4"),
+        (V15, {"prompt": "ok", "wibble": 1}, "wibble", "not a setting"),
     ],
 )
 def test_refusals_name_the_field_and_the_allowed_values(model, settings, field, words):
     with pytest.raises(InvalidRequest) as e:
-        GenerationRequest.build(model, IMG, **settings)
+        plan(model, **settings)
     fields = [f for f, _ in e.value.problems]
     assert field in fields
     assert words in e.value.message
 
 
+def test_check_settings_is_the_one_check_and_sees_the_pictures_when_given():
+    spec = catalog.get_model(FAST)
+    base = {"prompt": "", "duration": 5, "resolution": "720p", "seed": -1}
+    assert request.check_settings(spec, **base) == []
+    assert [f for f, _ in request.check_settings(spec, **base, image="", last_image=IMG)] == ["image", "last_image"]
+
+
 def test_unknown_model_is_refused_in_words():
     with pytest.raises(InvalidRequest, match="not a Seedance model"):
-        GenerationRequest.build("acme/other", IMG)
+        plan("acme/other")
 
 
 def test_boundaries_accepted():
-    GenerationRequest.build(V15, IMG, prompt="x" * 2000, duration=12, seed=2147483647)
-    GenerationRequest.build(V1PRO_1080, IMG, duration=2, seed=-1)
+    plan(V15, prompt="x" * 2000, duration=12, seed=2147483647)
+    plan(V1PRO_1080, duration=2, seed=-1, takes=4)
 
 
 # Prices ------------------------------------------------------------------------------------------------------

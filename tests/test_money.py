@@ -22,6 +22,12 @@ def row(scenario: str, emu, told: str, take) -> None:
     table_row("Money truth (issue 11)", HEADER, [scenario, emu.emulator.count("submit"), told, take.state, take.money])
 
 
+def progress_told(seen, r) -> str:
+    """What the progress line said while it checked, then how the take ended."""
+    checking = next(p.message for p in seen if p.stage == "checking_job")
+    return f"{checking} → {r.take.note}"
+
+
 def told(session, e: SeedanceError) -> str:
     card = session.card(e)
     return " ".join(x for x in (card["title"], card["money"]) if x)
@@ -52,7 +58,7 @@ def test_stored_then_502_is_adopted_from_a_list_without_inputs(core, photo, emu)
     assert take.state == "downloaded" and take.money == Money.CHARGED.value and take.task_id in emu.emulator.jobs
     assert "Adopted from WaveSpeed's job list" in take.note and r.facts["note"] == take.note
     assert "checking_job" in [p.stage for p in seen] and video.probe(r.video_path)["frames"] == 49
-    row("stored, then 502; list without inputs", emu, take.note, take)
+    row("stored, then 502; list without inputs", emu, progress_told(seen, r), take)
 
 
 def test_identical_take_answered_502_after_storing_gets_its_own_job(core, photo, emu):
@@ -123,12 +129,12 @@ def test_a_lagging_list_still_finds_the_job(emu, tmp_path, photo):
     studio = make_studio(emu.url, tmp_path / "lag", list_lag=6.0, reconcile_delay=0.3)
     emu.emulator.faults.add(route="submit", action="status", status=502, store=True)
     session = studio.session()
-    t0 = time.monotonic()
-    [r] = drive(session, lambda: session.generate(lite_plan(), photo))
+    t0, seen = time.monotonic(), []
+    [r] = drive(session, lambda: session.generate(lite_plan(), photo, on_progress=seen.append))
     assert isinstance(r, TakeResult), r
     assert time.monotonic() - t0 >= 2.5  # the job really was missing from the list at first
     assert emu.emulator.count("submit") == 1 and emu.emulator.count("list") >= 3 and r.take.state == "downloaded"
-    row("stored, then 502; list lags 2.5 s", emu, r.take.note, r.take)
+    row("stored, then 502; list lags 2.5 s", emu, progress_told(seen, r), r.take)
     studio.journal.close()
 
 
@@ -172,7 +178,9 @@ def test_cancel_sends_delete_and_says_wavespeed_may_still_charge(core, photo, em
 
     async def go():
         started = asyncio.Event()
-        run = asyncio.create_task(session.generate(lite_plan(), photo, on_progress=lambda p: p.task_id and started.set()))
+        run = asyncio.create_task(
+            session.generate(lite_plan(), photo, on_progress=lambda p: p.task_id and started.set())
+        )
         await started.wait()
         message = await session.cancel(session.history()[0].id)
         return message, await run
@@ -183,7 +191,8 @@ def test_cancel_sends_delete_and_says_wavespeed_may_still_charge(core, photo, em
     take = session.history()[0]
     assert take.state == "cancelled" and take.money == Money.CANCEL_ASKED.value
     assert isinstance(result, SeedanceError) and result.money is Money.CANCEL_ASKED
-    row("cancel while rendering", emu, message, take)
+    assert result.message.startswith("Cancelled") and result.task_id == take.task_id
+    row("cancel while rendering", emu, f"{message} (the take: {told(session, result)})", take)
 
 
 def test_a_downloaded_take_cannot_be_cancelled(core, photo, emu):
@@ -203,7 +212,9 @@ def test_demo_cancel_speaks_of_no_money(emu, tmp_path, photo):
 
     async def go():
         started = asyncio.Event()
-        run = asyncio.create_task(session.generate(lite_plan(), photo, on_progress=lambda p: p.task_id and started.set()))
+        run = asyncio.create_task(
+            session.generate(lite_plan(), photo, on_progress=lambda p: p.task_id and started.set())
+        )
         await started.wait()
         message = await session.cancel(session.history()[0].id)
         return message, await run

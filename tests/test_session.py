@@ -46,7 +46,7 @@ def test_take_with_first_and_last_image_lands_in_the_library(core, photos, emu):
     [result] = drive(session, lambda: session.generate(v15_plan(), first, last, on_progress=seen.append))
     take = result.take
     assert take.state == "downloaded" and take.money == Money.CHARGED.value and take.seed >= 0
-    assert ["uploading", "submitting", "queued"] == [s for s in dict.fromkeys(p.stage for p in seen)][:3]
+    assert [s for s in dict.fromkeys(p.stage for p in seen)][:3] == ["uploading", "submitting", "queued"]
     assert {"rendering", "downloading", "saved"} <= {p.stage for p in seen}
     assert all(p.task_id == take.task_id for p in seen if p.stage in ("queued", "rendering", "saved"))
     info = video.probe(result.video_path)

@@ -16,7 +16,8 @@ import httpx
 import pytest
 from conftest import LITE, TEST_KEY, drive, fast_client, free_port, lite_plan, make_photo, make_studio, table_row
 
-from seedance_ui import runtime, session as session_module
+from seedance_ui import runtime
+from seedance_ui import session as session_module
 from seedance_ui.errors import (
     AuthenticationError,
     BadRequest,
@@ -184,7 +185,9 @@ def test_a_data_folder_that_is_a_file_is_refused_plainly(tmp_path, monkeypatch, 
         if how == "environment":
             monkeypatch.setenv("SEEDANCE_DATA_DIR", str(target))
         with pytest.raises(NotReady) as e:
-            runtime.start(api_key=TEST_KEY, base_url="http://127.0.0.1:9", data_dir=target if how == "argument" else None)
+            runtime.start(
+                api_key=TEST_KEY, base_url="http://127.0.0.1:9", data_dir=target if how == "argument" else None
+            )
         assert str(target) in e.value.message and "SEEDANCE_DATA_DIR" in e.value.message
 
 

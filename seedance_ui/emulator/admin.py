@@ -5,7 +5,9 @@ GET  /_emulator/stats   {counts: {route: n}, jobs, deleted, by_status, submit_ke
 GET  /_emulator/jobs    {id: {status, completed_at, model, deleted}} (deleted tasks too: they may still render)
 POST /_emulator/faults  {clear?: bool, faults?: [fault, ...], random?: {rate, seed?, routes?},
                          processing_seconds?: float, list_lag?: float}
-POST /_emulator/reset   forget jobs, accounts, counts and faults; list_lag back to the constructor's value
+POST /_emulator/models  {model: entry} or {models: [entry, ...]}: add models (WaveSpeed's catalog format) to this
+                        emulator's catalog alone -> {ok, added: [model_id, ...], renderable: [model_id, ...]}
+POST /_emulator/reset   forget jobs, accounts, counts, faults and added models; list_lag back to the constructor's
 """
 
 from __future__ import annotations
@@ -53,6 +55,18 @@ def admin_routes(emu: Emulator) -> list[Route]:
             return JSONResponse({"ok": False, "error": str(e)}, 400)
         return JSONResponse({"ok": True})
 
+    async def models(request: Request) -> Response:
+        try:
+            q = await request.json()
+            entries = q["models"] if "models" in q else [q["model"]]
+            if not isinstance(entries, list):
+                raise TypeError("models must be a list")
+            specs = [emu.catalog.add(e) for e in entries]
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            return JSONResponse({"ok": False, "error": str(e)}, 400)
+        return JSONResponse({"ok": True, "added": [e["model_id"] for e in entries],
+                             "renderable": [s.id for s in specs if s is not None]})  # fmt: skip
+
     async def reset(request: Request) -> Response:
         emu.reset()
         return JSONResponse({"ok": True})
@@ -61,5 +75,6 @@ def admin_routes(emu: Emulator) -> list[Route]:
         Route("/_emulator/stats", stats, methods=["GET"]),
         Route("/_emulator/jobs", jobs, methods=["GET"]),
         Route("/_emulator/faults", faults, methods=["POST"]),
+        Route("/_emulator/models", models, methods=["POST"]),
         Route("/_emulator/reset", reset, methods=["POST"]),
     ]

@@ -1,7 +1,7 @@
 """Fault injection for the emulator: scripted faults for tests, random faults for load runs.
 
 A fault is a dict. Request faults (``route`` is submit, result, get, delete, bulk_delete, list, upload, put,
-binary, balance, price or file) act on the next request to that route; ``store`` says whether the request is
+binary, balance, price, models or file) act on the next request to that route; ``store`` says whether the request is
 handled first (the job stored, the task deleted, ...) and the fault hits the answer after a successful handling:
     {"route": "submit", "action": "status", "status": 502, "store": True}   store the job, then answer 502
     {"route": "submit", "action": "status", "status": 502}                  answer 502 before storing anything
@@ -33,7 +33,7 @@ import threading
 from typing import Any
 
 REQUEST_ROUTES = ("submit", "result", "get", "delete", "bulk_delete", "list", "upload", "put", "binary", "balance")
-ROUTES = frozenset((*REQUEST_ROUTES, "price", "file", "task"))
+ROUTES = frozenset((*REQUEST_ROUTES, "price", "models", "file", "task"))
 
 
 class FaultPlan:

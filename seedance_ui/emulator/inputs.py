@@ -1,5 +1,6 @@
-"""What a submit's JSON body means for a model, the way WaveSpeed reads it: the model's defaults filled in for
-omitted inputs, checked by the app's one validation (``seedance_ui.request.check_settings``), and priced.
+"""What a submit's JSON body means for a model, the way WaveSpeed reads it: the schema's defaults filled in for
+omitted inputs, checked by the app's one validation (``seedance_ui.request.check_settings``), and its length.
+Prices are the catalog's (``models.EmulatorCatalog.charge`` and ``.quote``): the model's own formula.
 """
 
 from __future__ import annotations
@@ -7,21 +8,21 @@ from __future__ import annotations
 from typing import Any
 
 from ..catalog import ModelSpec
-from ..pricing import estimate
 from ..request import check_settings
+
+_V1_FIELDS = {"image", "prompt", "duration", "camera_fixed", "seed"}
 
 
 def taken_fields(spec: ModelSpec) -> set[str]:
-    """The inputs a model's endpoint takes. V1 models have no ``resolution`` input: it is part of the model id."""
-    fields = {"image", "prompt", "duration", "camera_fixed", "seed"}
-    if spec.accepts_last_image:
-        fields.add("last_image")
-    if spec.accepts_aspect_ratio:
-        fields.add("aspect_ratio")
-    if spec.accepts_audio:
-        fields.add("generate_audio")
-    if spec.sends_resolution:
-        fields.add("resolution")
+    """The inputs a model's endpoint takes: its schema's properties. (V1 models have no ``resolution`` input: it
+    is part of the model id.)"""
+    if spec.field_order:
+        return set(spec.field_order)
+    fields = set(_V1_FIELDS)  # a spec built by hand, without a schema
+    for name, taken in (("last_image", spec.accepts_last_image), ("aspect_ratio", spec.accepts_aspect_ratio),
+                        ("generate_audio", spec.accepts_audio), ("resolution", spec.sends_resolution)):  # fmt: skip
+        if taken:
+            fields.add(name)
     return fields
 
 
@@ -31,23 +32,24 @@ def effective_inputs(spec: ModelSpec, body: dict[str, Any]) -> dict[str, Any]:
     Fields the model does not take are ignored, not refused: WaveSpeed is believed to ignore unknown inputs
     (unconfirmed). A JSON null counts as omitted (also unconfirmed).
     """
-    values: dict[str, Any] = {
-        "prompt": "",
-        "duration": spec.duration_default,
-        "camera_fixed": spec.camera_fixed_default,
-        "seed": spec.seed_default,
-    }
+    values: dict[str, Any] = {"prompt": "", "duration": spec.duration_default}
+    if spec.accepts_camera_fixed:
+        values["camera_fixed"] = spec.camera_fixed_default
+    if spec.accepts_seed:
+        values["seed"] = spec.seed_default
     if spec.accepts_audio:
         values["generate_audio"] = spec.audio_default  # omitted on V1.5 Pro means with sound, and charged so
     if spec.sends_resolution:
         values["resolution"] = spec.default_resolution
+    values.update(spec.extra_defaults())
     taken = taken_fields(spec)
     values.update({k: v for k, v in body.items() if k in taken and v is not None})
     return values
 
 
 def problems(spec: ModelSpec, inputs: dict[str, Any]) -> tuple[int, str] | None:
-    """None when the task can run, else (task code, message): 1400 for a missing image or prompt, 1401 otherwise."""
+    """None when the task can run, else (task code, message): 1400 for a missing image, prompt or other required
+    input, 1401 otherwise."""
     # image passed even when omitted: check_settings looks at it only when given
     found = check_settings(spec, **{"resolution": spec.default_resolution, **inputs, "image": inputs.get("image")})
     if not found:
@@ -55,7 +57,9 @@ def problems(spec: ModelSpec, inputs: dict[str, Any]) -> tuple[int, str] | None:
     prompt = inputs.get("prompt")
 
     def is_missing(f: str) -> bool:
-        return f == "image" or (f == "prompt" and isinstance(prompt, str) and not prompt.strip())
+        if f == "prompt":
+            return isinstance(prompt, str) and not prompt.strip()
+        return f == "image" or (f in spec.required_fields and inputs.get(f) is None)
 
     message = " ".join(
         f"{'Missing' if is_missing(f) else 'Invalid'} parameter {f}: {sentence}" for f, sentence in found
@@ -63,25 +67,12 @@ def problems(spec: ModelSpec, inputs: dict[str, Any]) -> tuple[int, str] | None:
     return (1400 if any(is_missing(f) for f, _ in found) else 1401), message
 
 
-def charge(spec: ModelSpec, inputs: dict[str, Any]) -> float:
-    """What a task with these (effective) inputs costs."""
-    quote = estimate(spec.id, inputs["duration"], inputs.get("resolution"), bool(inputs.get("generate_audio")),
-                     aspect_ratio=inputs.get("aspect_ratio"))  # fmt: skip
-    return float(quote.total)
+def rendered_duration(spec: ModelSpec, inputs: dict[str, Any]) -> int:
+    """The clip's length: as asked, or for Smart Duration (-1) the model's default, as if Seedance chose it."""
+    duration = int(inputs["duration"])
+    return spec.duration_default if duration == -1 else duration
 
 
-def floor_quote(spec: ModelSpec, inputs: dict[str, Any]) -> float:
-    """``POST /api/v3/model/price``: inputs left out are priced at the formula's floor, as the docs warn, so a
-    caller that leaves them out is under-quoted. Which values WaveSpeed's ``base_price`` stands for is
-    unconfirmed; here: the default duration (formulas read ``base_price * duration / 5``), the cheapest
-    resolution, and silence. Raises ValueError or TypeError for inputs that cannot be priced."""
-    duration = inputs.get("duration", spec.duration_default)
-    if not isinstance(duration, int) or isinstance(duration, bool):
-        raise TypeError("duration must be an integer")
-    resolution = inputs.get("resolution") if spec.sends_resolution else None
-    resolution = resolution or spec.resolutions[0]
-    audio = inputs.get("generate_audio", False)
-    if not isinstance(audio, bool):
-        raise TypeError("generate_audio must be a boolean")
-    quote = estimate(spec.id, duration, resolution, audio, aspect_ratio=inputs.get("aspect_ratio"))
-    return float(quote.total)
+def charged_inputs(spec: ModelSpec, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The inputs a task is charged for: Smart Duration is charged for the length actually rendered."""
+    return {**inputs, "duration": rendered_duration(spec, inputs)}

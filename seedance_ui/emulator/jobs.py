@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
-from ..catalog import MODELS_BY_ID, SEED_MAX, nearest_aspect_ratio
+from ..catalog import SEED_MAX, nearest_aspect_ratio
+from .inputs import rendered_duration
 from .media import MediaError
 from .render import ClipSpec, render_clip
 
@@ -140,7 +141,7 @@ class Worker:
         job.done.set()
 
     async def _render(self, job: Job) -> bytes:
-        spec = MODELS_BY_ID[job.model]
+        spec = self.emu.catalog.specs[job.model]  # a model removed since the submit: the 5000 below
         media = self.emu.media
         first = await media.load_image(job.inputs["image"])
         last = await media.load_image(job.inputs["last_image"]) if job.inputs.get("last_image") else None
@@ -151,7 +152,7 @@ class Worker:
         w, h = spec.output_size(resolution, aspect)
         seed = int(job.inputs["seed"])
         audio = bool(job.inputs.get("generate_audio"))
-        clip = ClipSpec(w, h, int(job.inputs["duration"]), str(job.inputs.get("prompt") or ""),
+        clip = ClipSpec(w, h, rendered_duration(spec, job.inputs), str(job.inputs.get("prompt") or ""),
                         bool(job.inputs.get("camera_fixed")), audio, seed if seed >= 0 else secrets.randbelow(SEED_MAX))  # fmt: skip
         assert self._render_slots is not None
         async with self._render_slots:

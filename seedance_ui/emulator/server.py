@@ -7,7 +7,9 @@ app's own ``check_settings`` after filling the model's defaults (HTTP 400 with t
 real MP4 previews in the background (``jobs.py``), serves them at signed links that expire (``outputs.py``),
 and injects faults on request (``faults.py``). Where the docs promise little it promises little: the list
 carries no inputs and shows a new task only after ``list_lag`` seconds; deleting a task refunds nothing and
-need not stop the render. Test and benchmark knobs live under ``/_emulator/*`` (``admin.py``).
+need not stop the render. ``GET /api/v3/models`` answers from the same catalog format as the app's snapshot, and
+the emulator runs any image-to-video model it lists, including ones a test adds (``models.py``). Test and
+benchmark knobs live under ``/_emulator/*`` (``admin.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..catalog import MODELS_BY_ID
 from . import inputs as task_inputs
 from .accounts import Accounts, fingerprint
 from .admin import admin_routes
@@ -38,6 +39,7 @@ from .answers import early_answer, err, late_answer, ok
 from .faults import FaultPlan
 from .jobs import Job, Worker, list_item, prediction
 from .media import MediaStore, base_url
+from .models import EmulatorCatalog
 from .outputs import Outputs
 
 __all__ = ["Emulator", "EmulatorServer", "Job"]
@@ -76,6 +78,8 @@ class Emulator:
         balance: float = 100.0,
         render_workers: int = 2,
         list_lag: float = 0.0,
+        extra_models: Iterable[Mapping[str, Any]] = (),
+        price_helpers: Mapping[str, Callable[..., Any]] | None = None,
     ) -> None:
         self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix="seedance-emulator-"))
         self.processing_seconds = processing_seconds
@@ -98,6 +102,9 @@ class Emulator:
         self.media = MediaStore(self.data_dir / "media")
         self.outputs = Outputs(self.data_dir / "outputs", lambda: self.url_ttl)
         self.worker = Worker(self)
+        self.catalog = EmulatorCatalog(extra_models, price_helpers)
+        """The models it lists, runs and prices: the snapshot plus ``extra_models`` (entries in WaveSpeed's
+        catalog format); ``price_helpers`` are the server-side functions their formulas may call."""
         self._lock = threading.Lock()
         self.app = Starlette(routes=self._routes())
 
@@ -127,6 +134,7 @@ class Emulator:
             self.deleted.clear()
             self.accounts.clear()
             self.list_lag = self._list_lag_default
+            self.catalog.reset()
 
     # Plumbing -------------------------------------------------------------------------------------------
 
@@ -136,6 +144,7 @@ class Emulator:
             Route("/api/v3/media/uploads", api("upload", media.ticket), methods=["POST"]),
             Route("/api/v3/media/upload/binary", api("binary", media.binary), methods=["POST"]),
             Route("/api/v3/balance", api("balance", self.h_balance), methods=["GET"]),
+            Route("/api/v3/models", api("models", self.h_models), methods=["GET"]),
             Route("/api/v3/model/price", api("price", self.h_price), methods=["POST"]),
             Route("/api/v3/predictions", api("list", self.h_list), methods=["POST"]),
             Route("/api/v3/predictions/delete", api("bulk_delete", self.h_bulk_delete), methods=["POST"]),
@@ -197,7 +206,7 @@ class Emulator:
 
     async def h_submit(self, request: Request, key: str) -> Response:
         model = request.path_params["model"]
-        spec = MODELS_BY_ID.get(model)
+        spec = self.catalog.specs.get(model)
         if spec is None:
             return err(404, f"Model {model} not found")
         try:
@@ -213,7 +222,8 @@ class Emulator:
             return err(400, problem[1], problem[0])
         fp = fingerprint(key)
         job = Job(id=uuid.uuid4().hex, model=model, inputs=inputs, key_fp=fp, created_at=datetime.now(timezone.utc),
-                  fault=self.faults.take("task") or {}, price=task_inputs.charge(spec, inputs))  # fmt: skip
+                  fault=self.faults.take("task") or {},
+                  price=self.catalog.charge(spec, task_inputs.charged_inputs(spec, inputs)))  # fmt: skip
         with self._lock:
             self.jobs[job.id] = job
             self.submit_keys[fp] += 1
@@ -303,15 +313,21 @@ class Emulator:
     async def h_balance(self, request: Request, key: str) -> Response:
         return ok({"balance": round(self.accounts.balance(fingerprint(key)), 4)})
 
+    async def h_models(self, request: Request, key: str) -> Response:
+        """``GET /api/v3/models``: every model listed, in WaveSpeed's catalog format."""
+        return ok(self.catalog.answer())
+
     async def h_price(self, request: Request, key: str) -> Response:
+        """``POST /api/v3/model/price {model_id, inputs}``: the model's formula, evaluated server-side (helpers
+        included); inputs left out are priced at their floor, as the docs warn."""
         try:
             q = await request.json()
-            spec = MODELS_BY_ID[q["model_id"]]
+            spec = self.catalog.specs[q["model_id"]]
             inputs = q.get("inputs") or {}
             if not isinstance(inputs, dict):
                 raise TypeError("inputs must be an object")
-            price = task_inputs.floor_quote(spec, inputs)
-        except (KeyError, ValueError, TypeError):
+            price = self.catalog.quote(spec, inputs)
+        except (KeyError, ValueError, TypeError, AttributeError):
             return err(400, "Unknown model or bad inputs", 1401)
         return ok({"model_id": spec.id, "price": price, "discounted_price": price})
 

@@ -1,0 +1,248 @@
+"""WaveSpeed's live model catalog (``GET /api/v3/models``), cached on disk and refreshed in the background.
+
+WaveSpeed's own CLI, MCP server and ComfyUI nodes read this list as their only catalog, cached about an hour;
+so does this app when a key is at hand. ``load`` never waits on the network: it installs the freshest list it
+already has (a cached copy, else the built-in snapshot) and, given a key, refreshes in a background thread that
+installs the new list when it arrives. Without a key, offline, or on any error, the list in use stays as it is
+and ``status()`` says why. Only Seedance entries are kept in the cache (the image-to-video models and the
+upscaler); the key is never written anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from . import catalog, keys, paths
+from .catalog import ModelSpec
+
+log = logging.getLogger("seedance_ui.catalog_live")
+
+DEFAULT_BASE_URL = "https://api.wavespeed.ai"
+CACHE_SECONDS = 3600.0
+"""How long a fetched list is used before it is fetched again (WaveSpeed's own tools: one hour)."""
+TIMEOUT = 8.0
+"""Seconds for the whole fetch; it runs in the background, but a hung request must still end."""
+CACHE_FILE = "wavespeed-models.json"
+UPSCALER_ID = "bytedance/video-upscaler"
+
+
+class CatalogUnavailable(Exception):
+    """The live catalog could not be had; the message says why in a sentence (never with the key in it)."""
+
+
+@dataclass(frozen=True)
+class CatalogStatus:
+    """Where the list in use came from."""
+
+    source: str
+    """'snapshot', 'cache' (a copy of an earlier fetch) or 'live' (fetched just now)."""
+    fetched_at: float | None = None
+    """When the list was fetched from WaveSpeed (epoch seconds); None for the snapshot."""
+    base_url: str = ""
+    models: int = 0
+    refreshing: bool = False
+    error: str = ""
+    """Why the last refresh failed ('' when it didn't)."""
+
+    def text(self) -> str:
+        if self.source == "snapshot":
+            what = "the built-in model list"
+        else:
+            minutes = int((time.time() - (self.fetched_at or time.time())) // 60)
+            what = f"WaveSpeed's model list ({'just now' if minutes < 1 else f'{minutes} min ago'})"
+        return what + (f"; refreshing failed: {self.error}" if self.error else "")
+
+
+_status = CatalogStatus(source="snapshot", models=len(catalog.MODELS))
+_lock = threading.Lock()
+_thread: threading.Thread | None = None
+
+
+def status() -> CatalogStatus:
+    return _status
+
+
+def _set_status(**changes: Any) -> None:
+    global _status
+    with _lock:
+        _status = replace(_status, **changes)
+
+
+def base_url_or_default(base_url: str | None = None) -> str:
+    return (base_url or os.environ.get("WAVESPEED_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+
+
+def keep(item: Any) -> bool:
+    """Entries worth caching: Seedance models of any type, and the video upscaler."""
+    model_id = item.get("model_id") if isinstance(item, dict) else None
+    return isinstance(model_id, str) and ("seedance" in model_id.lower() or model_id == UPSCALER_ID)
+
+
+def fetch(api_key: str, base_url: str | None = None, *, timeout: float = TIMEOUT,
+          transport: httpx.BaseTransport | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """``GET {base}/api/v3/models``'s ``data``: every entry, as WaveSpeed sends it. CatalogUnavailable otherwise."""
+    if not api_key:
+        raise CatalogUnavailable("No WaveSpeed API key is set.")
+    keys.remember(api_key)
+    base = base_url_or_default(base_url)
+    try:
+        with httpx.Client(transport=transport, timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0))) as http:
+            resp = http.get(f"{base}/api/v3/models", headers={"Authorization": f"Bearer {api_key}"})
+        body = resp.json()
+    except httpx.HTTPError as e:
+        raise CatalogUnavailable(keys.scrub(f"WaveSpeed could not be reached ({type(e).__name__}).")) from None
+    except ValueError:
+        raise CatalogUnavailable(f"WaveSpeed's model list could not be read (HTTP {resp.status_code}).") from None
+    code = body.get("code", resp.status_code) if isinstance(body, dict) else None
+    if resp.status_code != 200 or code != 200:
+        message = keys.scrub(str(body.get("message") or "")[:200]) if isinstance(body, dict) else ""
+        raise CatalogUnavailable(f"WaveSpeed refused the model list (HTTP {resp.status_code}, code {code}"
+                                 f"{': ' + message if message else ''}).")  # fmt: skip
+    data = body.get("data")
+    if not isinstance(data, list):
+        raise CatalogUnavailable("WaveSpeed's model list came without a list of models.")
+    return [item for item in data if isinstance(item, dict)]
+
+
+def cache_path(cache_dir: Path | str | None = None) -> Path:
+    return Path(cache_dir) / CACHE_FILE if cache_dir else paths.data_dir() / CACHE_FILE
+
+
+def read_cache(base_url: str | None = None, cache_dir: Path | str | None = None,
+               max_age: float | None = CACHE_SECONDS) -> tuple[list[dict[str, Any]], float] | None:  # fmt: skip
+    """(entries, fetched_at) of the cached list for this base URL, if there is one no older than ``max_age``
+    seconds (None: any age)."""
+    try:
+        doc = json.loads(cache_path(cache_dir).read_text(encoding="utf-8"))
+        fetched_at = float(doc["fetched_at"])
+        if doc.get("base_url") != base_url_or_default(base_url) or not isinstance(doc.get("data"), list):
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if max_age is not None and time.time() - fetched_at > max_age:
+        return None
+    return doc["data"], fetched_at
+
+
+def write_cache(items: list[dict[str, Any]], base_url: str | None = None, cache_dir: Path | str | None = None,
+                fetched_at: float | None = None) -> None:  # fmt: skip
+    """Keep the Seedance entries for the next start (written to a temporary file, then renamed into place)."""
+    path = cache_path(cache_dir)
+    doc = {"fetched_at": fetched_at or time.time(), "base_url": base_url_or_default(base_url),
+           "data": [i for i in items if keep(i)]}  # fmt: skip
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(json.dumps(doc), encoding="utf-8")
+        tmp.replace(path)
+    except OSError as e:  # a cache is a nicety: a read-only disk must not stop the app
+        log.warning("Could not write the model cache %s: %s", path, e)
+
+
+def _install(items: list[dict[str, Any]], source: str, base: str, fetched_at: float) -> tuple[ModelSpec, ...]:
+    specs = catalog.specs_from_items(items, source="live")
+    if not specs:
+        raise CatalogUnavailable("WaveSpeed's model list has no Seedance image-to-video model in it.")
+    installed = catalog.install(specs)
+    _set_status(source=source, fetched_at=fetched_at, base_url=base, models=len(installed), error="")
+    return installed
+
+
+def refresh(api_key: str, base_url: str | None = None, *, cache_dir: Path | str | None = None,
+            timeout: float = TIMEOUT, transport: httpx.BaseTransport | None = None) -> tuple[ModelSpec, ...]:  # fmt: skip
+    """Fetch the live list now (this waits: for the CLI, tests and the background thread), cache it and install
+    it; the specs in use after. CatalogUnavailable when it can't be had (the list in use stays)."""
+    base = base_url_or_default(base_url)
+    try:
+        items = fetch(api_key, base, timeout=timeout, transport=transport)
+        fetched_at = time.time()
+        installed = _install(items, "live", base, fetched_at)
+    except CatalogUnavailable as e:
+        _set_status(error=str(e))
+        raise
+    write_cache(items, base, cache_dir, fetched_at)
+    return installed
+
+
+def refresh_in_background(api_key: str, base_url: str | None = None, *, cache_dir: Path | str | None = None,
+                          timeout: float = TIMEOUT) -> threading.Thread:  # fmt: skip
+    """Start a refresh in a daemon thread (or return the one already running: one fetch at a time)."""
+    global _thread, _status
+
+    def run() -> None:
+        try:
+            refresh(api_key, base_url, cache_dir=cache_dir, timeout=timeout)
+        except CatalogUnavailable as e:
+            log.info("Model list not refreshed: %s", e)
+        except Exception as e:  # a bug must not kill the app from a background thread
+            log.warning("Model list refresh failed unexpectedly: %r", e)
+            _set_status(error=f"unexpected error ({type(e).__name__})")
+        finally:
+            _set_status(refreshing=False)
+
+    with _lock:
+        if _thread is not None and _status.refreshing:
+            return _thread
+        _thread = threading.Thread(target=run, name="seedance-catalog-refresh", daemon=True)
+        _status = replace(_status, refreshing=True)  # set before start: a second caller sees it at once
+        thread = _thread
+    thread.start()
+    return thread
+
+
+def wait(timeout: float | None = None) -> bool:
+    """Wait for a running refresh to end (tests, the CLI); True when none is running after."""
+    thread = _thread
+    if thread is not None:
+        thread.join(timeout)
+    return thread is None or not thread.is_alive()
+
+
+def load(
+    api_key: str | None = None,
+    base_url: str | None = None,
+    *,
+    cache_dir: Path | str | None = None,
+    max_age: float = CACHE_SECONDS,
+    background: bool = True,
+    timeout: float = TIMEOUT,
+) -> CatalogStatus:
+    """The catalog for a start-up or a page load, without waiting on the network (unless ``background`` is
+    False): a cached list of this base URL is installed at once (even an old one: it is WaveSpeed's word, and
+    newer than the snapshot); with a key and no fresh cache, a refresh starts. Without a key, the list in use
+    stays (the snapshot, or a cached list)."""
+    base = base_url_or_default(base_url)
+    cached = read_cache(base, cache_dir, max_age=None)
+    current = _status.fetched_at if _status.source != "snapshot" and _status.base_url == base else None
+    if cached is not None and (current is None or current < cached[1]):  # only ever a newer list
+        try:
+            _install(cached[0], "cache", base, cached[1])
+            current = cached[1]
+        except CatalogUnavailable:
+            pass
+    fresh = current is not None and time.time() - current <= max_age
+    if api_key and not fresh:
+        if background:
+            refresh_in_background(api_key, base, cache_dir=cache_dir, timeout=timeout)
+        else:
+            try:
+                refresh(api_key, base, cache_dir=cache_dir, timeout=timeout)
+            except CatalogUnavailable:
+                pass  # status() carries the reason; the list in use stays
+    return status()
+
+
+def use_snapshot() -> CatalogStatus:
+    """Back to the built-in snapshot (tests; a visitor without a key on a shared app)."""
+    catalog.use_snapshot()
+    _set_status(source="snapshot", fetched_at=None, base_url="", models=len(catalog.MODELS), error="")
+    return status()
