@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import secrets
 import shutil
 import tempfile
 import time
@@ -65,10 +66,14 @@ class PriceCheck:
 
 
 class Session:
-    def __init__(self, studio: Studio, *, owner: str = "local", key: str | None = None) -> None:
+    def __init__(self, studio: Studio, *, owner: str = "local", key: str | None = None,
+                 tab: str | None = None) -> None:  # fmt: skip
         self.studio = studio
         self.owner = owner
         self.key = key or None
+        self.tab = tab or secrets.token_hex(8)
+        """Who clicks: the same click twice from one tab shares one run; two tabs or two API calls never do, even
+        on a desktop where every take has the one owner."""
 
     @property
     def demo(self) -> bool:
@@ -143,7 +148,7 @@ class Session:
             st = Path(p).stat()
             return [str(Path(p).resolve()), st.st_size, st.st_mtime_ns]
 
-        blob = json.dumps([self.owner, ident(first), ident(last), plan.choices.model_dump()], sort_keys=True)
+        blob = json.dumps([self.owner, self.tab, ident(first), ident(last), plan.choices.model_dump()], sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()
 
     async def _generate(self, plan: Plan, first: Any, last: Any, fix: bool, original: bool,

@@ -145,3 +145,18 @@ def test_after_delete_the_cached_video_is_gone(space_app, tmp_path):
 
 def test_no_key_sent_through_the_app_is_kept_in_text(space_app):
     assert keys.scrub("echo wsk-script-key-31337 back") == "echo [redacted] back"
+
+
+def test_two_identical_api_calls_at_once_are_two_takes(space_app, tmp_path):
+    """Only the same tab clicking twice shares a run; two scripts sending the same picture (seed -1) get two takes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url, _, _ = space_app
+    photo = photo_file(tmp_path)
+    clients = [Client(url, verbose=False) for _ in range(2)]
+    with ThreadPoolExecutor(2) as pool:
+        outs = list(pool.map(lambda c: c.predict(handle_file(photo), "same", duration=4, resolution="480p",
+                                                 api_name="/generate")[1], clients))  # fmt: skip
+    assert outs[0]["task_id"] != outs[1]["task_id"] and outs[0]["take_id"] != outs[1]["take_id"]
+    for c in clients:
+        c.close()

@@ -97,12 +97,12 @@ class AppContext:
                 self.live = self.live_factory()
             assert self.live is not None
             owner = keys.fingerprint(visitor.key, self.owner_salt) if self.on_space else "local"
-            return self.live.session(owner=owner, key=visitor.key)
+            return self.live.session(owner=owner, key=visitor.key, tab=visitor.token)
         if self.uses_owner_key():
             assert self.live is not None
-            return self.live.session()
+            return self.live.session(tab=visitor.token)
         if self.demo is None:
             from ..errors import AuthenticationError
 
             raise AuthenticationError("Add your WaveSpeed API key in Settings to start.")
-        return self.demo.session(owner=visitor.token if self.on_space else "local")
+        return self.demo.session(owner=visitor.token if self.on_space else "local", tab=visitor.token)
