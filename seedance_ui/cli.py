@@ -100,10 +100,14 @@ def live_catalog() -> None:
     from . import catalog_live
 
     key = os.environ.get("WAVESPEED_API_KEY", "").strip()
-    if key:
+    if not key:
+        return
+    try:
         state = catalog_live.load(key, os.environ.get("WAVESPEED_BASE_URL") or None, background=False)
-        if state.error:
-            say(f"Using the built-in model list: {state.error}")
+    except SeedanceError:
+        return  # no data folder: the command's own start-up says so plainly, with what to do
+    if state.error:
+        say(f"Using the built-in model list: {state.error}")
 
 
 def cmd_models(args: argparse.Namespace) -> int:

@@ -172,7 +172,7 @@ def test_demo_mode_refusals_are_one_line_too(tmp_path):
 # Issue 11: check before paying, from the command line ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("where", ["a temp file", "a folder it can't write", "a data dir that is a file",
+@pytest.mark.parametrize("where", ["a temp file", "a folder under a file", "a data dir that is a file",
                                    "a locked journal"])  # fmt: skip
 def test_generate_refuses_before_paying_what_it_could_not_keep(emu, tmp_path, where):
     photo, data = tmp_path / "p.jpg", tmp_path / "data"
@@ -182,10 +182,9 @@ def test_generate_refuses_before_paying_what_it_could_not_keep(emu, tmp_path, wh
     if where == "a temp file":
         out_dir = tmp_path / "taken.txt"
         out_dir.write_text("someone's file")
-    elif where == "a folder it can't write":
-        out_dir.chmod(0o500)
-        if os.access(out_dir, os.W_OK):
-            pytest.skip("running as root: chmod 500 doesn't stop root writing (covered by '--out under a file')")
+    elif where == "a folder under a file":  # unwritable even for root (chmod 500 would not stop root)
+        (tmp_path / "plain.txt").write_text("a file")
+        out_dir = tmp_path / "plain.txt" / "videos"
     elif where == "a data dir that is a file":
         env["SEEDANCE_DATA_DIR"] = str(photo)
     else:
