@@ -11,7 +11,6 @@ or raises ``ImageRejected``. Only regular files are read: a folder, device, pipe
 from __future__ import annotations
 
 import io
-import math
 import os
 import stat
 import struct
@@ -19,7 +18,7 @@ import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from .catalog import nearest_aspect_ratio
 from .errors import ImageRejected
@@ -417,42 +416,7 @@ def _encode(im: Image.Image, *, prefer_png: bool) -> tuple[bytes, str, tuple[int
         im = im.resize((int(w * 0.85), int(h * 0.85)), Image.Resampling.LANCZOS)
 
 
-# Framing preview -------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Framing:
-    """The part of a picture that an output shape keeps (Seedance crops the centre to the output shape)."""
-
-    out_width: int
-    out_height: int
-    box: tuple[int, int, int, int]
-    """Kept area on the picture: left, top, right, bottom in picture pixels."""
-    cut_each_side: float
-    """Fraction of the picture cut off on each of the two cropped sides (0 when the shapes match)."""
-    cut_axis: str
-    """'vertical' (top and bottom cut), 'horizontal' (left and right cut) or 'none'."""
-
-    def describe(self) -> str:
-        out = f"Output {self.out_width}x{self.out_height}"
-        pct = round(self.cut_each_side * 100)
-        if pct < 1:
-            return f"{out}; your whole picture is used."
-        sides = "top and bottom" if self.cut_axis == "vertical" else "left and right"
-        return f"{out}; the {sides} {pct}% of your picture fall outside."
-
-
-def framing(img_w: int, img_h: int, out_w: int, out_h: int) -> Framing:
-    ri, ro = img_w / img_h, out_w / out_h
-    if math.isclose(ri, ro, rel_tol=1e-3):
-        return Framing(out_w, out_h, (0, 0, img_w, img_h), 0.0, "none")
-    if ri > ro:  # picture wider than the video: left and right are cut
-        keep = img_h * ro
-        left = (img_w - keep) / 2
-        return Framing(out_w, out_h, (round(left), 0, round(left + keep), img_h), (1 - ro / ri) / 2, "horizontal")
-    keep = img_w / ro
-    top = (img_h - keep) / 2
-    return Framing(out_w, out_h, (0, round(top), img_w, round(top + keep)), (1 - ri / ro) / 2, "vertical")
+# Previews ------------------------------------------------------------------------------------------------
 
 
 def small_copy(source: Source, max_side: int = 640) -> Image.Image:
@@ -468,19 +432,3 @@ def small_copy(source: Source, max_side: int = 640) -> Image.Image:
         raise ImageRejected(_damaged().message) from None
     pic.thumbnail((max_side, max_side))
     return pic
-
-
-def draw_framing(pic: Image.Image, out_w: int, out_h: int) -> tuple[Image.Image, Framing]:
-    """The picture with what falls outside the video dimmed and the frame outlined (the crop is the same at any
-    scale, so it is worked out on the small copy)."""
-    geo = framing(pic.width, pic.height, out_w, out_h)
-    shade = Image.new("RGBA", pic.size, (0, 0, 0, 150))
-    ImageDraw.Draw(shade).rectangle(geo.box, fill=(0, 0, 0, 0))
-    out = Image.alpha_composite(pic.convert("RGBA"), shade)
-    ImageDraw.Draw(out).rectangle(geo.box, outline=(255, 200, 0, 255), width=3)
-    return out.convert("RGB"), geo
-
-
-def framing_preview(source: Source, out_w: int, out_h: int, max_side: int = 640) -> tuple[Image.Image, Framing]:
-    """A small copy of the picture with the output frame drawn on it."""
-    return draw_framing(small_copy(source, max_side), out_w, out_h)

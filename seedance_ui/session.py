@@ -189,8 +189,13 @@ class Session:
                                            api_key=self.key) if last_img else None  # fmt: skip
         except SeedanceError as e:
             return [await self._ended(t, e, r) for t, r in zip(takes, reports, strict=False)]
-        runs = [asyncio.create_task(take_run.start(self, t, plan.payload(i, first_url, last_url), reports[i]))
-                for i, t in enumerate(takes)]  # fmt: skip
+        async def one(i: int, take: Take) -> TakeResult:
+            result = await take_run.start(self, take, plan.payload(i, first_url, last_url), reports[i])
+            # said the moment this take is saved, not when the slowest take of the click ends
+            await reports[i]("saved", "Saved.", task_id=result.take.task_id, video=result.video_path)
+            return result
+
+        runs = [asyncio.create_task(one(i, t)) for i, t in enumerate(takes)]
         try:
             done = await asyncio.gather(*runs, return_exceptions=True)
         except asyncio.CancelledError:
@@ -201,7 +206,6 @@ class Session:
         results: list[TakeResult | SeedanceError] = []
         for take, result, report in zip(takes, done, reports, strict=False):
             if isinstance(result, TakeResult):
-                await report("saved", "Saved.", task_id=result.take.task_id, video=result.video_path)
                 results.append(result)
             else:
                 results.append(await self._ended(take, result, report))

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageChops, ImageCms, PngImagePlugin
 
-from seedance_ui import images
+from seedance_ui import framing, images
 from seedance_ui.errors import ImageRejected
 
 
@@ -340,16 +340,16 @@ def test_animated_png_uses_first_frame_only_when_asked():
 
 
 def test_framing_geometry_and_words():
-    geo = images.framing(1000, 1000, 1280, 720)  # square photo into 16:9: top and bottom cut
+    geo = framing.framing(1000, 1000, 1280, 720)  # square photo into 16:9: top and bottom cut
     assert geo.cut_axis == "vertical" and geo.box == (0, 219, 1000, 781)
     assert geo.describe() == "Output 1280x720; the top and bottom 22% of your picture fall outside."
-    geo = images.framing(1920, 1080, 720, 1280)
+    geo = framing.framing(1920, 1080, 720, 1280)
     assert geo.cut_axis == "horizontal" and round(geo.cut_each_side, 3) == 0.342
-    assert images.framing(1280, 720, 1280, 720).describe().endswith("your whole picture is used.")
+    assert framing.framing(1280, 720, 1280, 720).describe().endswith("your whole picture is used.")
 
 
 def test_framing_preview_draws_the_frame():
-    pic, geo = images.framing_preview(photo(1600, 1200), 1280, 720)
+    pic, geo = framing.framing_preview(photo(1600, 1200), 1280, 720)
     assert max(pic.size) == 640 and geo.cut_axis == "vertical"
     assert sum(pic.getpixel((320, 5))) < sum(pic.getpixel((320, 240)))  # outside is dimmed
 

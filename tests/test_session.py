@@ -276,3 +276,16 @@ def test_a_broken_output_is_a_plain_download_error_and_stays_recoverable(core, p
     emu.emulator.jobs[take.task_id].fault = {}  # the file host is fine again
     report = drive(session, session.recover)
     assert [r.take.state for r in report.finished] == ["downloaded"] and emu.emulator.count("submit") == 1
+
+
+def test_each_take_reports_saved_the_moment_it_is_saved(core, photos, emu):
+    """A fast take's video is announced while a slower take of the same click still renders."""
+    emu.emulator.processing_seconds = lambda job: 0.2 if job.inputs.get("seed") == 42 else 2.0
+    session, seen = core.session(), []
+
+    def progress(p):
+        seen.append((p.index, p.stage))
+
+    drive(session, lambda: session.generate(lite_plan(takes=2), photos[0], on_progress=progress))
+    fast_saved = seen.index((0, "saved"))
+    assert (1, "saved") in seen[fast_saved:] and any(i == 1 and st == "rendering" for i, st in seen[fast_saved:])

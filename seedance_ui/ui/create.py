@@ -15,6 +15,7 @@ from typing import Any
 import gradio as gr
 
 from .. import catalog, images, prompts
+from .. import framing as framing_geo
 from ..errors import InvalidRequest, SeedanceError
 from ..plan import Choices, Plan
 from .state import AppContext, Visitor
@@ -202,7 +203,7 @@ def framing(first: str | None, family: str, resolution: str, aspect: str, shape_
     try:
         plan = Plan.make(choices_for(family, resolution, None, aspect, False, prompt="x"), image_size=shape)  # type: ignore[arg-type]
         st = os.stat(first)  # type: ignore[arg-type]
-        pic, geo = images.draw_framing(_small_copy_cached(first, st.st_size, st.st_mtime_ns), *plan.output_size)
+        pic, geo = framing_geo.draw_framing(_small_copy_cached(first, st.st_size, st.st_mtime_ns), *plan.output_size)
     except (OSError, SeedanceError):
         return None, ""
     return pic, geo.describe()
