@@ -21,4 +21,3 @@ def data_dir() -> Path:
         raise NotReady(f"Seedance Studio can't use its data folder {path} ({e.strerror or e}). Set SEEDANCE_DATA_DIR "
                        "to a writable folder.") from None  # fmt: skip
     return path
-

@@ -189,6 +189,7 @@ class Session:
                                            api_key=self.key) if last_img else None  # fmt: skip
         except SeedanceError as e:
             return [await self._ended(t, e, r) for t, r in zip(takes, reports, strict=False)]
+
         async def one(i: int, take: Take) -> TakeResult:
             result = await take_run.start(self, take, plan.payload(i, first_url, last_url), reports[i])
             # said the moment this take is saved, not when the slowest take of the click ends
@@ -390,7 +391,7 @@ class Session:
         try:
             return PriceCheck(balance=await self.studio.client().balance(api_key=self.key))
         except AuthenticationError as e:
-            return PriceCheck(problem=e.message + " " + e.hint)
+            return PriceCheck(problem=e.message + " New WaveSpeed keys start working after the account's first top-up.")
         except (NetworkError, SeedanceError) as e:
             return PriceCheck(problem=e.message)
 

@@ -104,7 +104,7 @@ async def start(session: Session, take: Take, payload: dict[str, Any], report: R
     except JournalError as e:  # the job runs and is paid for: its id must reach the person all the same
         e.task_id = task_id
         raise studio.ledger.settle(take.id, e) from None
-    await report("queued", "Started at WaveSpeed.", task_id=task_id)
+    await report("queued", "Preview started." if session.demo else "Started at WaveSpeed.", task_id=task_id)
     return await finish(session, take, report)
 
 

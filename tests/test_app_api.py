@@ -63,8 +63,9 @@ def test_a_script_can_use_its_own_key_on_a_space(space_app, tmp_path):
     client = Client(url, verbose=False)
     key = "wsk-script-key-31337"
     before = dict(emulator.submit_keys)
-    video, facts = client.predict(handle_file(photo_file(tmp_path)), "a cat", duration=4, resolution="480p",
-                                  api_key=key, api_name="/generate")
+    video, facts = client.predict(
+        handle_file(photo_file(tmp_path)), "a cat", duration=4, resolution="480p", api_key=key, api_name="/generate"
+    )
     assert probe(video["video"] if isinstance(video, dict) else video)["frames"] == 97  # fmt: skip
     # 4:3 picture -> 752x560 at 480p; 4 s with sound: 752*560*24*4/1024 tokens at $2.4 per million = $0.0947
     assert facts["demo"] is False and facts["price_usd"] == "0.09" and facts["task_id"]

@@ -57,6 +57,7 @@ def make_context(*, demo_processing_seconds: float = 3.0, data_dir: Path | None 
                      browser_secret=_kept_secret(folder, "browser-secret"))  # fmt: skip
     if live is not None:
         threading.Thread(target=_recover_in_background, args=(live,), daemon=True).start()
+
     return ctx
 
 

@@ -76,8 +76,12 @@ def on_family(family: str, resolution: str, duration: float) -> tuple:
     notice = f"⚠️ {spec.notice}" if spec.notice else spec.summary
     return (
         gr.update(choices=choices, value=res),
-        gr.update(minimum=spec.duration_min, maximum=spec.duration_max, value=dur,
-                  info=f"{spec.duration_min}–{spec.duration_max} seconds"),
+        gr.update(
+            minimum=spec.duration_min,
+            maximum=spec.duration_max,
+            value=dur,
+            info=f"{spec.duration_min}–{spec.duration_max} seconds",
+        ),
         gr.update(visible=spec.accepts_audio),
         gr.update(visible=spec.accepts_last_image),
         gr.update(visible=spec.accepts_aspect_ratio),
@@ -174,6 +178,15 @@ def check_image(visitor: Visitor, path: str | None) -> tuple[str, Any, Any]:
     return text, gr.update(visible=check.fixable), gr.update(interactive=check.ok)
 
 
+def check_last(visitor: Visitor, last: str | None, first: str | None) -> tuple[str, Any, Any]:
+    """The last picture's verdict; Generate may be pressed only when both pictures pass (or there is no last)."""
+    text, fix, _ = check_image(visitor, last)
+    if not last:
+        text = "Optional: the picture the video should end on."
+    both = usable_size(first) is not None and (not last or usable_size(last) is not None)
+    return text, fix, gr.update(interactive=both)
+
+
 def fix_image(ctx: AppContext, visitor: Visitor, path: str | None) -> tuple[Any, str, Any]:
     """Convert or shrink a picture that needs it; the result replaces the upload and says what was done."""
     if not path:
@@ -217,12 +230,22 @@ def framing_last(last: str | None, first: str | None, family: str, resolution: s
     a, b = usable_size(first), usable_size(last)
     warn = ""
     if a and b and abs(a[0] / a[1] - b[0] / b[1]) > 0.02:
-        warn = ("⚠️ The last frame's shape differs from the first's: Seedance crops it to the first's shape. ")
+        warn = "⚠️ The last frame's shape differs from the first's: Seedance crops it to the first's shape. "
     text = (warn + (f"Last frame: {words}" if words else "")).strip()
     return gr.update(value=pic, visible=pic is not None), gr.update(value=text, visible=bool(text))
 
 
 # Price -----------------------------------------------------------------------------------------------------
+
+
+def price_kind(plan: Plan) -> str:
+    """Which kind of price the person sees, in words."""
+    q = plan.quote
+    if getattr(q, "kind", "") == "needs WaveSpeed's quote":
+        return "our floor estimate: WaveSpeed's own quote follows"
+    if getattr(plan.spec, "source", "") == "live" and getattr(q, "kind", "") == "formula":
+        return "from WaveSpeed's price formula"
+    return "published price" if q.published else "our estimate (not published by WaveSpeed)"
 
 
 def price_card(ctx: AppContext, visitor: Visitor, first: str | None, family: str, resolution: str, duration: float,
@@ -236,7 +259,7 @@ def price_card(ctx: AppContext, visitor: Visitor, first: str | None, family: str
     except InvalidRequest as e:
         return f"<div class='card'>{html.escape(e.message)}</div>", gr.update(visible=False), gr.update()
     q = plan.quote
-    kind = "published price" if q.published else "our estimate (not published by WaveSpeed)"
+    kind = price_kind(plan)
     each = f" · ${q.per_take:.2f} per take" if q.takes > 1 else ""
     shape = "" if plan.shape_known else " · shape not known yet: add a picture"
     tips = " · ".join(html.escape(w.text()) for w in q.what_if[:3])
@@ -278,4 +301,3 @@ async def _wavespeed_words(ctx: AppContext, visitor: Visitor, family: str, resol
         return f"<div class='balance'>Couldn't ask WaveSpeed for its quote: {html.escape(check.problem)}</div>"
     return (f"<div class='balance'>WaveSpeed's quote: ${check.api_total:.2f} · your balance: "
             f"${check.balance:.2f}</div>")  # fmt: skip
-

@@ -10,7 +10,7 @@ from typing import Any
 import gradio as gr
 
 from .. import catalog
-from ..errors import SeedanceError
+from ..errors import InputError, SeedanceError
 from . import words
 from .create import MATCH
 from .state import AppContext, Visitor
@@ -122,6 +122,8 @@ async def recover_task(ctx: AppContext, visitor: Visitor, task_id: str) -> tuple
     try:
         session = ctx.session(visitor)
         result = await session.recover_task(task_id or "")
+    except InputError as e:  # not a task id, or not theirs: nothing was asked of WaveSpeed, so no money words
+        return None, words.card(None, e.message, kind="calm")
     except SeedanceError as e:
         return None, words.card(None, e)
     return str(result.video_path), words.card(None, f"✅ Recovered into your library: {result.video_path.name}",
@@ -170,15 +172,15 @@ def build(ctx: AppContext, visitor: Any, create: Any) -> Any:
     with gr.Row():
         search = gr.Textbox(label="Search", placeholder="words from the prompt, a model or a task id", scale=4)
         refresh = gr.Button("🔄 Refresh", scale=1, min_width=100)
-    empty = gr.Markdown()
+    empty = gr.Markdown(elem_id="history-empty")
     shelf = gr.Gallery(label="Your takes", columns=[2, 3, 4, 6], height="auto", allow_preview=False, preview=False,
                        object_fit="cover", interactive=False, elem_id="history-gallery")  # fmt: skip
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=280):
-            player = gr.Video(label="Selected take", interactive=False)
+            player = gr.Video(label="Selected take", interactive=False, elem_id="history-player")
             download = gr.File(label="Download", visible=False, interactive=False)
         with gr.Column(scale=2, min_width=280):
-            facts = gr.Markdown("Pick a take above.")
+            facts = gr.Markdown("Pick a take above.", elem_id="history-facts")
             chosen = gr.Textbox(visible=False)
             with gr.Row():
                 load_btn = gr.Button("📝 Load settings")
@@ -186,7 +188,7 @@ def build(ctx: AppContext, visitor: Any, create: Any) -> Any:
             with gr.Row():
                 loop_btn = gr.Button("🔁 Loop")
                 del_btn = gr.Button("🗑️ Delete", variant="stop")
-            with gr.Row(visible=False) as sure_row:
+            with gr.Row(visible=False, elem_id="delete-confirm") as sure_row:
                 gr.Markdown("Delete this take's video and pictures from this computer?")
                 yes_btn = gr.Button("Yes, delete", variant="stop", size="sm")
                 no_btn = gr.Button("Keep it", size="sm")
@@ -197,7 +199,7 @@ def build(ctx: AppContext, visitor: Any, create: Any) -> Any:
         with gr.Row():
             rec_btn = gr.Button("Recover")
             resume_btn = gr.Button("Finish unfinished takes")
-        rec_note = gr.HTML()
+        rec_note = gr.HTML(elem_id="recover-note")
     with gr.Accordion("Stitch takes into one video", open=False):
         pick = gr.Dropdown([], multiselect=True, label="Takes, in playing order")
         stitch_btn = gr.Button("Stitch")
@@ -208,14 +210,17 @@ def build(ctx: AppContext, visitor: Any, create: Any) -> Any:
     fill = partial(gallery, ctx)
     refresh.click(fill, [visitor, search], shelf_out, **private)
     search.submit(fill, [visitor, search], shelf_out, **private)
+
     def on_select(v: Any, taken: list[str], evt: gr.SelectData) -> Any:
         return select(ctx, v, taken, evt)
 
     shelf.select(on_select, [visitor, ids], [player, download, facts, chosen], **private)
     form = [getattr(create, k) for k in FORM]
     for btn, mode in ((load_btn, "same"), (cont_btn, "continue"), (loop_btn, "loop")):
-        btn.click(lambda v, t, m=mode: form_outputs(load_settings(ctx, v, t, m)), [visitor, chosen],
-                  [*form, create.tabs, note], **private).then(None, js="() => window.scrollTo({top: 0})")  # fmt: skip
+        # The note shows on both pages: on Create, where the settings went, and here when nothing was loaded.
+        btn.click(lambda v, t, m=mode: [*(out := form_outputs(load_settings(ctx, v, t, m))), out[-1]],
+                  [visitor, chosen], [*form, create.tabs, create.note, note], **private).then(
+            None, js="() => window.scrollTo({top: 0})")  # fmt: skip
     del_btn.click(lambda t: gr.update(visible=bool(t)), [chosen], [sure_row], **private)
     no_btn.click(lambda: gr.update(visible=False), None, [sure_row], **private)
     yes_btn.click(partial(delete, ctx), [visitor, chosen], [note, player, download, chosen], **private).then(

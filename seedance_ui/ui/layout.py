@@ -15,34 +15,93 @@ MAX_UPLOAD = "40mb"
 """Uploads over this are refused by Gradio itself; 'Fix it for me' reads pictures up to images.MAX_READ_BYTES."""
 
 CSS = """
+.gradio-container {overflow: clip !important;}  /* Gradio's "hidden" would stop the right column from sticking */
+.main.fillable {padding-left: clamp(8px, 2.2vw, 32px) !important; padding-right: clamp(8px, 2.2vw, 32px) !important;}
+#title .html-container {padding: 0;}
+#title h1 {margin: 0; font-size: 1.6em; line-height: 1.25;}
+#title .tagline {font-weight: 400; font-size: .62em; color: var(--body-text-color-subdued);}
 .card {border-radius: 12px; padding: 10px 14px; margin: 4px 0; border: 1px solid var(--border-color-primary);}
-.price-card .price-total {font-size: 1.6em; font-weight: 700; line-height: 1.2;}
-#create-side {gap: 10px;}
-.price-card .whatif, .balance {opacity: .9; margin-top: 4px; font-size: .92em;}
+.price-card {margin: 0;}
+.price-card .price-total {font-size: 1.5em; font-weight: 700; line-height: 1.2;}
+.price-card .whatif, .balance {margin-top: 4px; font-size: .92em;}
+.balance {padding: 0 14px;}
+#price .html-container, #api-price .html-container {padding: 0 !important;}
 .error-card {border-color: #b52a25; background: rgba(181, 42, 37, .07);}
 .calm-card {background: var(--background-fill-secondary);}
 .card .money, .card .hint, .card .task {margin-top: 6px;}
-.take-stage {padding: 6px 4px;}
+.take-stage {padding: 6px 10px;}
+.take-stage code {overflow-wrap: anywhere;}
 .hint-text {font-size: .92em;}
 #generate-btn {min-height: 52px; font-size: 1.15em;}
-#create-grid {display: grid !important; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr);
-  grid-template-areas: "inputs side" "settings side"; gap: 16px; align-items: start;}
+#create-grid {display: grid !important; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 12px 16px;
+  grid-template-areas: "inputs side" "settings side" "examples side"; grid-template-rows: auto auto 1fr;
+  align-items: start;}
 #create-inputs {grid-area: inputs;}
 #create-settings {grid-area: settings;}
-#create-side {grid-area: side; position: sticky; top: 8px; max-height: calc(100vh - 16px); overflow-y: auto;}
+#create-examples {grid-area: examples;}
+#create-side {grid-area: side; gap: 8px; position: sticky; top: 8px; max-height: calc(100vh - 16px);
+  overflow-y: auto; align-self: start;}
+.take-slot {scroll-margin: 8px;}
+#take-files .filename, #take-files .filename .stem, #take-files .filename .ext {display: inline; white-space: normal !important;
+  overflow-wrap: anywhere;}
+#history-gallery .grid-wrap {min-height: 0 !important; height: auto !important; max-height: 70vh; padding-top: 40px;}
+#history-gallery .gallery-container {height: auto !important;}
+#delete-confirm {flex-wrap: wrap; align-items: center;}
+#delete-confirm > :first-child {flex-basis: 100%;}
+#history-gallery .grid-container {grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)) !important;
+  grid-template-rows: none !important; grid-auto-rows: auto !important;}
+#history-gallery .thumbnail-item {display: flex; flex-direction: column; height: auto; aspect-ratio: auto;}
+#history-gallery .thumbnail-item img {aspect-ratio: 16 / 10; height: auto; width: 100%;}
+#history-gallery .caption-label {position: static; max-width: none; white-space: normal; overflow: visible;
+  text-overflow: clip; border: 0; border-radius: 0; background: none; font-size: .8em; line-height: 1.3;
+  opacity: 1 !important; color: var(--body-text-color);}
 @media (max-width: 820px) {
-  #create-grid {grid-template-columns: minmax(0, 1fr); grid-template-areas: "inputs" "side" "settings";}
+  #title, #title .html-container, #banner {padding: 0 !important;}
+  #title h1 {font-size: 1.2em;}
+  #title .tagline {display: block; font-size: .72em;}
+  #banner {font-size: .85em; line-height: 1.35;}
+  #create-inputs, #create-side {gap: 8px !important;}
+  #create-grid {grid-template-columns: minmax(0, 1fr); grid-template-rows: none; margin-bottom: 72px;
+    grid-template-areas: "inputs" "side" "settings" "examples";}
   #create-side {position: static; max-height: none; overflow: visible;}
   #generate-bar {position: fixed; left: 8px; right: 8px; bottom: 8px; z-index: 50; width: auto !important;
     box-shadow: 0 4px 16px rgba(0, 0, 0, .25); border-radius: 12px;}
-  .gradio-container {padding-bottom: 84px !important;}
+  .take-slot {scroll-margin: 8px 8px 96px;}
   #pictures {flex-wrap: nowrap; gap: 8px;}
   #pictures > div {min-width: 0 !important;}
-  .gradio-container {padding-left: 8px !important; padding-right: 8px !important;}
+  #first-frame, #last-frame {height: 140px !important;}
+  #framing {height: 110px !important;}
+  #shape-row > .form {flex-wrap: wrap !important;}
+  #shape-row #shape {flex: 1 1 100% !important;}
+  #shape-row #sound, #shape-row #camera-fixed {flex: 1 1 40% !important;}
+  #pictures [data-testid=upload-text] {font-size: .85em; white-space: normal; overflow: visible;}
 }
 """
 
-THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="pink")
+# Soft's indigo labels and buttons, grey hints and pink links fall short of WCAG AA contrast (4.5:1): one step darker each.
+THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="pink").set(
+    block_label_text_color="*primary_700", block_title_text_color="*primary_700", color_accent="*primary_600",
+    body_text_color_subdued="*neutral_600", link_text_color="*secondary_700", link_text_color_visited="*secondary_700",
+    link_text_color_hover="*secondary_800", link_text_color_active="*secondary_800",
+    button_primary_background_fill="*primary_600", button_primary_border_color="*primary_600",
+    button_primary_background_fill_hover="*primary_700", button_primary_border_color_hover="*primary_700",
+    checkbox_label_background_fill_selected="*primary_600",
+)  # fmt: skip
+
+# Two spots of Gradio's markup a screen reader stumbles on, named once they appear: the framing preview is an image
+# inside a button with no name, and an empty player is a div with an aria-label but no role.
+A11Y_JS = """() => {
+  const fix = () => {
+    for (const b of document.querySelectorAll('#framing button:not([aria-label]), #last-framing button:not([aria-label])'))
+      b.setAttribute('aria-label', 'Framing preview: the part of your picture the video keeps');
+    for (const d of document.querySelectorAll('.empty[aria-label]:not([role])')) d.setAttribute('role', 'img');
+  };
+  fix();
+  new MutationObserver(fix).observe(document.body, {subtree: true, childList: true});
+}"""
+
+# Gradio 6.31's status region reads out "common.complete" when an event ends: its English words lack that key.
+I18N = gr.I18n(en={"common.complete": "Done"})
 
 # On a phone the settings start folded, so the picture, the prompt, Generate and the result come first.
 FOLD_ON_PHONE = """() => { if (window.innerWidth <= 820) {
@@ -57,12 +116,25 @@ def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
     return {
         "theme": THEME,
         "css": CSS,
+        "js": A11Y_JS,
         "run_history": False,  # would keep every input, a key included, in the browser's storage
         "allowed_paths": allowed,
         "show_error": True,
         "footer_links": ["api"],
         "max_file_size": MAX_UPLOAD,
+        "i18n": I18N,
     }
+
+
+def models_now(ctx: AppContext, visitor: Any) -> Any:
+    """The model picker's choices from the catalog in use. With a key, WaveSpeed's live list is asked for in the
+    background (cached an hour); a list that arrives later shows at the next page load. Never waits on it."""
+    from .. import catalog, catalog_live
+
+    key = (visitor.key if visitor is not None else None) or (ctx.live.key if ctx.uses_owner_key() else None)
+    if key and ctx.live is not None:
+        catalog_live.load(key, ctx.live.base_url)
+    return gr.update(choices=catalog.families())
 
 
 def build_app(ctx: AppContext) -> gr.Blocks:
@@ -71,7 +143,10 @@ def build_app(ctx: AppContext) -> gr.Blocks:
     with gr.Blocks(title="Seedance Studio", delete_cache=(3600, 86400)) as demo:
         visitor = gr.State(None)  # filled by a private load event: a callable value would be a public endpoint
         token = gr.BrowserState(None, storage_key="seedance-visitor", secret=ctx.browser_secret)
-        gr.Markdown("## 🎬 Seedance Studio · turn a still picture into a short video", elem_id="title")
+        gr.HTML(
+            "<h1>🎬 Seedance Studio <span class='tagline'>turn a still picture into a short video</span></h1>",
+            elem_id="title",
+        )
         banner = gr.Markdown(elem_id="banner")
         threshold = gr.Number(value=ctx.spend_threshold, label="Ask before spending more than ($)",
                               info="Generate asks you to confirm above this amount.", render=False)  # fmt: skip
@@ -84,7 +159,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
             with gr.Tab("Settings", id="settings"):
                 key_events = settings.build(ctx, visitor, banner, threshold)
         for ev in key_events:
-            fill_history(page.refresh_price(ev))
+            fill_history(page.refresh_price(ev.then(partial(models_now, ctx), [visitor], [page.family], **private)))
 
         with gr.Column(visible=False):
             api_in, api_out = api.components()
@@ -93,6 +168,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
 
         start = demo.load(partial(settings.new_visitor, ctx), [token], [visitor, token], **private)
         start = start.then(partial(settings.banner, ctx), [visitor], [banner], **private)
+        start = start.then(partial(models_now, ctx), [visitor], [page.family], **private)
         fill_history(page.refresh_price(start)).then(None, js=FOLD_ON_PHONE)
     demo.queue(default_concurrency_limit=None)
     return demo

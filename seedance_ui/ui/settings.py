@@ -41,7 +41,12 @@ async def use_key(ctx: AppContext, visitor: Visitor, key: str) -> tuple[Visitor,
     key = (key or "").strip()
     if not key:
         visitor.key, visitor.balance = None, None
-        return visitor, "", "Key removed: back to " + ("the owner's key." if ctx.uses_owner_key() else "demo mode."), banner(ctx, visitor)
+        return (
+            visitor,
+            "",
+            "Key removed: back to " + ("the owner's key." if ctx.uses_owner_key() else "demo mode."),
+            banner(ctx, visitor),
+        )
     if len(key) < 8 or any(c.isspace() for c in key):
         return visitor, "", "⛔ That doesn't look like a WaveSpeed API key.", banner(ctx, visitor)
     trial = Visitor(token=visitor.token, key=key)
@@ -60,8 +65,6 @@ def key_field_info(ctx: AppContext) -> str:
     return f"Kept in {where} only, never in the browser. Get one at {KEY_PAGE}."
 
 
-
-
 def build(ctx: AppContext, visitor: Any, banner_md: Any, threshold: Any) -> Any:
     """The Settings tab: the key (checked before it is trusted) and the spending threshold (made unrendered by
     the layout, since the Create page reads it). Returns the event of a key being used."""
@@ -72,7 +75,7 @@ def build(ctx: AppContext, visitor: Any, banner_md: Any, threshold: Any) -> Any:
     private: dict[str, Any] = {"api_visibility": "private"}
     key_box = gr.Textbox(label="WaveSpeed API key", type="password", info=key_field_info(ctx))
     key_btn = gr.Button("Use this key")
-    key_note = gr.Markdown()
+    key_note = gr.Markdown(elem_id="key-note")
     threshold.render()
     ev = key_btn.click(partial(use_key, ctx), [visitor, key_box], [visitor, key_box, key_note, banner_md],
                        concurrency_limit=None, **private)  # fmt: skip

@@ -52,7 +52,7 @@ def _stage_line(i: int, p: Progress, started: float) -> str:
     elapsed = time.monotonic() - started
     eta = f" · usually about {p.expected:.0f} s" if p.expected else ""
     task = f"<div class='task'>Task id <code>{html.escape(p.task_id)}</code></div>" if p.task_id else ""
-    return (f"<div class='take-stage' role='status'><b>Take {i + 1}</b> · {STAGE_ICONS.get(p.stage, '')} "
+    return (f"<div class='take-stage'><b>Take {i + 1}</b> · {STAGE_ICONS.get(p.stage, '')} "
             f"{html.escape(p.message)} · {elapsed:.0f} s{eta}{task}</div>")  # fmt: skip
 
 
@@ -192,6 +192,9 @@ def outputs_of(frame: Frame) -> list[Any]:
     for s in frame.slots:
         out += [gr.update(visible=s.visible), s.text, gr.update(value=s.video, visible=s.video is not None),
                 gr.update(visible=s.running)]  # fmt: skip
-    out += [gr.update(value=frame.files, visible=bool(frame.files)), gr.update(value=frame.facts, visible=bool(frame.facts)),
-            gr.update(value=frame.error, visible=bool(frame.error))]
+    out += [
+        gr.update(value=frame.files, visible=bool(frame.files)),
+        gr.update(value=frame.facts, visible=bool(frame.facts)),
+        gr.update(value=frame.error, visible=bool(frame.error)),
+    ]
     return out
