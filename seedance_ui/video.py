@@ -11,7 +11,8 @@ import av
 import numpy as np
 from PIL import Image
 
-FPS = 24
+from .catalog import FPS
+
 MP4_OPTIONS = {"movflags": "+faststart"}
 """The moov atom goes first, so a browser can start playing before the whole file has arrived."""
 

@@ -17,9 +17,9 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from ..catalog import FPS
 from ..prompts import camera_from_prompt
 
-FPS = 24
 OVERSCAN = 1.25
 """The source is prepared this much larger than the frame so camera moves never run off the picture."""
 
