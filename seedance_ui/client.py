@@ -95,7 +95,7 @@ class WaveSpeedClient:
         self._files = httpx.AsyncClient(transport=transport, timeout=self.timeouts.httpx(), limits=limits,
                                         follow_redirects=True, headers={"User-Agent": USER_AGENT})  # fmt: skip
         self.fetcher = OutputFetcher(self._files, max_bytes=max_download_bytes, deadline=self.timeouts.download)
-        self._uploaded: dict[tuple[str, str], str] = {}
+        self._uploaded: dict[tuple[str, str], str | asyncio.Future[str]] = {}
         self.requests: dict[str, int] = {}
         """Requests sent, by kind (submit, result, upload, ...): for benchmarks and tests."""
 
@@ -338,10 +338,31 @@ class WaveSpeedClient:
     # Files -------------------------------------------------------------------------------------------------
 
     async def upload(self, data: bytes, filename: str, mime: str, *, api_key: str | None = None) -> str:
-        """Upload a picture and return its URL; the same bytes are uploaded once per key and client."""
+        """Upload a picture and return its URL; the same bytes are uploaded once per key and client, also when
+        several takes ask at the same moment (they wait for the one upload under way)."""
         ident = (hashlib.sha256(data).hexdigest(), keys.fingerprint(self._key_for(api_key), "upload"))
-        if ident in self._uploaded:
-            return self._uploaded[ident]
+        done = self._uploaded.get(ident)
+        if isinstance(done, str):
+            return done
+        if done is not None:
+            return await asyncio.shield(done)
+        self._uploaded[ident] = under_way = asyncio.get_running_loop().create_future()
+        try:
+            url = await self._upload_once(data, filename, mime, api_key)
+        except asyncio.CancelledError:
+            del self._uploaded[ident]
+            under_way.cancel()
+            raise
+        except Exception as e:
+            del self._uploaded[ident]  # the next take tries again
+            under_way.set_exception(e)
+            under_way.exception()  # the waiters get it; a lone upload's error is not an unhandled one
+            raise
+        self._uploaded[ident] = url
+        under_way.set_result(url)
+        return url
+
+    async def _upload_once(self, data: bytes, filename: str, mime: str, api_key: str | None) -> str:
         try:
             ticket = await self._call("upload", "POST", "/api/v3/media/uploads", api_key=api_key,
                                       json={"filename": filename, "size": len(data), "content_type": mime})  # fmt: skip
@@ -350,7 +371,6 @@ class WaveSpeedClient:
             if e.status not in (404, 405):
                 raise
             url = await self._upload_legacy(data, filename, mime, api_key)
-        self._uploaded[ident] = url
         return url
 
     async def _put(self, ticket: Any, data: bytes) -> str:

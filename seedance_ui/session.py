@@ -158,8 +158,9 @@ class Session:
         if last and not plan.spec.accepts_last_image:
             last = None
         side = None if original else plan.upload_side
-        first_img = await asyncio.to_thread(images.prepare, first, fix=fix, max_side=side)
-        last_img = await asyncio.to_thread(images.prepare, last, fix=fix, max_side=side) if last else None
+        async with self.studio.picture_slots():  # a 40 MP decode is ~120 MB: a few at a time, not twenty
+            first_img = await asyncio.to_thread(images.prepare, first, fix=fix, max_side=side)
+            last_img = await asyncio.to_thread(images.prepare, last, fix=fix, max_side=side) if last else None
         plan = plan.for_image((first_img.width, first_img.height))
         stamp = uuid.uuid4().hex[:16]
         inputs = self.studio.library_for(self.owner) / "inputs"

@@ -6,6 +6,7 @@ and the bookkeeping that keeps one click to one POST. Visitors reach it only thr
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import time
 import weakref
@@ -49,6 +50,9 @@ class Studio:
             weakref.WeakKeyDictionary()
         )
         self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+        self._picture_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
         self.inflight: dict[str, asyncio.Future] = {}
         self.submits_in_flight = 0
         self.submitting_now: set[str] = set()
@@ -73,6 +77,15 @@ class Studio:
         client = self._clients.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.aclose()
+
+    def picture_slots(self) -> asyncio.Semaphore:
+        """Pictures are decoded and resized one per core at a time: twenty at once only share the same cores and
+        multiply the memory (a 9 MB photo decodes to ~120 MB)."""
+        loop = asyncio.get_running_loop()
+        slots = self._picture_slots.get(loop)
+        if slots is None:
+            slots = self._picture_slots[loop] = asyncio.Semaphore(max(1, os.cpu_count() or 1))
+        return slots
 
     def reconcile_lock(self) -> asyncio.Lock:
         """One reconciliation at a time per loop: two takes must never adopt the same job."""

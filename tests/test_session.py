@@ -289,3 +289,14 @@ def test_each_take_reports_saved_the_moment_it_is_saved(core, photos, emu):
     drive(session, lambda: session.generate(lite_plan(takes=2), photos[0], on_progress=progress))
     fast_saved = seen.index((0, "saved"))
     assert (1, "saved") in seen[fast_saved:] and any(i == 1 and st == "rendering" for i, st in seen[fast_saved:])
+
+
+def test_the_same_picture_at_the_same_moment_is_uploaded_once(core, photos, emu):
+    """Two tabs start takes with the same picture at once: one upload, two takes."""
+    a, b = core.session(), core.session()
+
+    async def go():
+        return await asyncio.gather(a.generate(lite_plan(seed=1), photos[0]), b.generate(lite_plan(seed=2), photos[0]))
+
+    ra, rb = drive(a, go)
+    assert ra[0].take.task_id != rb[0].take.task_id and emu.emulator.count("upload") == 1
