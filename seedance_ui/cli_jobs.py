@@ -7,13 +7,12 @@ import asyncio
 import contextlib
 import re
 import shutil
-import stat
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from . import runtime
+from . import images, runtime
 from .cli import EXIT_OK, EXIT_REFUSED, Refusal, add_choice_args, choices_from, emit, say
 from .errors import SeedanceError
 from .plan import Plan
@@ -31,23 +30,10 @@ def _session(args: argparse.Namespace, *, serve: bool = True) -> Iterator[Sessio
         rt.close()
 
 
-def _regular_file(path: str | None, what: str) -> None:
-    """Only regular files are read: a folder, a device, a pipe or a missing file is refused at once."""
-    if path is None:
-        return
-    try:
-        st = Path(path).stat()
-    except OSError as e:
-        raise Refusal(f"The {what} '{path}' can't be read: {e.strerror or e}.") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise Refusal(f"The {what} '{path}' is a folder, not a picture.")
-    if not stat.S_ISREG(st.st_mode):
-        raise Refusal(f"The {what} '{path}' is not a regular file (a device or a pipe).")
-
-
 def cmd_generate(args: argparse.Namespace) -> int:
-    _regular_file(args.image, "picture")
-    _regular_file(args.last_image, "last picture")
+    for picture in (args.image, args.last_image):  # only regular files are read: refused at once, before start-up
+        if picture is not None:
+            images.check_file(picture)
     out_dir = Path(args.out)
     plan = Plan.make(choices_from(args))
 

@@ -17,6 +17,7 @@ import struct
 import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import NoReturn
 
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
@@ -137,29 +138,43 @@ def _sniff_non_image(head: bytes) -> tuple[str, str] | None:
     return None
 
 
+def check_file(path: str | os.PathLike) -> os.stat_result:
+    """The stat of a regular file; anything else (folder, device, pipe, missing path) is refused from its stat,
+    before it is opened, so nothing can block."""
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        _refuse_file(path, "it does not exist", "missing_file")
+    except (OSError, ValueError) as e:
+        _refuse_file(path, (getattr(e, "strerror", None) or "it can't be opened").lower(), "unreadable_file")
+    if not stat.S_ISREG(st.st_mode):
+        why = "it is a folder, not a picture" if stat.S_ISDIR(st.st_mode) else "it is not a regular file (a device or a pipe)"  # fmt: skip
+        _refuse_file(path, why, "not_a_file")
+    return st
+
+
+def _refuse_file(path: str | os.PathLike, why: str, code: str) -> NoReturn:
+    message = f"Can't read {Path(path).name or path}: {why}."
+    raise ImageRejected(message, problems=[Problem(code, message)])
+
+
 def _read(source: Source) -> tuple[bytes | None, int]:
-    """The file's bytes and size; bytes is None when the file is too big to read. Anything but a regular file
-    (folder, device, pipe, missing path) is refused from its stat, before it is opened, so nothing can block."""
+    """The file's bytes and size; bytes is None when the file is too big to read."""
     if isinstance(source, (bytes, bytearray)):
         return bytes(source), len(source)
+    if (size := check_file(source).st_size) > MAX_READ_BYTES:
+        return None, size
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        st = os.stat(source)
-        if stat.S_ISREG(st.st_mode) and st.st_size > MAX_READ_BYTES:
-            return None, st.st_size
-        if stat.S_ISREG(st.st_mode):  # non-blocking and checked again once open: a pipe swapped in can't hang us
-            with open(os.open(source, flags), "rb") as f:
-                if stat.S_ISREG((st := os.fstat(f.fileno())).st_mode):
-                    data = f.read(MAX_READ_BYTES + 1)  # bounded even if the file grew since the stat
-                    return (data, len(data)) if len(data) <= MAX_READ_BYTES else (None, len(data))
-        why = "it is a folder, not a picture" if stat.S_ISDIR(st.st_mode) else "it is not a regular file (a device or a pipe)"  # fmt: skip
-        code = "not_a_file"
+    try:  # non-blocking and checked again once open: a pipe swapped in after the stat can't hang us
+        with open(os.open(source, flags), "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                _refuse_file(source, "it is not a regular file (a device or a pipe)", "not_a_file")
+            data = f.read(MAX_READ_BYTES + 1)  # bounded even if the file grew since the stat
     except (FileNotFoundError, NotADirectoryError):
-        why, code = "it does not exist", "missing_file"
+        _refuse_file(source, "it does not exist", "missing_file")
     except (OSError, ValueError) as e:
-        why, code = (getattr(e, "strerror", None) or "it can't be opened").lower(), "unreadable_file"
-    message = f"Can't read {Path(source).name or source}: {why}."
-    raise ImageRejected(message, problems=[Problem(code, message)])
+        _refuse_file(source, (getattr(e, "strerror", None) or "it can't be opened").lower(), "unreadable_file")
+    return (data, len(data)) if len(data) <= MAX_READ_BYTES else (None, len(data))
 
 
 def _open(data: bytes) -> Image.Image:

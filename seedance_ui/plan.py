@@ -126,8 +126,8 @@ class Plan:
         """The values of one take: the plan's, with that take's seed."""
         return {**self.values, "seed": self.seeds[index]}
 
-    def payload(self, index: int, image: str, last_image: str | None = None) -> dict[str, Any]:
-        """The JSON body of one take's submit."""
+    def payload(self, index: int, image: str | None, last_image: str | None = None) -> dict[str, Any]:
+        """The JSON body of one take's submit (without ``image``: the inputs a price quote needs)."""
         return request.payload(self.spec, self.take_values(index), image, last_image)
 
     def needs_confirm(self, threshold: float | None) -> bool:

@@ -87,9 +87,13 @@ def check_settings(spec: ModelSpec, **v: Any) -> list[tuple[str, str]]:
     return problems
 
 
-def payload(spec: ModelSpec, values: dict[str, Any], image: str, last_image: str | None = None) -> dict[str, Any]:
-    """The JSON body for POST /api/v3/{model_id}: only the inputs this model accepts."""
-    body: dict[str, Any] = {"image": image, "duration": values["duration"]}
+def payload(
+    spec: ModelSpec, values: dict[str, Any], image: str | None, last_image: str | None = None
+) -> dict[str, Any]:
+    """The JSON body for POST /api/v3/{model_id}: only the inputs this model accepts. Without ``image``, the inputs
+    a price quote needs (everything but the pictures)."""
+    body: dict[str, Any] = {"image": image} if image else {}
+    body["duration"] = values["duration"]
     if values.get("prompt") or spec.prompt_required:
         body["prompt"] = values.get("prompt") or ""
     if spec.accepts_last_image and last_image:

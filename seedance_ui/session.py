@@ -401,7 +401,7 @@ class Session:
         if self.demo:
             return PriceCheck()
         client = self.studio.client()
-        inputs = {k: v for k, v in plan.payload(0, "https://example.invalid/first.png").items() if k != "image"}
+        inputs = plan.payload(0, None)
         try:
             price, balance = await asyncio.gather(client.quote(plan.spec.id, inputs, api_key=self.key),
                                                   client.balance(api_key=self.key))  # fmt: skip

@@ -4,6 +4,7 @@ Every handler goes through the visitor's Session, which checks that a take is th
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +144,7 @@ async def finish_unfinished(ctx: AppContext, visitor: Visitor) -> str:
     for t in report.waiting:
         why = f": {t.error_message}" if t.error_message else ""
         lines.append(f"{words.caption(t)}: still {words.STATE_WORDS.get(t.state, t.state)}{why}")
-    return "<div class='card calm-card' role='status'>" + "<br>".join(_esc(x) for x in lines) + "</div>"
+    return "<div class='card calm-card' role='status'>" + "<br>".join(html.escape(x) for x in lines) + "</div>"
 
 
 def stitch(ctx: AppContext, visitor: Visitor, take_ids: list[str]) -> tuple[str | None, str]:
@@ -154,12 +155,6 @@ def stitch(ctx: AppContext, visitor: Visitor, take_ids: list[str]) -> tuple[str 
     except SeedanceError as e:
         return None, e.message
     return info["path"], f"✅ Joined {info['clips']} takes" + (" with their sound." if info.get("audio") else ".")
-
-
-def _esc(text: str) -> str:
-    import html
-
-    return html.escape(text)
 
 
 def build(ctx: AppContext, visitor: Any, create: Any) -> Any:
