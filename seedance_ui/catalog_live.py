@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from . import catalog, keys, paths
+from . import catalog, keys, paths, upscale
 from .catalog import ModelSpec
 
 log = logging.getLogger("seedance_ui.catalog_live")
@@ -32,7 +32,7 @@ CACHE_SECONDS = 3600.0
 TIMEOUT = 8.0
 """Seconds for the whole fetch; it runs in the background, but a hung request must still end."""
 CACHE_FILE = "wavespeed-models.json"
-UPSCALER_ID = "bytedance/video-upscaler"
+UPSCALER_ID = upscale.UPSCALER_ID
 
 
 class CatalogUnavailable(Exception):
@@ -153,6 +153,7 @@ def _install(items: list[dict[str, Any]], source: str, base: str, fetched_at: fl
     if not specs:
         raise CatalogUnavailable("WaveSpeed's model list has no Seedance image-to-video model in it.")
     installed = catalog.install(specs)
+    upscale.use_items(items, source="live")
     _set_status(source=source, fetched_at=fetched_at, base_url=base, models=len(installed), error="")
     return installed
 
@@ -244,5 +245,6 @@ def load(
 def use_snapshot() -> CatalogStatus:
     """Back to the built-in snapshot (tests; a visitor without a key on a shared app)."""
     catalog.use_snapshot()
+    upscale.forget_live()
     _set_status(source="snapshot", fetched_at=None, base_url="", models=len(catalog.MODELS), error="")
     return status()

@@ -1,4 +1,5 @@
-"""Subcommands that touch takes: generate, history, recover, stitch (through a Session), and the emulator."""
+"""Subcommands that touch takes: generate, history, recover, upscale, stitch (through a Session), and the
+emulator."""
 
 from __future__ import annotations
 
@@ -130,6 +131,36 @@ def cmd_recover(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_upscale(args: argparse.Namespace) -> int:
+    out_dir = Path(args.out)
+    with _session(args) as session:
+        session.preflight(1, out_dir)
+        _demo_banner(session)
+
+        async def go() -> Any:
+            try:
+                quote = await session.upscale_quote(args.take_id, args.to)
+                if args.price_only:
+                    return quote
+                say(quote.text)
+                return await session.upscale(args.take_id, args.to, on_progress=lambda p: say(
+                    f"[upscale {p.elapsed:5.1f}s] {p.message}" + (f" · task id {p.task_id}" if p.task_id else "")))  # fmt: skip
+            finally:
+                await session.aclose()
+
+        out = asyncio.run(go())
+        if not isinstance(out, TakeResult):
+            emit(args, {"ok": True, "take_id": out.take_id, "target": out.target, "width": out.width,
+                        "height": out.height, "seconds": out.seconds, "usd": out.usd, "kind": out.kind}, out.text)  # fmt: skip
+            return EXIT_OK
+        report = _report_take(session, out, out_dir)
+    text = (
+        f"Saved {report['video']}\n  {report['price']} · task {report['task_id']}" if report["ok"] else report["error"]
+    )
+    emit(args, report, text)
+    return EXIT_OK if report["ok"] else EXIT_REFUSED
+
+
 def cmd_stitch(args: argparse.Namespace) -> int:
     if Path(args.out).is_dir():
         raise Refusal(f"--out '{args.out}' is a folder; give the name of the MP4 to write.")
@@ -183,6 +214,14 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
 
     sp = add("recover", cmd_recover, "Finish unfinished takes, or fetch one of your tasks by its id.")
     sp.add_argument("task_id", nargs="?")
+    sp.add_argument("--demo-seconds", type=float, default=3.0, help=argparse.SUPPRESS)
+
+    sp = add("upscale", cmd_upscale, "Upscale a saved take (its id, from `seedance history`) with WaveSpeed's "
+             "video upscaler; the price is said before anything is sent.")  # fmt: skip
+    sp.add_argument("take_id")
+    sp.add_argument("--to", default="1080p", help="1080p, 2k or 4k (default: 1080p)")
+    sp.add_argument("--price-only", action="store_true", help="say the price and stop")
+    sp.add_argument("--out", default=".", help="folder for the video (a copy also stays in the library)")
     sp.add_argument("--demo-seconds", type=float, default=3.0, help=argparse.SUPPRESS)
 
     sp = add("stitch", cmd_stitch, "Join takes (their ids, from `seedance history`) into one video.")

@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import images, take_run, video
+from . import images, take_run, upscale_run, video
 from .errors import (
     AuthenticationError,
     InputError,
@@ -122,24 +122,8 @@ class Session:
         """Run a plan's takes at once. Each take's result, or its error with the money line that follows from how
         far it got. The same click twice while it runs (same pictures, same choices) shares one run: one POST."""
         key = self._dedupe_key(plan, first, last)
-        running = self.studio.inflight.get(key)
-        if running is not None:
-            return await asyncio.shield(running)
-        fut: asyncio.Future = asyncio.get_running_loop().create_future()
-        self.studio.inflight[key] = fut
-        try:
-            results = await self._generate(plan, first, last, fix_images, original_size, on_progress)
-            fut.set_result(results)
-            return results
-        except BaseException as e:
-            if isinstance(e, asyncio.CancelledError):
-                fut.cancel()
-            else:
-                fut.set_exception(e)
-                fut.exception()  # a lone caller's error is not an unhandled one
-            raise
-        finally:
-            self.studio.inflight.pop(key, None)
+        return await self.studio.once(key, lambda: self._generate(plan, first, last, fix_images, original_size,
+                                                                  on_progress))  # fmt: skip
 
     def _dedupe_key(self, plan: Plan, first: Any, last: Any) -> str:
         def ident(p: Any) -> list:
@@ -189,7 +173,7 @@ class Session:
             last_url = await client.upload(last_img.data, f"last{last_img.extension}", last_img.mime,
                                            api_key=self.key) if last_img else None  # fmt: skip
         except SeedanceError as e:
-            return [await self._ended(t, e, r) for t, r in zip(takes, reports, strict=False)]
+            return [await self.ended(t, e, r) for t, r in zip(takes, reports, strict=False)]
 
         async def one(i: int, take: Take) -> TakeResult:
             result = await take_run.start(self, take, plan.payload(i, first_url, last_url), reports[i])
@@ -210,10 +194,10 @@ class Session:
             if isinstance(result, TakeResult):
                 results.append(result)
             else:
-                results.append(await self._ended(take, result, report))
+                results.append(await self.ended(take, result, report))
         return results
 
-    async def _ended(self, take: Take, e: BaseException, report: Any) -> SeedanceError:
+    async def ended(self, take: Take, e: BaseException, report: Any) -> SeedanceError:
         if not isinstance(e, SeedanceError):
             log.error("take %s ended unexpectedly: %r", take.id, e)
             e = SeedanceError(f"Something unexpected went wrong ({type(e).__name__}).")
@@ -297,6 +281,14 @@ class Session:
             raise InputError(str(e)) from None
         except OSError as e:
             raise InputError(f"Can't write {out} ({e.strerror or e}).") from None
+
+    async def upscale_quote(self, take_id: str, target: str) -> upscale_run.UpscaleQuote:
+        """What upscaling one of this visitor's takes costs, before anything is sent."""
+        return await upscale_run.quote(self, take_id, target)
+
+    async def upscale(self, take_id: str, target: str, on_progress: ProgressFn | None = None) -> TakeResult:
+        """Upscale one of this visitor's takes into a new take of its own (journaled, recoverable)."""
+        return await upscale_run.run(self, take_id, target, on_progress)
 
     # Recovery ---------------------------------------------------------------------------------------------
 

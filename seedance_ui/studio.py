@@ -10,13 +10,16 @@ import os
 import re
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from .client import WaveSpeedClient
 from .downloads import clean_stale_parts
 from .journal import Journal
 from .takes import Ledger
+
+T = TypeVar("T")
 
 
 class Studio:
@@ -107,3 +110,25 @@ class Studio:
         path = self.library if owner == "local" else self.library / "sessions" / re.sub(r"[^A-Za-z0-9_-]", "", owner)
         (path / "inputs").mkdir(parents=True, exist_ok=True)
         return path
+
+    async def once(self, key: str, make: Callable[[], Awaitable[T]]) -> T:
+        """Run ``make()`` unless a run under the same key is under way, whose outcome is then shared: the same
+        click twice while it runs is one POST and one charge."""
+        running = self.inflight.get(key)
+        if running is not None:
+            return await asyncio.shield(running)
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.inflight[key] = fut
+        try:
+            result = await make()
+            fut.set_result(result)
+            return result
+        except BaseException as e:
+            if isinstance(e, asyncio.CancelledError):
+                fut.cancel()
+            else:
+                fut.set_exception(e)
+                fut.exception()  # a lone caller's error is not an unhandled one
+            raise
+        finally:
+            self.inflight.pop(key, None)

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import catalog, video
+from . import catalog, upscale, video
 from .client import Prediction, notify
 from .errors import DownloadFailed, JournalError, SeedanceError, SubmissionUnknown
 from .journal import Take
@@ -208,7 +208,7 @@ async def save(session: Session, take: Take, p: Prediction) -> TakeResult:
     studio = session.studio
     facts = session.facts(take)
     try:
-        dest = _claim(studio.library_for(take.session), readable_name(take.prompt, take.seed or 0, take.created_at))
+        dest = _claim(studio.library_for(take.session), library_name(take))
     except OSError as e:
         raise studio.ledger.settle(take.id, DownloadFailed(
             f"The video could not be saved on this computer ({e.strerror or e}).", task_id=take.task_id)) from None  # fmt: skip
@@ -220,6 +220,13 @@ async def save(session: Session, take: Take, p: Prediction) -> TakeResult:
         raise studio.ledger.settle(take.id, e) from None
     take = studio.ledger.saved(take.id, str(dest), str(dest.with_suffix(".jpg")), str(dest.with_suffix(".json")))
     return TakeResult(take, dest, facts)
+
+
+def library_name(take: Take) -> str:
+    """A take's file name without extension; an upscaled take says so, and to which size."""
+    stem = readable_name(take.prompt, take.seed or 0, take.created_at)
+    target = take.settings.get("target_resolution") if take.model_id == upscale.UPSCALER_ID else None
+    return f"{stem}_upscaled-{target}" if target else stem
 
 
 def _claim(folder: Path, stem: str) -> Path:
@@ -258,7 +265,11 @@ def facts_of(take: Take, demo: bool) -> dict[str, Any]:
     return {
         "take_id": take.id,
         "model_id": take.model_id,
-        "model": spec.name if spec else take.model_id,
+        "model": spec.name
+        if spec
+        else upscale.current().name
+        if take.model_id == upscale.UPSCALER_ID
+        else take.model_id,
         "prompt": take.prompt,
         "seed": take.seed,
         "settings": take.settings,

@@ -220,3 +220,36 @@ def test_a_broken_paid_video_is_told_plainly_and_recover_says_why(emu, tmp_path)
     [row] = json.loads(run("history", "--json", env=env).stdout)
     assert row["state"] == "completed" and "can't be opened" in row["error"] and row["task_id"]
     assert emu.emulator.count("submit") == 1
+
+
+# Issue 13: upscale a take from the command line, with a key and in demo mode ------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["key", "demo"])
+def test_upscale_a_take_prices_first_then_lands_in_history(tmp_path, emu, mode):
+    env = key_env(emu, tmp_path / "d") if mode == "key" else demo_env(tmp_path / "d")
+    photo, out = tmp_path / "p.jpg", tmp_path / "out"
+    photo.write_bytes(make_photo(800, 600))
+    out.mkdir()
+    gen = run("generate", "--image", str(photo), "--prompt", "the cat turns", "--resolution", "480p", "--duration",
+              "4", "--out", str(out), "--json", "--demo-seconds", "0.3", env=env)  # fmt: skip
+    assert gen.returncode == 0, gen.stderr
+    take = json.loads(gen.stdout)
+    price = run("upscale", take["take_id"], "--to", "2k", "--price-only", "--json", env=env)
+    assert price.returncode == 0, price.stdout + price.stderr
+    q = json.loads(price.stdout)
+    assert (q["width"], q["height"], q["kind"]) == (1934, 1440, "formula" if mode == "key" else "demo")
+    assert q["usd"] == ("0.06" if mode == "key" else None)  # $0.0072 x 2 per second at 2k, 4.04 s, rounded up
+    if mode == "key":
+        assert emu.emulator.count("submit") == 1  # the price sent nothing
+    refused = run("upscale", take["take_id"], "--to", "480p", env=env)
+    assert refused.returncode == 2 and "makes 1080p, 2k, 4k" in refused.stderr and "Traceback" not in refused.stderr
+    up = run("upscale", take["take_id"], "--out", str(out), "--json", "--demo-seconds", "0.3", env=env)
+    assert up.returncode == 0, up.stdout + up.stderr
+    done = json.loads(up.stdout)
+    assert done["ok"] and done["model_id"] == "bytedance/video-upscaler" and done["video"].endswith("_upscaled-1080p.mp4")
+    assert done["price"] == ("$0.03" if mode == "key" else "demo preview, free")
+    assert video.probe(done["video"])["height"] == 1080 and video.probe(done["video"])["audio"]
+    rows = json.loads(run("history", "--json", env=env).stdout)
+    assert [r["take_id"] for r in rows] == [done["take_id"], take["take_id"]]
+    assert rows[0]["state"] == "downloaded" and rows[0]["note"].startswith("Upscaled to 1080p")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from PIL import Image
 
 from ..catalog import SEED_MAX, nearest_aspect_ratio
+from . import upscaler
 from .inputs import rendered_duration
 from .media import MediaError
 from .render import ClipSpec, render_clip
@@ -141,8 +142,10 @@ class Worker:
         job.done.set()
 
     async def _render(self, job: Job) -> bytes:
-        spec = self.emu.catalog.specs[job.model]  # a model removed since the submit: the 5000 below
         media = self.emu.media
+        if job.model not in self.emu.catalog.specs and upscaler.is_upscaler(self.emu.catalog.items.get(job.model)):
+            return await self._upscale(job)
+        spec = self.emu.catalog.specs[job.model]  # a model removed since the submit: the 5000 below
         first = await media.load_image(job.inputs["image"])
         last = await media.load_image(job.inputs["last_image"]) if job.inputs.get("last_image") else None
         if self.emu.render_mode == "stub":
@@ -157,6 +160,16 @@ class Worker:
         assert self._render_slots is not None
         async with self._render_slots:
             return await asyncio.to_thread(_render_bytes, first, clip, last)
+
+    async def _upscale(self, job: Job) -> bytes:
+        data = await self.emu.media.load_bytes(job.inputs["video"])
+        if upscaler.seconds_of(data) is None:
+            raise MediaError("not a video")
+        if self.emu.render_mode == "stub":
+            return await self._stub_clip(Image.new("RGB", (160, 96), (90, 90, 90)))
+        assert self._render_slots is not None
+        async with self._render_slots:
+            return await asyncio.to_thread(upscaler.render, data, str(job.inputs.get("target_resolution") or "1080p"))
 
     async def _stub_clip(self, first: Image.Image) -> bytes:
         """Load runs: one tiny clip rendered once and shared, so the CPU stays with the code being measured."""

@@ -101,6 +101,16 @@ class MediaStore:
 
     async def load_image(self, ref: Any) -> Image.Image:
         """The picture an input names, as RGB; MediaError when it cannot be had."""
+        data = await self.load_bytes(ref)
+        try:
+            im = Image.open(io.BytesIO(data))
+            im.load()
+            return im.convert("RGB")
+        except Exception as e:  # any undecodable picture is a media failure for the task
+            raise MediaError("not a picture") from e
+
+    async def load_bytes(self, ref: Any) -> bytes:
+        """The file an input names (a link, a data URI or bare base64); MediaError when it cannot be had."""
         if not isinstance(ref, str):
             raise MediaError("not a URL, data URI or base64")
         data: bytes
@@ -116,12 +126,7 @@ class MediaStore:
                 data = base64.b64decode(ref, validate=True)
             except binascii.Error as e:
                 raise MediaError("not a URL, data URI or base64") from e
-        try:
-            im = Image.open(io.BytesIO(data))
-            im.load()
-            return im.convert("RGB")
-        except Exception as e:  # any undecodable picture is a media failure for the task
-            raise MediaError("not a picture") from e
+        return data
 
     async def _fetch(self, url: str) -> bytes:
         parsed = urlparse(url)

@@ -33,12 +33,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import inputs as task_inputs
+from . import upscaler
 from .accounts import Accounts, fingerprint
 from .admin import admin_routes
 from .answers import early_answer, err, late_answer, ok
 from .faults import FaultPlan
 from .jobs import Job, Worker, list_item, prediction
-from .media import MediaStore, base_url
+from .media import MediaError, MediaStore, base_url
 from .models import EmulatorCatalog
 from .outputs import Outputs
 
@@ -207,7 +208,8 @@ class Emulator:
     async def h_submit(self, request: Request, key: str) -> Response:
         model = request.path_params["model"]
         spec = self.catalog.specs.get(model)
-        if spec is None:
+        item = self.catalog.items.get(model)
+        if spec is None and not upscaler.is_upscaler(item):
             return err(404, f"Model {model} not found")
         try:
             body = await request.json()
@@ -216,14 +218,21 @@ class Emulator:
         if not isinstance(body, dict):
             return err(400, "Request body must be a JSON object", 1401)
         sync = body.get("enable_sync_mode") is True
-        inputs = task_inputs.effective_inputs(spec, body)  # enable_sync_mode, enable_base64_output: not inputs
-        problem = task_inputs.problems(spec, inputs)
+        if spec is not None:
+            inputs = task_inputs.effective_inputs(spec, body)  # enable_sync_mode, enable_base64_output: not inputs
+            problem = task_inputs.problems(spec, inputs)
+        else:
+            inputs = upscaler.effective_inputs(item, body)
+            problem = upscaler.problems(item, inputs)
         if problem:
             return err(400, problem[1], problem[0])
+        if spec is not None:
+            price = self.catalog.charge(spec, task_inputs.charged_inputs(spec, inputs))
+        else:
+            price = upscaler.charge(item, inputs, await self._video_seconds(inputs["video"]), self.catalog.helpers)
         fp = fingerprint(key)
         job = Job(id=uuid.uuid4().hex, model=model, inputs=inputs, key_fp=fp, created_at=datetime.now(timezone.utc),
-                  fault=self.faults.take("task") or {},
-                  price=self.catalog.charge(spec, task_inputs.charged_inputs(spec, inputs)))  # fmt: skip
+                  fault=self.faults.take("task") or {}, price=price)  # fmt: skip
         with self._lock:
             self.jobs[job.id] = job
             self.submit_keys[fp] += 1
@@ -240,6 +249,14 @@ class Emulator:
                 data = prediction(job, base, None) | {"status": "processing", "code": 5004, "error": message}
                 return JSONResponse({"code": 200, "message": message, "data": data})
         return ok(prediction(job, base, self._link(base, job)))
+
+    async def _video_seconds(self, ref: Any) -> float | None:
+        """The length of a video an input names (what the server's ``get_duration_v3`` measures), or None."""
+        try:
+            data = await self.media.load_bytes(ref)
+        except MediaError:
+            return None
+        return await asyncio.to_thread(upscaler.seconds_of, data)
 
     async def h_read(self, request: Request, key: str) -> Response:
         """``GET /api/v3/predictions/{id}/result`` and ``GET /api/v3/predictions/{id}``."""
@@ -322,14 +339,22 @@ class Emulator:
         included); inputs left out are priced at their floor, as the docs warn."""
         try:
             q = await request.json()
-            spec = self.catalog.specs[q["model_id"]]
+            model_id = q["model_id"]
             inputs = q.get("inputs") or {}
             if not isinstance(inputs, dict):
                 raise TypeError("inputs must be an object")
-            price = self.catalog.quote(spec, inputs)
+            item = self.catalog.items.get(model_id)
+            if model_id not in self.catalog.specs and upscaler.is_upscaler(item):
+                given = upscaler.effective_inputs(item, inputs)
+                if upscaler.problems(item, given, whole=False):
+                    raise ValueError("bad inputs")
+                seconds = await self._video_seconds(given["video"]) if given.get("video") else None
+                price = upscaler.charge(item, given, seconds, self.catalog.helpers)
+            else:
+                price = self.catalog.quote(self.catalog.specs[model_id], inputs)
         except (KeyError, ValueError, TypeError, AttributeError):
             return err(400, "Unknown model or bad inputs", 1401)
-        return ok({"model_id": spec.id, "price": price, "discounted_price": price})
+        return ok({"model_id": model_id, "price": price, "discounted_price": price})
 
     async def h_file(self, request: Request, key: str) -> Response:
         return await self.outputs.serve(request, self.jobs.get)

@@ -12,7 +12,7 @@ import gradio as gr
 
 from .. import catalog
 from ..errors import InputError, SeedanceError
-from . import words
+from . import upscale_panel, words
 from .create import MATCH
 from .state import AppContext, Visitor
 
@@ -47,8 +47,7 @@ def select(ctx: AppContext, visitor: Visitor, ids: list[str], evt: gr.SelectData
     except SeedanceError as e:
         return None, gr.update(visible=False), e.message, ""
     video = take.video_path if take.video_path and Path(take.video_path).exists() else None
-    spec = catalog.MODELS_BY_ID.get(take.model_id)
-    facts = words.take_facts(session, take, spec.name if spec else take.model_id)
+    facts = words.take_facts(session, take, session.facts(take)["model"])
     return video, gr.update(value=[video] if video else None, visible=bool(video)), facts, take.id
 
 
@@ -65,8 +64,8 @@ def load_settings(ctx: AppContext, visitor: Visitor, take_id: str, mode: str = "
         return {"note": "Pick a take first." if not take_id else e.message}
     if mode == "loop":
         last = first
-    spec = catalog.MODELS_BY_ID.get(take.model_id)
     s = take.settings
+    spec = catalog.MODELS_BY_ID.get(take.model_id) or catalog.MODELS_BY_ID.get(s.get("source_model") or "")
     values: dict[str, Any] = {"first": first, "last": last, "prompt": take.prompt,
                               "aspect": s.get("aspect_ratio") or MATCH, "audio": bool(s.get("generate_audio")),
                               "camera_fixed": bool(s.get("camera_fixed")),
@@ -188,6 +187,7 @@ def build(ctx: AppContext, visitor: Any, create: Any) -> Any:
                 yes_btn = gr.Button("Yes, delete", variant="stop", size="sm")
                 no_btn = gr.Button("Keep it", size="sm")
             note = gr.Markdown()
+            reprice = upscale_panel.build(ctx, visitor, chosen, (player, download, facts))
     with gr.Accordion("Recover a video by its task id", open=False):
         task_box = gr.Textbox(label="Task id", info="A string of letters and digits, shown on each take's card, in "
                               "History and in WaveSpeed's dashboard (e.g. 3f2b9c41…).")  # fmt: skip
@@ -209,7 +209,7 @@ def build(ctx: AppContext, visitor: Any, create: Any) -> Any:
     def on_select(v: Any, taken: list[str], evt: gr.SelectData) -> Any:
         return select(ctx, v, taken, evt)
 
-    shelf.select(on_select, [visitor, ids], [player, download, facts, chosen], **private)
+    reprice(shelf.select(on_select, [visitor, ids], [player, download, facts, chosen], **private))
     form = [getattr(create, k) for k in FORM]
     for btn, mode in ((load_btn, "same"), (cont_btn, "continue"), (loop_btn, "loop")):
         # The note shows on both pages: on Create, where the settings went, and here when nothing was loaded.
@@ -218,8 +218,9 @@ def build(ctx: AppContext, visitor: Any, create: Any) -> Any:
             None, js="() => window.scrollTo({top: 0})")  # fmt: skip
     del_btn.click(lambda t: gr.update(visible=bool(t)), [chosen], [sure_row], **private)
     no_btn.click(lambda: gr.update(visible=False), None, [sure_row], **private)
-    yes_btn.click(partial(delete, ctx), [visitor, chosen], [note, player, download, chosen], **private).then(
-        lambda: gr.update(visible=False), None, [sure_row], **private).then(fill, [visitor, search], shelf_out, **private)  # fmt: skip
+    deleted = yes_btn.click(partial(delete, ctx), [visitor, chosen], [note, player, download, chosen], **private)
+    reprice(deleted).then(lambda: gr.update(visible=False), None, [sure_row], **private).then(
+        fill, [visitor, search], shelf_out, **private)  # fmt: skip
     rec_btn.click(partial(recover_task, ctx), [visitor, task_box], [player, rec_note], concurrency_limit=None,
                   **private).then(fill, [visitor, search], shelf_out, **private)  # fmt: skip
     resume_btn.click(partial(finish_unfinished, ctx), [visitor], [rec_note], concurrency_limit=None, **private).then(

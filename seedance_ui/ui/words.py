@@ -52,7 +52,8 @@ def caption(t: Take) -> str:
     words = words if len(words) <= 28 else words[:27].rstrip() + "…"
     length = f" · {t.settings.get('duration')} s" if t.settings.get("duration") else ""
     state = "" if t.state == "downloaded" else f" · {STATE_WORDS.get(t.state, t.state)}"
-    return f"{when} · {words} · seed {t.seed}{length}{state}"
+    upscaled = f" · upscaled to {t.settings['target_resolution']}" if t.settings.get("source_take") else ""
+    return f"{when} · {words} · seed {t.seed}{length}{upscaled}{state}"
 
 
 def take_facts(session: Session, t: Take, model_name: str) -> str:

@@ -1,0 +1,114 @@
+"""Upscaling one of a visitor's saved takes: priced before anything is sent, journaled as a take of its own
+(so it is recoverable, shown in History and never paid twice), then carried by ``take_run`` like any take."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import take_run, upscale, video
+from .errors import InputError, Money, NotReady, SeedanceError
+from .journal import Take
+from .take_run import ProgressFn, TakeResult, reporter
+
+if TYPE_CHECKING:
+    from .session import Session
+
+
+@dataclass(frozen=True)
+class UpscaleQuote:
+    take_id: str
+    target: str
+    width: int
+    height: int
+    seconds: float
+    usd: Decimal | None
+    """None in demo mode, or when the price could not be had (``problem`` says why)."""
+    kind: str
+    """'formula' (the catalog's formula, evaluated here), 'wavespeed' (asked of WaveSpeed) or 'demo'."""
+    published: bool = False
+    problem: str = ""
+
+    @property
+    def text(self) -> str:
+        size = f"{self.target} ({self.width} × {self.height})"
+        if self.kind == "demo":
+            return f"Upscale this {self.seconds:.0f} s take to {size}: a demo preview, nothing is charged."
+        if self.usd is None:
+            return f"Upscale to {size}: the price could not be had ({self.problem}), so nothing can be started."
+        how = ("WaveSpeed's own price" if self.kind == "wavespeed" else
+               "an estimate from the upscaler's price formula; WaveSpeed hasn't published its unit")  # fmt: skip
+        return f"Upscale this {self.seconds:.0f} s take to {size}: ${self.usd:.2f} ({how})."
+
+
+def _video_of(session: Session, take_id: str) -> tuple[Take, Path]:
+    take = session.take(take_id)
+    if not take.video_path or not Path(take.video_path).exists():
+        raise InputError("This take's video is not in the library, so there is nothing to upscale.")
+    return take, Path(take.video_path)
+
+
+async def quote(session: Session, take_id: str, target: str) -> UpscaleQuote:
+    """What upscaling this take to ``target`` costs, before anything is sent; InputError for a size it can't take."""
+    take, path = _video_of(session, take_id)
+    try:
+        info = await asyncio.to_thread(video.probe, path)
+    except Exception:  # PyAV raises many kinds for a damaged file
+        raise InputError("This take's video can't be read, so it can't be upscaled.") from None
+    up = upscale.current()
+    problem = up.problem(target, min(info["width"], info["height"]))
+    if problem:
+        raise InputError(problem)
+    w, h = upscale.target_size(info["width"], info["height"], target)
+    base = dict(take_id=take.id, target=target, width=w, height=h, seconds=info["seconds"])
+    if session.demo:
+        return UpscaleQuote(**base, usd=None, kind="demo")
+    usd = up.price(target, info["seconds"])
+    if usd is not None:
+        return UpscaleQuote(**base, usd=usd, kind="formula")
+    try:  # a formula only WaveSpeed can evaluate: it needs the video itself (uploads are free)
+        client = session.studio.client()
+        url = await client.upload(path.read_bytes(), "take.mp4", "video/mp4", api_key=session.key)
+        usd = await client.quote(up.id, up.inputs(url, target), api_key=session.key)
+    except SeedanceError as e:
+        return UpscaleQuote(**base, usd=None, kind="wavespeed", problem=e.message)
+    return UpscaleQuote(**base, usd=usd, kind="wavespeed", published=True)
+
+
+async def run(session: Session, take_id: str, target: str, on_progress: ProgressFn | None = None) -> TakeResult:
+    """Upscale a take: the same click twice while it runs shares one run (one POST, one charge)."""
+    key = hashlib.sha256(f"upscale|{session.owner}|{session.tab}|{take_id}|{target}".encode()).hexdigest()
+    return await session.studio.once(key, lambda: _run(session, take_id, target, on_progress))
+
+
+async def _run(session: Session, take_id: str, target: str, on_progress: ProgressFn | None) -> TakeResult:
+    session.preflight(1)
+    q = await quote(session, take_id, target)
+    if q.usd is None and not session.demo:
+        e = NotReady(f"The upscale's price could not be had ({q.problem}); nothing was sent or charged.")
+        e.money = Money.NOT_CHARGED
+        raise e
+    source, path = _video_of(session, take_id)
+    up = upscale.current()
+    take = session.studio.ledger.begin(Take(
+        id=uuid.uuid4().hex[:16], session=session.owner, model_id=up.id, prompt=source.prompt,
+        settings={**source.settings, "target_resolution": target, "source_take": source.id,
+                  "source_model": source.model_id},
+        seed=source.seed, price_usd=f"{q.usd:.2f}" if q.usd is not None else "", price_published=q.published,
+        first_image=source.first_image, last_image=source.last_image,
+        note=f"Upscaled to {target} ({q.width} × {q.height}) from take {source.id}.",
+    ))  # fmt: skip
+    report = reporter(take.id, 0, on_progress)
+    await report("uploading", "Sending the take's video…")
+    try:
+        url = await session.studio.client().upload(path.read_bytes(), "take.mp4", "video/mp4", api_key=session.key)
+        result = await take_run.start(session, take, up.inputs(url, target), report)
+    except SeedanceError as e:
+        raise await session.ended(take, e, report) from None
+    await report("saved", "Saved.", task_id=result.take.task_id, video=result.video_path)
+    return result
