@@ -36,6 +36,8 @@ class Choices(BaseModel):
     camera_fixed: bool = Field(False, description="Keep the camera still.")
     seed: int = Field(-1, description="-1 for random, or 0..2147483647 to repeat a result.")
     takes: int = Field(1, description="How many versions at once, 1-4, one seed each.")
+    extras: dict[str, Any] = Field(default_factory=dict, description="The model's other inputs, by name, from its "
+                                   "schema (`seedance models --json`); left out means the schema's default.")  # fmt: skip
 
     @classmethod
     def of(cls, **values: Any) -> Choices:
@@ -89,14 +91,18 @@ class Plan:
         }
         if not spec.accepts_audio and choices.generate_audio is None:
             values["generate_audio"] = False
-        problems = request.check_settings(spec, **values)
+        known = {f.name for f in spec.extra_fields}
+        extras = {k: v for k, v in choices.extras.items() if v is not None}
+        problems = [(k, f"{spec.name} has no setting '{k}'.") for k in extras if k not in known]
+        values.update({k: v for k, v in extras.items() if k in known})
+        problems += request.check_settings(spec, **values)
         if not 1 <= choices.takes <= MAX_TAKES:
             problems.append(("takes", f"Takes must be from 1 to {MAX_TAKES}."))
         if problems:
             raise InvalidRequest(problems)
         aspect = values["aspect_ratio"] or (catalog.nearest_aspect_ratio(*image_size) if image_size else "16:9")
-        quote = pricing.estimate(spec.id, values["duration"], values["resolution"], values["generate_audio"],
-                                 takes=choices.takes, aspect_ratio=aspect)  # fmt: skip
+        quote = pricing.quote_for(spec, values["duration"], values["resolution"], values["generate_audio"],
+                                  takes=choices.takes, aspect_ratio=aspect, extras=extras)  # fmt: skip
         return cls(
             spec=spec, choices=choices, values=values, seeds=_seeds(choices.seed, choices.takes),
             aspect_ratio=aspect, shape_known=bool(values["aspect_ratio"] or image_size),
@@ -108,8 +114,9 @@ class Plan:
         if self.values["aspect_ratio"]:
             return self
         aspect = catalog.nearest_aspect_ratio(*image_size)
-        quote = pricing.estimate(self.spec.id, self.values["duration"], self.values["resolution"],
-                                 self.values["generate_audio"], takes=self.takes, aspect_ratio=aspect)  # fmt: skip
+        quote = pricing.quote_for(self.spec, self.values["duration"], self.values["resolution"],
+                                  self.values["generate_audio"], takes=self.takes, aspect_ratio=aspect,
+                                  extras=self.choices.extras)  # fmt: skip
         return dataclasses.replace(self, aspect_ratio=aspect, shape_known=True, quote=quote,
                                    output_size=self.spec.output_size(self.values["resolution"], aspect))  # fmt: skip
 

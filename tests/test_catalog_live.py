@@ -268,6 +268,38 @@ def test_live_catalog_names_a_model_only_the_emulator_lists(live_emu, tmp_path):
         assert (stream.width, stream.height) == (1080, 1920) and stream.frames in (0, 5 * 24 + 1)
 
 
+def test_a_models_other_inputs_are_chosen_checked_priced_and_sent(live_emu, tmp_path):
+    from seedance_ui.ui import extras_panel
+
+    catalog_live.refresh(TEST_KEY, live_emu.url, cache_dir=tmp_path)
+    spec = catalog.get_model(TEST_ID)
+    shown, left = extras_panel.assign(spec)  # "More options": a control for each, from its schema
+    assert [f.name for f in shown["choice"]] == ["style"] and [f.name for f in shown["number"]] == ["motion_strength"]
+    assert left == []
+    updates = extras_panel.on_model(spec.family, spec.default_resolution)
+    assert updates[0]["visible"] and updates[2]["choices"] == [("cinematic", "cinematic"), ("anime", "anime")]
+    slots = [None] * sum(extras_panel.POOL.values())
+    slots[0], slots[3] = "anime", 0.9  # the first choice and the first number box
+    extras = extras_panel.collect(spec.family, spec.default_resolution, *slots)
+    assert extras == {"style": "anime", "motion_strength": 0.9}
+
+    plan = Plan.make(Choices(model_id=TEST_ID, prompt="x", duration=5, extras=extras))
+    assert plan.quote.total == Decimal("0.75")  # its formula: x1.5 above 0.8
+    body = plan.payload(0, PHOTO)
+    assert (body["style"], body["motion_strength"]) == ("anime", 0.9)
+    for bad, problem in (({"motion_strength": 2}, ("motion_strength", "Motion strength must be from 0 to 1; 2 is "
+                                                                       "outside it.")),
+                         ({"style": "noir"}, ("style", "Style must be one of cinematic, anime; 'noir' is not one of "
+                                              "them.")),
+                         ({"sharpness": 3}, ("sharpness", "Seedance 9.9 Test has no setting 'sharpness'."))):  # fmt: skip
+        with pytest.raises(InvalidRequest) as e:
+            Plan.make(Choices(model_id=TEST_ID, prompt="x", extras=bad))
+        assert e.value.problems == [problem]
+    with httpx.Client(base_url=live_emu.url, headers={"Authorization": f"Bearer {TEST_KEY}"}, timeout=10) as c:
+        quoted = c.post("/api/v3/model/price", json={"model_id": TEST_ID, "inputs": plan.quote.inputs}).json()
+    assert Decimal(str(quoted["data"]["price"])) == Decimal("0.75")
+
+
 def test_a_formula_calling_a_server_helper_is_priced_by_wavespeeds_quote(live_emu, tmp_path):
     catalog_live.refresh(TEST_KEY, live_emu.url, cache_dir=tmp_path)
     spec = catalog.get_model(HELPER_ID)

@@ -247,7 +247,9 @@ def test_upscale_a_take_prices_first_then_lands_in_history(tmp_path, emu, mode):
     up = run("upscale", take["take_id"], "--out", str(out), "--json", "--demo-seconds", "0.3", env=env)
     assert up.returncode == 0, up.stdout + up.stderr
     done = json.loads(up.stdout)
-    assert done["ok"] and done["model_id"] == "bytedance/video-upscaler" and done["video"].endswith("_upscaled-1080p.mp4")
+    assert (
+        done["ok"] and done["model_id"] == "bytedance/video-upscaler" and done["video"].endswith("_upscaled-1080p.mp4")
+    )
     assert done["price"] == ("$0.03" if mode == "key" else "demo preview, free")
     assert video.probe(done["video"])["height"] == 1080 and video.probe(done["video"])["audio"]
     rows = json.loads(run("history", "--json", env=env).stdout)

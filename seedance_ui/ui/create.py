@@ -56,14 +56,15 @@ def aspect_value(value: str | None) -> str | None:
 
 
 def choices_for(family: str, resolution: str, duration: float, aspect: str, audio: bool, camera_fixed: bool = False,
-                seed: float | None = -1, takes: float = 1, prompt: str = "") -> Choices:  # fmt: skip
+                seed: float | None = -1, takes: float = 1, prompt: str = "",
+                extras: dict[str, Any] | None = None) -> Choices:  # fmt: skip
     spec = spec_for(family, resolution)
     return Choices.of(
         model_id=spec.id, prompt=prompt or "", duration=int(duration) if duration is not None else None,
         resolution=resolution if resolution in spec.resolutions else None,
         aspect_ratio=aspect_value(aspect) if spec.accepts_aspect_ratio else None,
         generate_audio=bool(audio) and spec.accepts_audio, camera_fixed=bool(camera_fixed),
-        seed=int(seed) if seed is not None and seed != "" else -1, takes=int(takes or 1),
+        seed=int(seed) if seed is not None and seed != "" else -1, takes=int(takes or 1), extras=dict(extras or {}),
     )  # fmt: skip
 
 
@@ -249,13 +250,14 @@ def price_kind(plan: Plan) -> str:
 
 
 def price_card(ctx: AppContext, visitor: Visitor, first: str | None, family: str, resolution: str, duration: float,
-               aspect: str, audio: bool, takes: float, threshold: float | None) -> tuple[str, Any, Any]:  # fmt: skip
+               aspect: str, audio: bool, takes: float, threshold: float | None,
+               extras: dict[str, Any] | None = None) -> tuple[str, Any, Any]:  # fmt: skip
     """The price worked out here, at once (nothing waits on WaveSpeed): the card, the spend confirmation and the
     Generate button carrying the price."""
     demo = ctx.is_demo(visitor)
     try:
-        plan = Plan.make(choices_for(family, resolution, duration, aspect, audio, takes=takes, prompt="x"),
-                         image_size=usable_size(first))  # fmt: skip
+        plan = Plan.make(choices_for(family, resolution, duration, aspect, audio, takes=takes, prompt="x",
+                                     extras=extras), image_size=usable_size(first))  # fmt: skip
     except InvalidRequest as e:
         return f"<div class='card'>{html.escape(e.message)}</div>", gr.update(visible=False), gr.update()
     q = plan.quote
@@ -281,19 +283,21 @@ def price_card(ctx: AppContext, visitor: Visitor, first: str | None, family: str
 
 
 async def price_from_wavespeed(ctx: AppContext, visitor: Visitor, family: str, resolution: str, duration: float,
-                               aspect: str, audio: bool, takes: float, first: str | None) -> Any:  # fmt: skip
+                               aspect: str, audio: bool, takes: float, first: str | None,
+                               extras: dict[str, Any] | None = None) -> Any:  # fmt: skip
     """With a key: WaveSpeed's own quote and the balance, asked after the page shows our price, within seconds."""
     if ctx.is_demo(visitor):
         return gr.update(value="", visible=False)
     return gr.update(value=await _wavespeed_words(ctx, visitor, family, resolution, duration, aspect, audio, takes,
-                                                  first), visible=True)  # fmt: skip
+                                                  first, extras), visible=True)  # fmt: skip
 
 
 async def _wavespeed_words(ctx: AppContext, visitor: Visitor, family: str, resolution: str, duration: float,
-                           aspect: str, audio: bool, takes: float, first: str | None) -> str:  # fmt: skip
+                           aspect: str, audio: bool, takes: float, first: str | None,
+                           extras: dict[str, Any] | None = None) -> str:  # fmt: skip
     try:
-        plan = Plan.make(choices_for(family, resolution, duration, aspect, audio, takes=takes, prompt="x"),
-                         image_size=usable_size(first))  # fmt: skip
+        plan = Plan.make(choices_for(family, resolution, duration, aspect, audio, takes=takes, prompt="x",
+                                     extras=extras), image_size=usable_size(first))  # fmt: skip
         check = await ctx.session(visitor).quote(plan)
     except SeedanceError as e:
         return f"<div class='balance'>Couldn't ask WaveSpeed: {html.escape(e.message)}</div>"

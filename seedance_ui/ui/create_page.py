@@ -14,6 +14,7 @@ import gradio as gr
 from .. import catalog, prompts
 from ..plan import MAX_TAKES
 from . import create as c
+from . import extras_panel
 from . import takes_view as tv
 from .state import AppContext, Visitor
 
@@ -126,7 +127,7 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
         with gr.Column(elem_id="create-settings", min_width=280):
             with gr.Accordion("Settings: model, length, shape, sound", open=True, elem_id="settings-acc"):
                 family = gr.Dropdown(catalog.families(), value=default.family, label="Model",
-                                     info="Seedance V1.5 Pro is the newest and the only one with sound.")  # fmt: skip
+                                     info="What each model does and costs shows below it.")  # fmt: skip
                 notice = gr.Markdown(default.summary, elem_classes="hint-text")
                 with gr.Row(elem_id="size-row"):
                     resolution = gr.Radio(catalog.resolutions_for_family(default.family), min_width=200,
@@ -142,6 +143,7 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
                                         info="Doubles the price.", elem_id="sound")  # fmt: skip
                     camera_fixed = gr.Checkbox(value=False, label="Camera fixed", info="Only the scene moves.",
                                                min_width=120, elem_id="camera-fixed")  # fmt: skip
+            options_box, option_parts, extras = extras_panel.build()
             with gr.Accordion("More: presets, seed, takes, camera phrases", open=False, elem_id="more-acc"):
                 preset = gr.Radio(list(c.PRESETS), label="Made for…", value=None,
                                   info="Shape, resolution and length in one click.")  # fmt: skip
@@ -165,8 +167,8 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
 
     # Wiring ---------------------------------------------------------------------------------------------------
     bind = partial
-    price_in = [visitor, first, family, resolution, duration, aspect, audio, takes, threshold]
-    api_in = [visitor, family, resolution, duration, aspect, audio, takes, first]
+    price_in = [visitor, first, family, resolution, duration, aspect, audio, takes, threshold, extras]
+    api_in = [visitor, family, resolution, duration, aspect, audio, takes, first, extras]
     frame_in = [first, family, resolution, aspect]
     last_in = [last, first, family, resolution, aspect]
     prompt_in = [prompt, family, resolution, camera_fixed]
@@ -189,8 +191,19 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
         button.click(c.insert_phrase, [prompt, gr.State(button.value)], [prompt], **QUIET)
     fam = family.change(c.on_family, [family, resolution, duration],
                         [resolution, duration, audio, last_col, aspect, notice], **QUIET)  # fmt: skip
-    refresh(fam.then(c.prompt_info, prompt_in, [char_count, cam_warning], **QUIET))
-    for comp in (resolution, duration, aspect, audio, takes, threshold):
+    controls, model_in = option_parts[1:], [family, resolution]
+
+    def options_follow(ev: Any) -> Any:  # the model's own inputs, then what they were set to
+        return ev.then(extras_panel.on_model, model_in, [options_box, *option_parts], **QUIET).then(
+            extras_panel.collect, [*model_in, *controls], [extras], **QUIET)  # fmt: skip
+
+    refresh(options_follow(fam).then(c.prompt_info, prompt_in, [char_count, cam_warning], **QUIET))
+
+    refresh(options_follow(resolution.change(lambda: None, None, None, trigger_mode="always_last", **QUIET)))
+    for control in controls:
+        refresh(control.input(extras_panel.collect, [*model_in, *controls], [extras], trigger_mode="always_last",
+                              **QUIET))  # fmt: skip
+    for comp in (duration, aspect, audio, takes, threshold):
         refresh(comp.change(lambda: None, None, None, trigger_mode="always_last", **QUIET))
     preset.select(c.apply_preset, [preset, family, first], [aspect, resolution, duration, last], **QUIET)
     dice.click(c.random_seed_value, None, [seed], **QUIET)
@@ -201,7 +214,7 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
             yield tv.outputs_of(frame)
 
     gen_in = [visitor, first, last, prompt, family, resolution, duration, aspect, audio, camera_fixed, seed, takes,
-              confirm, threshold]  # fmt: skip
+              confirm, threshold, extras]  # fmt: skip
     gen_out = [status] + [x for slot in slots for x in slot] + [files, facts, error]
     # The page runs a click's events one after another, a streaming one to its end: the scroll goes first.
     go.click(None, js=SHOW_RESULT, **PRIVATE)

@@ -66,7 +66,7 @@ def _done_line(i: int, r: TakeResult, demo: bool) -> str:
 async def generate(
     ctx: AppContext, visitor: Visitor, first: str | None, last: str | None, prompt: str, family: str,
     resolution: str, duration: float, aspect: str, audio: bool, camera_fixed: bool, seed: float | None,
-    takes: float, confirmed: bool, threshold: float | None,
+    takes: float, confirmed: bool, threshold: float | None, extras: dict[str, Any] | None = None,
 ):  # fmt: skip
     """Run 1-4 takes at once; yields a Frame whenever something changes (and each second for the clocks)."""
     if not first:
@@ -74,8 +74,8 @@ async def generate(
         return
     try:
         session = ctx.session(visitor)
-        plan = Plan.make(choices_for(family, resolution, duration, aspect, audio, camera_fixed, seed, takes, prompt),
-                         image_size=usable_size(first))  # fmt: skip
+        plan = Plan.make(choices_for(family, resolution, duration, aspect, audio, camera_fixed, seed, takes, prompt,
+                                     extras), image_size=usable_size(first))  # fmt: skip
     except SeedanceError as e:
         yield Frame(error=words.card(None, e))
         return
