@@ -51,6 +51,8 @@ def test_axe_finds_no_critical_or_serious_violation_on_any_tab(browser, demo_app
         found[tab] = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in violations
                       if v["impact"] in ("critical", "serious")]  # fmt: skip
     assert found == {"Create": [], "History": [], "Settings": []}
+    # Gradio reads out at most one status every 5 s (the latest one), so the last "Done" may come a little later.
+    page.wait_for_function("window.__said.includes('Done')", timeout=10_000)
     said = page.evaluate("window.__said")
     assert "Done" in said  # events that end are read out in words ...
     assert not [s for s in said if re.fullmatch(r"[a-z]+\.[a-z_]+", s)], said  # ... never as "common.complete"

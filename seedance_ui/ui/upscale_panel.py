@@ -51,6 +51,26 @@ async def run(ctx: AppContext, visitor: Visitor, take_id: str, target: str) -> A
     except SeedanceError as e:
         yield words.card(None, e), skip, skip, skip, skip, again
         return
+    share = ctx.fair_share if session.demo and ctx.on_space else None  # demo renders share the Space's CPU
+    if share is not None:
+        if share.busy(visitor.token):
+            yield _note("One preview at a time: wait for yours to finish."), skip, skip, skip, skip, again
+            return
+        share.join(visitor.token)
+    try:
+        async for out in _upscale(session, visitor, take_id, target, share):
+            yield out
+    finally:
+        if share is not None:
+            share.leave(visitor.token)
+
+
+async def _upscale(session: Any, visitor: Visitor, take_id: str, target: str, share: Any) -> AsyncIterator[tuple]:
+    skip, again = gr.skip(), gr.update(interactive=True)
+    while share is not None and (ahead := share.ahead(visitor.token)) is not None:
+        yield _note(f"⏳ Demo previews are rendered on this Space's computer, a few at a time: {ahead} ahead of "
+                    "you."), skip, skip, skip, skip, skip  # fmt: skip
+        await asyncio.sleep(1.0)
     queue: asyncio.Queue[Progress] = asyncio.Queue()
     task = asyncio.create_task(session.upscale(take_id, target, on_progress=queue.put_nowait))
     try:
@@ -97,8 +117,9 @@ def build(ctx: AppContext, visitor: Any, chosen: Any, shown: tuple[Any, Any, Any
         async for out in run(ctx, v, take_id, size):
             yield out
 
-    target.change(priced, [visitor, chosen, target], [note, button], **private)
+    quiet = {**private, "show_progress": "hidden"}  # a quick price update: no spinner, nothing read out
+    target.change(priced, [visitor, chosen, target], [note, button], **quiet)
     # The upscaled take becomes the one shown; its ✅ stays until another take or size is picked.
     button.click(lambda: gr.update(interactive=False), None, [button], **private).then(
         upscaled, [visitor, chosen, target], [note, *shown, chosen, button], concurrency_limit=None, **private)  # fmt: skip
-    return lambda ev: ev.then(priced, [visitor, chosen, target], [note, button], **private)
+    return lambda ev: ev.then(priced, [visitor, chosen, target], [note, button], **quiet)
