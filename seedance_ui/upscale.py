@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 from . import formula
@@ -102,12 +103,15 @@ def forget_live() -> None:
         _live = None
 
 
-def current() -> Upscaler:
-    """The upscaler from the live catalog when one was read, else from the built-in snapshot."""
-    if _live is not None:
-        return _live
+@lru_cache(maxsize=1)
+def _from_snapshot() -> Upscaler:
     item = next(i for i in snapshot_items() if i["model_id"] == UPSCALER_ID)
     return Upscaler.from_item(item, source="snapshot")
+
+
+def current() -> Upscaler:
+    """The upscaler from the live catalog when one was read, else from the built-in snapshot."""
+    return _live if _live is not None else _from_snapshot()
 
 
 def target_size(width: int, height: int, target: str) -> tuple[int, int]:

@@ -56,6 +56,12 @@ def _video_of(session: Session, take_id: str) -> tuple[Take, Path]:
 async def quote(session: Session, take_id: str, target: str) -> UpscaleQuote:
     """What upscaling this take to ``target`` costs, before anything is sent; InputError for a size it can't take."""
     take, path = _video_of(session, take_id)
+    return await _quote(session, take, path, None, target)
+
+
+async def _quote(session: Session, take: Take, path: Path, data: bytes | None, target: str) -> UpscaleQuote:
+    """``quote`` for a take in hand; ``data`` is its video when already read (it is uploaded only if WaveSpeed
+    must price it)."""
     try:
         info = await asyncio.to_thread(video.probe, path)
     except Exception:  # PyAV raises many kinds for a damaged file
@@ -73,7 +79,7 @@ async def quote(session: Session, take_id: str, target: str) -> UpscaleQuote:
         return UpscaleQuote(**base, usd=usd, kind="formula")
     try:  # a formula only WaveSpeed can evaluate: it needs the video itself (uploads are free)
         client = session.studio.client()
-        url = await client.upload(path.read_bytes(), "take.mp4", "video/mp4", api_key=session.key)
+        url = await client.upload(data or path.read_bytes(), "take.mp4", "video/mp4", api_key=session.key)
         usd = await client.quote(up.id, up.inputs(url, target), api_key=session.key)
     except SeedanceError as e:
         return UpscaleQuote(**base, usd=None, kind="wavespeed", problem=e.message)
@@ -88,12 +94,13 @@ async def run(session: Session, take_id: str, target: str, on_progress: Progress
 
 async def _run(session: Session, take_id: str, target: str, on_progress: ProgressFn | None) -> TakeResult:
     session.preflight(1)
-    q = await quote(session, take_id, target)
+    source, path = _video_of(session, take_id)
+    data = path.read_bytes()
+    q = await _quote(session, source, path, data, target)
     if q.usd is None and not session.demo:
         e = NotReady(f"The upscale's price could not be had ({q.problem}); nothing was sent or charged.")
         e.money = Money.NOT_CHARGED
         raise e
-    source, path = _video_of(session, take_id)
     up = upscale.current()
     take = session.studio.ledger.begin(Take(
         id=uuid.uuid4().hex[:16], session=session.owner, model_id=up.id, prompt=source.prompt,
@@ -106,7 +113,7 @@ async def _run(session: Session, take_id: str, target: str, on_progress: Progres
     report = reporter(take.id, 0, on_progress)
     await report("uploading", "Sending the take's video…")
     try:
-        url = await session.studio.client().upload(path.read_bytes(), "take.mp4", "video/mp4", api_key=session.key)
+        url = await session.studio.client().upload(data, "take.mp4", "video/mp4", api_key=session.key)
         result = await take_run.start(session, take, up.inputs(url, target), report)
     except SeedanceError as e:
         raise await session.ended(take, e, report) from None

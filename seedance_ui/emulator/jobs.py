@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import av
 from PIL import Image
 
 from ..catalog import SEED_MAX, nearest_aspect_ratio
@@ -163,13 +164,17 @@ class Worker:
 
     async def _upscale(self, job: Job) -> bytes:
         data = await self.emu.media.load_bytes(job.inputs["video"])
-        if upscaler.seconds_of(data) is None:
-            raise MediaError("not a video")
+        target = str(job.inputs.get("target_resolution") or "1080p")
         if self.emu.render_mode == "stub":
+            if await asyncio.to_thread(upscaler.seconds_of, data) is None:
+                raise MediaError("not a video")
             return await self._stub_clip(Image.new("RGB", (160, 96), (90, 90, 90)))
         assert self._render_slots is not None
         async with self._render_slots:
-            return await asyncio.to_thread(upscaler.render, data, str(job.inputs.get("target_resolution") or "1080p"))
+            try:
+                return await asyncio.to_thread(upscaler.render, data, target)
+            except (av.FFmpegError, IndexError, ValueError) as e:  # not a video: a media failure, as on WaveSpeed
+                raise MediaError("not a video") from e
 
     async def _stub_clip(self, first: Image.Image) -> bytes:
         """Load runs: one tiny clip rendered once and shared, so the CPU stays with the code being measured."""

@@ -7,8 +7,10 @@ mode) and the owner of their takes.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import tempfile
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +44,8 @@ class FairShare:
         self.running: set[str] = set()
         self.waiting: list[str] = []
 
+    BUSY = "One preview at a time: wait for yours to finish."
+
     def busy(self, token: str) -> bool:
         return token in self.running or token in self.waiting
 
@@ -56,6 +60,12 @@ class FairShare:
             self.running.add(token)
             return None
         return place + max(0, len(self.running) - self.slots + 1)
+
+    async def turn(self, token: str) -> AsyncIterator[str]:
+        """A line to show each second while this visitor (joined already) waits, until a slot is theirs."""
+        while (ahead := self.ahead(token)) is not None:
+            yield f"⏳ Demo previews are rendered on this Space's computer, a few at a time: {ahead} ahead of you."
+            await asyncio.sleep(1.0)
 
     def leave(self, token: str) -> None:
         self.running.discard(token)

@@ -86,7 +86,7 @@ async def generate(
     share = ctx.fair_share if session.demo and ctx.on_space else None
     if share is not None:
         if share.busy(visitor.token):
-            yield Frame(error=words.card(None, "One preview at a time: wait for yours to finish.", kind="calm"))
+            yield Frame(error=words.card(None, share.BUSY, kind="calm"))
             return
         share.join(visitor.token)
     try:
@@ -99,10 +99,8 @@ async def generate(
 
 async def _run(session: Any, plan: Plan, visitor: Visitor, first: str, last: str | None, share: Any):  # type: ignore[no-untyped-def]
     if share is not None:
-        while (ahead := share.ahead(visitor.token)) is not None:
-            yield Frame(status=f"⏳ Demo previews are rendered on this Space's computer, a few at a time: {ahead} "
-                               f"ahead of you.")  # fmt: skip
-            await asyncio.sleep(1.0)
+        async for waiting in share.turn(visitor.token):
+            yield Frame(status=waiting)
     visitor.running.clear()
     visitor.cancelled.clear()
     frame = Frame(status=f"Working on {plan.takes} take{'s' if plan.takes > 1 else ''}…")

@@ -54,7 +54,7 @@ async def run(ctx: AppContext, visitor: Visitor, take_id: str, target: str) -> A
     share = ctx.fair_share if session.demo and ctx.on_space else None  # demo renders share the Space's CPU
     if share is not None:
         if share.busy(visitor.token):
-            yield _note("One preview at a time: wait for yours to finish."), skip, skip, skip, skip, again
+            yield _note(share.BUSY), skip, skip, skip, skip, again
             return
         share.join(visitor.token)
     try:
@@ -67,10 +67,9 @@ async def run(ctx: AppContext, visitor: Visitor, take_id: str, target: str) -> A
 
 async def _upscale(session: Any, visitor: Visitor, take_id: str, target: str, share: Any) -> AsyncIterator[tuple]:
     skip, again = gr.skip(), gr.update(interactive=True)
-    while share is not None and (ahead := share.ahead(visitor.token)) is not None:
-        yield _note(f"⏳ Demo previews are rendered on this Space's computer, a few at a time: {ahead} ahead of "
-                    "you."), skip, skip, skip, skip, skip  # fmt: skip
-        await asyncio.sleep(1.0)
+    if share is not None:
+        async for waiting in share.turn(visitor.token):
+            yield _note(waiting), skip, skip, skip, skip, skip
     queue: asyncio.Queue[Progress] = asyncio.Queue()
     task = asyncio.create_task(session.upscale(take_id, target, on_progress=queue.put_nowait))
     try:
