@@ -140,7 +140,7 @@ def concurrency(jobs: int = 100) -> list[Row]:
 
 
 def render_speed() -> list[Row]:
-    from seedance_ui.emulator.render import ClipSpec, render_clip
+    from seedance_emulator.render import ClipSpec, render_clip
 
     img = Image.new("RGB", (1600, 1200), (30, 120, 200))
     img.paste((250, 20, 20), (0, 0, 800, 600))

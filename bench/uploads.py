@@ -63,7 +63,7 @@ def sdk_upload_bytes(path: Path) -> int:
     """Bytes the emulator stores when the official SDK uploads ``path`` (its ticket + PUT upload)."""
     import wavespeed
 
-    from seedance_ui.emulator.server import Emulator, EmulatorServer
+    from seedance_emulator.server import Emulator, EmulatorServer
 
     with tempfile.TemporaryDirectory(prefix="bench-uploads-") as data_dir:
         server = EmulatorServer(Emulator(data_dir)).start()

@@ -175,7 +175,7 @@ def cmd_stitch(args: argparse.Namespace) -> int:
 def cmd_emulator(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .emulator.server import Emulator
+    from seedance_emulator.server import Emulator
 
     processing: Any = args.processing_seconds
     if args.per_video_second:

@@ -10,9 +10,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seedance_emulator.server import Emulator, EmulatorServer
+
 from . import paths
 from .client import WaveSpeedClient
-from .emulator.server import Emulator, EmulatorServer
 from .errors import NotReady
 from .journal import Journal
 from .session import Session

@@ -21,7 +21,7 @@ import pytest
 from conftest import free_port
 from PIL import Image
 
-from seedance_ui.emulator.server import Emulator, EmulatorServer
+from seedance_emulator.server import Emulator, EmulatorServer
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"

@@ -12,8 +12,8 @@ import socket
 import pytest
 from PIL import Image
 
+from seedance_emulator.server import Emulator, EmulatorServer
 from seedance_ui.client import PollPolicy, RetryPolicy, Timeouts, WaveSpeedClient
-from seedance_ui.emulator.server import Emulator, EmulatorServer
 
 TEST_KEY = "wsk-test-Zx81SECRETvalue"
 

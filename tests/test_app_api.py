@@ -8,8 +8,8 @@ import pytest
 from conftest import free_port, make_photo
 from gradio_client import Client, handle_file
 
+from seedance_emulator.server import Emulator, EmulatorServer
 from seedance_ui import keys
-from seedance_ui.emulator.server import Emulator, EmulatorServer
 from seedance_ui.ui import history, make_context
 from seedance_ui.ui.layout import build_app, launch_kwargs
 from seedance_ui.ui.state import Visitor

@@ -11,7 +11,7 @@ import pytest
 from conftest import make_photo
 from test_catalog_live import TEST_ID, TEST_MODEL
 
-from seedance_ui.emulator.server import Emulator, EmulatorServer
+from seedance_emulator.server import Emulator, EmulatorServer
 from seedance_ui.video import probe
 
 

@@ -15,9 +15,9 @@ import httpx
 import pytest
 from conftest import TEST_KEY, fast_client, make_photo, run
 
+from seedance_emulator.server import Emulator, EmulatorServer
 from seedance_ui import catalog, catalog_live, formula, pricing, request
 from seedance_ui.catalog_schema import is_seedance_i2v, request_schema
-from seedance_ui.emulator.server import Emulator, EmulatorServer
 from seedance_ui.errors import InvalidRequest
 from seedance_ui.plan import Choices, Plan
 

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from conftest import LITE, V15, fast_client, free_port, make_photo, run
 
+from seedance_emulator.server import Emulator, EmulatorServer
 from seedance_ui.client import Timeouts, parse_retry_after
-from seedance_ui.emulator.server import Emulator, EmulatorServer
 from seedance_ui.errors import (
     ApiError,
     AuthenticationError,

@@ -12,7 +12,7 @@ import wavespeed
 from conftest import TEST_KEY, make_photo
 from PIL import Image
 
-from seedance_ui.emulator.render import ClipSpec, render_clip
+from seedance_emulator.render import ClipSpec, render_clip
 from seedance_ui.prompts import camera_from_prompt
 from seedance_ui.video import extract_frame
 
@@ -172,7 +172,7 @@ def test_audio_only_when_asked(tmp_path):
 
 
 def test_concurrency_limit_queues_extra_jobs_like_the_lowest_tier():
-    from seedance_ui.emulator.server import Emulator, EmulatorServer
+    from seedance_emulator.server import Emulator, EmulatorServer
 
     emu = Emulator(processing_seconds=0.6, max_concurrent=2, render_mode="stub")
     with EmulatorServer(emu) as server, api(server) as c:
@@ -342,7 +342,7 @@ def test_one_validation_with_the_models_defaults(emu, monkeypatch):
         assert "resolution" not in inputs and "generate_audio" not in inputs and "wibble" not in inputs
         r = c.post(f"/api/v3/{LITE}", json={"image": PHOTO, "duration": 13})
         assert r.status_code == 400 and r.json()["code"] == 1401 and "from 2 to 12" in r.json()["message"]
-        monkeypatch.setattr("seedance_ui.emulator.inputs.check_settings", lambda spec, **v: [("seed", "Nope.")])
+        monkeypatch.setattr("seedance_emulator.inputs.check_settings", lambda spec, **v: [("seed", "Nope.")])
         r = c.post(f"/api/v3/{LITE}", json={"image": PHOTO})
         assert r.status_code == 400 and r.json() == {
             "code": 1401,

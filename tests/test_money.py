@@ -9,8 +9,8 @@ import httpx
 import pytest
 from conftest import LITE, TEST_KEY, drive, lite_plan, make_photo, make_studio, table_row
 
+from seedance_emulator.accounts import fingerprint
 from seedance_ui import video
-from seedance_ui.emulator.accounts import fingerprint
 from seedance_ui.errors import AuthenticationError, InputError, Money, SeedanceError
 from seedance_ui.take_run import TakeResult
 

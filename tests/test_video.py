@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from seedance_emulator.render import ClipSpec, render_clip
 from seedance_ui import video
-from seedance_ui.emulator.render import ClipSpec, render_clip
 
 W, H = 320, 192
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..catalog import ModelSpec
-from ..request import check_settings
+from seedance_ui.catalog import ModelSpec
+from seedance_ui.request import check_settings
 
 _V1_FIELDS = {"image", "prompt", "duration", "camera_fixed", "seed"}
 

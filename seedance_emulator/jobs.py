@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import av
 from PIL import Image
 
-from ..catalog import SEED_MAX, nearest_aspect_ratio
+from seedance_ui.catalog import SEED_MAX, nearest_aspect_ratio
+
 from . import upscaler
 from .inputs import rendered_duration
 from .media import MediaError

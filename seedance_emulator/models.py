@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .. import formula
-from ..catalog import ModelSpec, snapshot_items, snapshot_notes
-from ..catalog_schema import extra_field, request_schema
+from seedance_ui import formula
+from seedance_ui.catalog import ModelSpec, snapshot_items, snapshot_notes
+from seedance_ui.catalog_schema import extra_field, request_schema
 
 CENT = Decimal("0.01")
 MAX_FLOOR_COMBINATIONS = 512

@@ -14,9 +14,9 @@ from typing import Any
 import av
 from PIL import Image
 
-from .. import formula
-from ..catalog_schema import extra_field, request_schema
-from ..upscale import target_size
+from seedance_ui import formula
+from seedance_ui.catalog_schema import extra_field, request_schema
+from seedance_ui.upscale import target_size
 
 CENT = Decimal("0.01")
 
