@@ -82,6 +82,11 @@ def readable_name(prompt: str, seed: int, when: float | None = None) -> str:
 async def start(session: Session, take: Take, payload: dict[str, Any], report: Report) -> TakeResult:
     """Send the one submit POST of a take, then carry it to a saved video."""
     studio = session.studio
+    current = studio.ledger.get(take.id)
+    if current is None or current.state != "preparing":  # cancelled while its pictures were prepared: never send it
+        unsent = SeedanceError("Cancelled before anything was sent to WaveSpeed.")
+        unsent.code = "not_sent"
+        raise studio.ledger.settle(take.id, unsent)
     studio.ledger.sending(take.id, payload)
     await report("submitting", "Starting the render…")
     studio.submits_in_flight += 1
