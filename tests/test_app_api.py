@@ -111,7 +111,7 @@ def test_api_schema_has_optional_arguments_and_holds_no_key(space_app):
     url, _, _ = space_app
     client = Client(url, verbose=False)
     info = client.view_api(return_format="dict", print_info=False)
-    assert list(info["named_endpoints"]) == ["/generate"]
+    assert list(info["named_endpoints"]) == ["/generate", "/price", "/history"]  # the public API: also the MCP tools
     params = {p["parameter_name"]: p for p in info["named_endpoints"]["/generate"]["parameters"]}
     assert [n for n, p in params.items() if not p["parameter_has_default"]] == ["image", "prompt"]
     assert "api_key" in params and params["api_key"]["parameter_default"] is None

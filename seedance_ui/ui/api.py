@@ -9,6 +9,7 @@ server path in them.
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Any
 
 import gradio as gr
@@ -34,13 +35,17 @@ async def generate(
     seed: float | None = None,
     last_image: str | None = None,
     api_key: str | None = None,
+    *,
+    visitor: Visitor | None = None,
+    confirm_spend: bool = False,
 ) -> tuple[str, dict[str, Any]]:
-    """One take: the MP4 and its facts (seed, price, task id, ...) as JSON."""
+    """One take: the MP4 and its facts (seed, price, task id, ...) as JSON. Nothing asks the caller, so a price
+    over the app's spend limit is refused unless ``confirm_spend``."""
     if not image:
         raise gr.Error("Send a picture as `image` (JPEG or PNG, at least 300 px a side).")
     if duration is not None and duration != int(duration):
         raise gr.Error("Duration must be a whole number of seconds.")
-    visitor = Visitor(key=(api_key or "").strip() or None)
+    visitor = visitor or Visitor(key=(api_key or "").strip() or None)
     try:
         choices = Choices.of(model_id=model_id or None, prompt=prompt or "",
                              duration=int(duration) if duration is not None else None,
@@ -49,9 +54,14 @@ async def generate(
                              seed=int(seed) if seed is not None else -1)  # fmt: skip
         plan = Plan.make(choices)
         session = ctx.session(visitor)
+        if not session.demo and not confirm_spend and plan.quote.total > Decimal(str(ctx.spend_threshold)):
+            raise gr.Error(f"This video costs ${plan.quote.total:.2f}, over the spend limit of "
+                           f"${ctx.spend_threshold:.2f}: send confirm_spend=true to go ahead.")  # fmt: skip
         results = await session.generate(plan, image, last_image or None)
     except SeedanceError as e:
         raise gr.Error(e.message) from None
+    except gr.Error:
+        raise
     except Exception as e:  # a bug of ours: plain words, no paths
         log.exception("/generate failed")
         raise gr.Error(f"Something unexpected went wrong ({type(e).__name__}).") from None
@@ -89,5 +99,6 @@ def components() -> tuple[list[Any], list[Any]]:
         gr.Number(value=None, label="seed"),
         gr.File(type="filepath", label="last_image"),
         gr.Textbox(value=None, label="api_key", type="password"),
+        OptionalFlag("confirm_spend"),
     ]
     return inputs, [gr.Video(label="video"), gr.JSON(label="facts")]

@@ -8,7 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from . import api, create_page, history, settings
+from . import api, create_page, history, mcp_tools, settings
 from .state import AppContext
 
 MAX_UPLOAD = "40mb"
@@ -123,6 +123,7 @@ def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
         "footer_links": ["api"],
         "max_file_size": MAX_UPLOAD,
         "i18n": I18N,
+        "mcp_server": True,  # the public endpoints (generate, price, history) as tools for AI assistants
     }
 
 
@@ -164,7 +165,10 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         with gr.Column(visible=False):
             api_in, api_out = api.components()
             api_btn = gr.Button("api")
-        api_btn.click(partial(api.generate, ctx), api_in, api_out, api_name="generate", concurrency_limit=None)
+        price_tool, generate_tool, history_tool = mcp_tools.make_tools(ctx)
+        api_btn.click(generate_tool, api_in, api_out, api_name="generate", concurrency_limit=None)
+        gr.api(price_tool, api_name="price", concurrency_limit=None)
+        gr.api(history_tool, api_name="history", concurrency_limit=None)
 
         start = demo.load(partial(settings.new_visitor, ctx), [token], [visitor, token], **private)
         start = start.then(partial(settings.banner, ctx), [visitor], [banner], **private)
