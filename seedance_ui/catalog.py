@@ -26,6 +26,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from .catalog_door import model_id_problem
 from .catalog_schema import ExtraField, fields_from_api, is_seedance_i2v
 
 log = logging.getLogger("seedance_ui.catalog")
@@ -303,6 +304,10 @@ def specs_from_items(items: Iterable[Any], *, source: str = "live") -> tuple[Mod
     specs: list[ModelSpec] = []
     for item in items:
         if not is_seedance_i2v(item):
+            continue
+        problem = model_id_problem(item["model_id"])
+        if problem:  # priced under one id, sent to another once httpx folds the path: never offered
+            log.warning("Leaving out catalog entry %r: %s.", item["model_id"][:200], problem)
             continue
         notes = item.get("x-seedance") or known.get(item["model_id"])
         try:

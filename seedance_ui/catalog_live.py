@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from . import catalog, keys, paths, upscale
+from . import catalog, catalog_door, keys, paths, upscale
 from .catalog import ModelSpec
 
 log = logging.getLogger("seedance_ui.catalog_live")
@@ -29,8 +29,8 @@ log = logging.getLogger("seedance_ui.catalog_live")
 DEFAULT_BASE_URL = "https://api.wavespeed.ai"
 CACHE_SECONDS = 3600.0
 """How long a fetched list is used before it is fetched again (WaveSpeed's own tools: one hour)."""
-TIMEOUT = 8.0
-"""Seconds for the whole fetch; it runs in the background, but a hung request must still end."""
+TIMEOUT = catalog_door.DEADLINE
+"""Seconds for the whole fetch, headers to last byte; it runs in the background, but a hung request must end."""
 CACHE_FILE = "wavespeed-models.json"
 UPSCALER_ID = upscale.UPSCALER_ID
 
@@ -95,17 +95,21 @@ def fetch(api_key: str, base_url: str | None = None, *, timeout: float = TIMEOUT
     keys.remember(api_key)
     base = base_url_or_default(base_url)
     try:
+        # one deadline for the whole answer: the per-read timeout alone lets a byte-by-byte drip run on for ever
         with httpx.Client(transport=transport, timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0))) as http:
-            resp = http.get(f"{base}/api/v3/models", headers={"Authorization": f"Bearer {api_key}"})
-        body = resp.json()
+            status_code, raw = catalog_door.read_body(http, f"{base}/api/v3/models",
+                                                      {"Authorization": f"Bearer {api_key}"}, deadline=timeout)  # fmt: skip
+        body = catalog_door.parse(raw)
+    except httpx.TimeoutException:
+        raise CatalogUnavailable(f"WaveSpeed's model list did not arrive within {timeout:g} s.") from None
     except httpx.HTTPError as e:
         raise CatalogUnavailable(keys.scrub(f"WaveSpeed could not be reached ({type(e).__name__}).")) from None
-    except ValueError:
-        raise CatalogUnavailable(f"WaveSpeed's model list could not be read (HTTP {resp.status_code}).") from None
-    code = body.get("code", resp.status_code) if isinstance(body, dict) else None
-    if resp.status_code != 200 or code != 200:
+    except catalog_door.CatalogRefused as e:
+        raise CatalogUnavailable(f"WaveSpeed's model list could not be used: {e}.") from None
+    code = body.get("code", status_code) if isinstance(body, dict) else None
+    if status_code != 200 or code != 200:
         message = keys.scrub(str(body.get("message") or "")[:200]) if isinstance(body, dict) else ""
-        raise CatalogUnavailable(f"WaveSpeed refused the model list (HTTP {resp.status_code}, code {code}"
+        raise CatalogUnavailable(f"WaveSpeed refused the model list (HTTP {status_code}, code {code}"
                                  f"{': ' + message if message else ''}).")  # fmt: skip
     data = body.get("data")
     if not isinstance(data, list):
@@ -122,7 +126,7 @@ def read_cache(base_url: str | None = None, cache_dir: Path | str | None = None,
     """(entries, fetched_at) of the cached list for this base URL, if there is one no older than ``max_age``
     seconds (None: any age)."""
     try:
-        doc = json.loads(cache_path(cache_dir).read_text(encoding="utf-8"))
+        doc = catalog_door.parse(cache_path(cache_dir).read_text(encoding="utf-8"))
         fetched_at = float(doc["fetched_at"])
         if doc.get("base_url") != base_url_or_default(base_url) or not isinstance(doc.get("data"), list):
             return None
