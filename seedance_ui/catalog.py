@@ -329,6 +329,19 @@ MODELS_BY_ID: dict[str, ModelSpec] = {m.id: m for m in MODELS}
 _INSTALL_LOCK = threading.Lock()
 
 
+def with_default(models: Iterable[ModelSpec]) -> tuple[ModelSpec, ...]:
+    """A list with the default model in it (from the snapshot when the list lacks it), so a person's default
+    choice never vanishes; ValueError for an empty list."""
+    new = {m.id: m for m in models}
+    if not new:
+        raise ValueError("An empty model list can't be used.")
+    if DEFAULT_MODEL_ID not in new:
+        default = next((m for m in snapshot() if m.id == DEFAULT_MODEL_ID), None)
+        if default is not None:
+            new = {DEFAULT_MODEL_ID: default, **new}
+    return tuple(new.values())
+
+
 def install(models: Iterable[ModelSpec]) -> tuple[ModelSpec, ...]:
     """Use this list from now on (a refresh thread may call this while a page reads). The default model stays
     (from the snapshot when the list lacks it) so a person's default choice never vanishes. ``MODELS_BY_ID`` is
@@ -354,13 +367,15 @@ def use_snapshot() -> tuple[ModelSpec, ...]:
     return install(snapshot())
 
 
-def get_model(model_id: str) -> ModelSpec:
-    """The spec for a model id; a plain-language KeyError names the choices when the id is unknown."""
+def get_model(model_id: str, models: Iterable[ModelSpec] | None = None) -> ModelSpec:
+    """The spec for a model id in ``models`` (default: the built-in list); a plain-language KeyError names the
+    choices when the id is unknown."""
+    pool = MODELS_BY_ID if models is None else {m.id: m for m in models}
     try:
-        return MODELS_BY_ID[model_id]
+        return pool[model_id]
     except KeyError:
         raise KeyError(
-            f"'{model_id}' is not a Seedance model this app knows. Choose one of: " + ", ".join(MODELS_BY_ID)
+            f"'{model_id}' is not a Seedance model this app knows. Choose one of: " + ", ".join(pool)
         ) from None
 
 

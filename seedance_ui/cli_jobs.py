@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import images, runtime
-from .cli import EXIT_OK, EXIT_REFUSED, Refusal, add_choice_args, choices_from, emit, say
+from .cli import EXIT_OK, EXIT_REFUSED, Refusal, add_choice_args, choices_from, emit, models_in_use, say
 from .errors import SeedanceError
 from .plan import Plan
 from .session import TASK_ID, Session
@@ -36,7 +36,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if picture is not None:
             images.check_file(picture)
     out_dir = Path(args.out)
-    plan = Plan.make(choices_from(args))
+    plan = Plan.make(choices_from(args), models=models_in_use())
 
     def progress(p: Progress) -> None:
         task = f" · task id {p.task_id}" if p.task_id else ""

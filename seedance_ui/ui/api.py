@@ -8,7 +8,9 @@ server path in them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from functools import partial
 from typing import Any
 
 import gradio as gr
@@ -16,6 +18,7 @@ import gradio as gr
 from ..errors import SeedanceError
 from ..plan import Choices, Plan
 from ..take_run import TakeResult
+from . import api_share
 from .state import AppContext, Visitor
 
 log = logging.getLogger("seedance_ui.ui.api")
@@ -34,6 +37,7 @@ async def generate(
     seed: float | None = None,
     last_image: str | None = None,
     api_key: str | None = None,
+    request: gr.Request = None,  # type: ignore[assignment]
 ) -> tuple[str, dict[str, Any]]:
     """One take: the MP4 and its facts (seed, price, task id, ...) as JSON."""
     if not image:
@@ -47,9 +51,11 @@ async def generate(
                              resolution=resolution or None, aspect_ratio=aspect_ratio or None,
                              generate_audio=generate_audio, camera_fixed=bool(camera_fixed),
                              seed=int(seed) if seed is not None else -1)  # fmt: skip
-        plan = Plan.make(choices)
         session = ctx.session(visitor)
-        results = await session.generate(plan, image, last_image or None)
+        # the visitor's own catalog; worked out off the event loop (a formula may take up to its bound)
+        plan = await asyncio.to_thread(partial(Plan.make, choices, models=ctx.models(visitor)))
+        results = await api_share.in_turn(ctx, session, api_share.caller_of(request),
+                                          lambda: session.generate(plan, image, last_image or None))  # fmt: skip
     except SeedanceError as e:
         raise gr.Error(e.message) from None
     except Exception as e:  # a bug of ours: plain words, no paths

@@ -73,9 +73,9 @@ async def generate(
         yield Frame(error=words.card(None, "Add a first image to start."))
         return
     try:
-        session = ctx.session(visitor)
+        session, models = ctx.session(visitor), ctx.models(visitor)
         plan = Plan.make(choices_for(family, resolution, duration, aspect, audio, camera_fixed, seed, takes, prompt,
-                                     extras), image_size=usable_size(first))  # fmt: skip
+                                     extras, models=models), image_size=usable_size(first), models=models)  # fmt: skip
     except SeedanceError as e:
         yield Frame(error=words.card(None, e))
         return
