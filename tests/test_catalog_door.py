@@ -139,7 +139,15 @@ def test_a_runaway_formula_is_bounded_and_the_take_waits_for_wavespeeds_quote(ho
 def test_one_models_runaway_formula_does_not_delay_another_models_price():
     spec = catalog.get_model(LITE)
     fresh = RUNAWAY.replace("$x + 1", "$x + 2")  # not yet known as a runaway: it runs its full bound
-    runaway = threading.Thread(target=lambda: pytest.raises(formula.FormulaUnavailable, formula.evaluate, fresh, 1, {}))
+    said: list[str] = []
+
+    def run_away() -> None:
+        try:
+            formula.evaluate(fresh, 1, {})
+        except formula.FormulaUnavailable as e:
+            said.append(str(e))
+
+    runaway = threading.Thread(target=run_away)
     runaway.start()
     slowest = 0.0
     while runaway.is_alive():
@@ -148,6 +156,7 @@ def test_one_models_runaway_formula_does_not_delay_another_models_price():
         slowest = max(slowest, time.monotonic() - t0)
         assert q.total == Decimal("0.03")
     runaway.join()
+    assert said == [formula.RUNAWAY_WORDS]  # bounded, and counted as a formula that fails
     assert slowest < formula.BOUND_SECONDS  # no lock held across the runaway evaluation: no wait behind it
 
 
@@ -168,7 +177,7 @@ def test_a_negative_placeholder_is_never_shown_and_a_price_that_cant_be_had_refu
     plan = plan_for(NEG, models)
     assert plan.quote.needs_server_quote and plan.quote.total == 0 and "-" not in plan.quote.headline()
     assert plan.quote.headline() == "Price unknown until WaveSpeed's own quote: nothing is sent before it"
-    with pytest.raises(NotReady, match="can't be priced on this computer.*so nothing was sent"):
+    with pytest.raises(NotReady, match=r"can't be priced on this computer.*so nothing was sent"):
         generate(session, plan, photo)  # WaveSpeed's quote is its floor, -$2.00: no price either
     assert hostile.emulator.count("price") == 1 and hostile.emulator.count("submit") == 0
 
