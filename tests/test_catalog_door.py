@@ -227,9 +227,18 @@ def test_a_dripped_catalog_ends_at_the_deadline_and_the_last_good_list_stays(tmp
     catalog_live.use_snapshot()
     with EmulatorServer(Emulator(catalog_file=path, catalog_drip=0.5)) as server:
         catalog_live.write_cache(good, server.url, tmp_path, fetched_at=time.time() - 2 * catalog_live.CACHE_SECONDS)
-        started = time.monotonic()
-        st = catalog_live.load(TEST_KEY, server.url, cache_dir=tmp_path, background=False, timeout=2)
+        started, done = time.monotonic(), []
+        loading = threading.Thread(
+            target=lambda: done.append(
+                catalog_live.load(TEST_KEY, server.url, cache_dir=tmp_path, background=False, timeout=2)
+            ),
+            daemon=True,
+        )
+        loading.start()
+        loading.join(10)  # a fetch with only a per-read limit would drip on here for minutes
         took = time.monotonic() - started
+        assert done, "the dripped catalog was still being read after 10 s"
+        st = done[0]
         models = catalog_live.models_for(TEST_KEY, server.url)
         submits = server.emulator.count("submit")
     catalog_live.use_snapshot()
