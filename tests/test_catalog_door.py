@@ -3,6 +3,7 @@ served over real HTTP by the emulator (``Emulator(catalog_file=...)``, byte for 
 runs and quotes follow WaveSpeed's real prices: each case names its outcome (left out, bounded, refused, fallen
 back) and the emulator's count of submit POSTs (0 where nothing may be sent; 1, to the priced model, otherwise)."""
 
+import asyncio
 import copy
 import json
 import logging
@@ -116,6 +117,15 @@ def test_the_submit_path_is_built_from_the_ids_checked_segments():
         assert catalog_door.model_id_problem(bad), bad
         with pytest.raises(ValueError):
             catalog_door.model_path(bad)
+
+
+def test_after_a_502_the_take_finds_its_job_under_the_id_wavespeed_reports(hostile, models, session, photo):
+    hostile.emulator.faults.add(route="submit", action="status", status=502, store=True)  # stored, answer lost
+    [result] = generate(session, plan_for(LITE, models), photo)
+    assert isinstance(result, TakeResult), result
+    [job] = hostile.emulator.jobs.values()
+    assert hostile.emulator.count("submit") == 1 and job.model == LITE == result.take.model_id
+    assert result.take.task_id == job.id and "Adopted from WaveSpeed's job list" in result.take.note
 
 
 # 2. A formula that never ends ---------------------------------------------------------------------------------------
@@ -277,3 +287,23 @@ def test_the_cli_lists_and_prices_from_the_snapshot_with_a_plain_note_when_the_c
     priced = seedance(tmp_path, deep.url, "price", "--model", LITE, "--duration", "2")
     assert priced.returncode == 0 and priced.stdout.startswith("Seedance V1 Lite 480p, 2 s, 480p: $0.03"), priced.stderr
     assert deep.emulator.count("submit") == 0
+
+
+def test_the_pages_button_says_wavespeed_prices_first_and_when_its_quote_cant_be_had(hostile, models, tmp_path):
+    from seedance_ui import runtime
+    from seedance_ui.ui import create as c
+    from seedance_ui.ui.state import AppContext, Visitor
+
+    live = runtime.start(api_key="", base_url=hostile.url, demo=False, data_dir=tmp_path / "app")
+    ctx, visitor = AppContext(demo=None, live=live), Visitor(key=TEST_KEY)
+    family = catalog.get_model(ZERO, models).family
+    try:
+        card, _, button = c.price_card(ctx, visitor, None, family, "720p", 2, c.MATCH, False, 1, 100.0)
+        assert "Price unknown" in card and button["value"] == "✨ Generate · priced by WaveSpeed first"
+        hostile.emulator.faults.add(route="price", action="status", status=500, times=10_000)
+        line, button = asyncio.run(c.price_and_button(ctx, visitor, family, "720p", 2, c.MATCH, False, 1, None))
+        assert button["value"] == c.NO_QUOTE_BUTTON and "Nothing will be sent until it can be had" in line["value"]
+    finally:
+        hostile.emulator.faults.clear()
+        live.close()
+    assert hostile.emulator.count("submit") == 0

@@ -309,23 +309,40 @@ async def price_from_wavespeed(ctx: AppContext, visitor: Visitor, family: str, r
                                aspect: str, audio: bool, takes: float, first: str | None,
                                extras: dict[str, Any] | None = None) -> Any:  # fmt: skip
     """With a key: WaveSpeed's own quote and the balance, asked after the page shows our price, within seconds."""
+    update, _ = await price_and_button(ctx, visitor, family, resolution, duration, aspect, audio, takes, first, extras)
+    return update
+
+
+NO_QUOTE_BUTTON = "Can't be priced now: WaveSpeed's quote didn't come"
+
+
+async def price_and_button(ctx: AppContext, visitor: Visitor, family: str, resolution: str, duration: float,
+                           aspect: str, audio: bool, takes: float, first: str | None,
+                           extras: dict[str, Any] | None = None) -> tuple[Any, Any]:  # fmt: skip
+    """WaveSpeed's quote line, and the Generate button: when the price can only be WaveSpeed's and its quote
+    can't be had, the button says so (a click would be refused before anything is sent)."""
     if ctx.is_demo(visitor):
-        return gr.update(value="", visible=False)
-    return gr.update(value=await _wavespeed_words(ctx, visitor, family, resolution, duration, aspect, audio, takes,
-                                                  first, extras), visible=True)  # fmt: skip
+        return gr.update(value="", visible=False), gr.skip()
+    words, refused = await _wavespeed_words(ctx, visitor, family, resolution, duration, aspect, audio, takes, first,
+                                            extras)  # fmt: skip
+    return gr.update(value=words, visible=True), gr.update(value=NO_QUOTE_BUTTON) if refused else gr.skip()
 
 
 async def _wavespeed_words(ctx: AppContext, visitor: Visitor, family: str, resolution: str, duration: float,
                            aspect: str, audio: bool, takes: float, first: str | None,
-                           extras: dict[str, Any] | None = None) -> str:  # fmt: skip
+                           extras: dict[str, Any] | None = None) -> tuple[str, bool]:  # fmt: skip
+    """The quote line, and whether the take would be refused for want of WaveSpeed's quote."""
     models = ctx.models(visitor)
     try:
         plan = Plan.make(choices_for(family, resolution, duration, aspect, audio, takes=takes, prompt="x",
                                      extras=extras, models=models), image_size=usable_size(first), models=models)  # fmt: skip
         check = await ctx.session(visitor).quote(plan)
     except SeedanceError as e:
-        return f"<div class='balance'>Couldn't ask WaveSpeed: {html.escape(e.message)}</div>"
+        return f"<div class='balance'>Couldn't ask WaveSpeed: {html.escape(e.message)}</div>", False
     if check.problem:
-        return f"<div class='balance'>Couldn't ask WaveSpeed for its quote: {html.escape(check.problem)}</div>"
+        refused = plan.quote.needs_server_quote
+        what = " Nothing will be sent until it can be had." if refused else ""
+        return (f"<div class='balance'>Couldn't ask WaveSpeed for its quote: {html.escape(check.problem)}{what}"
+                "</div>", refused)  # fmt: skip
     return (f"<div class='balance'>WaveSpeed's quote: ${check.api_total:.2f} · your balance: "
-            f"${check.balance:.2f}</div>")  # fmt: skip
+            f"${check.balance:.2f}</div>", False)  # fmt: skip

@@ -179,7 +179,7 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
 
     def refresh(ev: Any) -> Any:
         ev = ev.then(bind(c.price_card, ctx), price_in, [price, confirm, go], **QUIET)
-        ev.then(bind(c.price_from_wavespeed, ctx), api_in, [api_price], trigger_mode="always_last", **QUIET)
+        ev.then(bind(c.price_and_button, ctx), api_in, [api_price, go], trigger_mode="always_last", **QUIET)
         return ev.then(own(c.framing), frame_in, [frame_img, frame_text], **QUIET).then(
             own(c.framing_last), last_in, [last_frame_img, last_frame_text], **QUIET)  # fmt: skip
 
