@@ -10,7 +10,6 @@ uploaded file). Those can't be evaluated here: ``evaluate`` raises ``FormulaUnav
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -25,8 +24,6 @@ _NAMES = re.compile(r"(\$?)\b([A-Za-z_][A-Za-z0-9_]*)\b\s*(\()?")
 _RESERVED = {"base_price", "total_price", "true", "false", "null", "and", "or", "in", "function"}
 BOUND_SECONDS = 0.5
 """The work one evaluation may take: a price formula is a few arithmetic steps (well under a millisecond)."""
-GRACE_SECONDS = 0.1
-"""How much longer the caller waits for a worker the in-evaluator bound did not stop (one long step)."""
 MAX_DEPTH = 60
 """Nested evaluation steps allowed: WaveSpeed's formulas need about a dozen."""
 RUNAWAY_WORDS = "The price formula takes too long to work out here (more than the half second allowed)."
@@ -73,41 +70,29 @@ def _compile(formula: str, helper_names: tuple[str, ...]) -> jsonata.Jsonata:
 
 
 def _run_bounded(formula: str, document: dict[str, Any], helpers: Mapping[str, Callable[..., Any]]) -> Any:
-    """The formula's result, or FormulaUnavailable when it breaks the bound. Two fences: a Timebox inside the
-    evaluator (checked at every step, it stops a loop or a deep recursion after ``BOUND_SECONDS``), and a worker
-    thread the caller stops waiting for shortly after, should one step (a huge range, say) outlast it: the
-    caller goes on, the abandoned thread ends on its own."""
+    """The formula's result, or FormulaUnavailable when it breaks the bound. The bound is a Timebox inside the
+    evaluator: checked at every step in and out, it stops a loop or a recursion once ``BOUND_SECONDS`` have
+    passed or ``MAX_DEPTH`` steps are nested, and the work ends there (nothing left running). No lock is held:
+    each evaluation has its own expression, so one visitor's runaway formula never holds up another's price.
+    (A worker thread with a deadline was tried and measured: each handover of Python's GIL to a runaway
+    thread costs a price beside it milliseconds, hundreds in all, and it could not stop the work anyway.)"""
     if formula in _RUNAWAY:
         raise FormulaUnavailable(RUNAWAY_WORDS)
-    outcome: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            expr = _compile(formula, tuple(sorted(helpers)))
-            frame = expr.create_frame(expr.environment)
-            for name, fn in helpers.items():
-                frame.bind(name, jsonata.Jsonata.JLambda(fn))
-            Timebox(frame, int(BOUND_SECONDS * 1000), MAX_DEPTH)
-            outcome["result"] = expr.evaluate(document, frame)
-        except BaseException as e:
-            outcome["error"] = e
-
-    worker = threading.Thread(target=work, name="seedance-formula", daemon=True)
-    worker.start()
-    worker.join(BOUND_SECONDS + GRACE_SECONDS)
-    error = outcome.get("error")
-    runaway = (
-        worker.is_alive()
-        or (isinstance(error, jsonata.JException) and getattr(error, "error", "") in ("D1011", "D1012"))
-        or isinstance(error, RecursionError)
-    )
-    if runaway:
-        if len(_RUNAWAY) < 1024:
-            _RUNAWAY.add(formula)
-        raise FormulaUnavailable(RUNAWAY_WORDS)
-    if error is not None:
-        raise FormulaUnavailable(f"The price formula could not be evaluated here ({error}).")
-    return outcome.get("result")
+    try:
+        expr = _compile(formula, tuple(sorted(helpers)))
+        frame = expr.create_frame(expr.environment)
+        for name, fn in helpers.items():
+            frame.bind(name, jsonata.Jsonata.JLambda(fn))
+        Timebox(frame, int(BOUND_SECONDS * 1000), MAX_DEPTH)
+        return expr.evaluate(document, frame)
+    except (jsonata.JException, RecursionError) as e:
+        if isinstance(e, RecursionError) or getattr(e, "error", "") in ("D1011", "D1012"):
+            if len(_RUNAWAY) < 1024:
+                _RUNAWAY.add(formula)
+            raise FormulaUnavailable(RUNAWAY_WORDS) from None
+        raise FormulaUnavailable(f"The price formula could not be evaluated here ({e}).") from None
+    except Exception as e:  # a formula this library can't parse or run (a bug of its own)
+        raise FormulaUnavailable(f"The price formula could not be evaluated here ({e}).") from None
 
 
 def evaluate(
