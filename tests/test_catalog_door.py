@@ -307,3 +307,29 @@ def test_the_pages_button_says_wavespeed_prices_first_and_when_its_quote_cant_be
         hostile.emulator.faults.clear()
         live.close()
     assert hostile.emulator.count("submit") == 0
+
+
+def test_the_page_asks_to_confirm_wavespeeds_amount_not_the_guess(hostile, models, tmp_path, photo):
+    from seedance_ui import runtime
+    from seedance_ui.ui import create as c
+    from seedance_ui.ui import takes_view
+    from seedance_ui.ui.state import AppContext, Visitor
+
+    live = runtime.start(api_key="", base_url=hostile.url, demo=False, data_dir=tmp_path / "app")
+    ctx, visitor = AppContext(demo=None, live=live), Visitor(key=TEST_KEY)
+    family = catalog.get_model(ZERO, models).family
+
+    async def first_frame():
+        frames = takes_view.generate(ctx, visitor, str(photo), None, "p", family, "720p", 2, c.MATCH, False, False,
+                                     42, 1, False, 0.02)  # fmt: skip
+        try:
+            return await frames.__anext__()
+        finally:
+            await frames.aclose()
+
+    try:
+        frame = asyncio.run(first_frame())
+    finally:
+        live.close()
+    assert "This will cost $0.03" in str(frame.error)  # WaveSpeed's $0.03, not the $0.12 placeholder
+    assert hostile.emulator.count("price") == 1 and hostile.emulator.count("submit") == 0

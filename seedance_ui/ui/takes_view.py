@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import price_gate
 from ..errors import Money, SeedanceError
 from ..plan import MAX_TAKES, Plan
 from ..take_run import Progress, TakeResult
@@ -79,6 +80,12 @@ async def generate(
     except SeedanceError as e:
         yield Frame(error=words.card(None, e))
         return
+    if not session.demo and plan.quote.needs_server_quote:  # the amount to confirm is WaveSpeed's, not a guess
+        try:
+            plan = await price_gate.priced_by_wavespeed(session, plan)
+        except SeedanceError as e:
+            yield Frame(error=words.card(None, e))
+            return
     if not session.demo and plan.needs_confirm(threshold) and not confirmed:
         yield Frame(error=words.card(None, f"This will cost ${plan.quote.total:.2f}. Tick 'Yes, spend "
                                            f"${plan.quote.total:.2f}' above the button to go ahead."))  # fmt: skip
