@@ -106,6 +106,15 @@ def models_for(api_key: str | None, base_url: str | None = None) -> tuple[ModelS
     return listing(api_key, base_url).models
 
 
+def spec_anywhere(model_id: str) -> ModelSpec | None:
+    """A model's spec from the built-in list or any list loaded, for naming a take (never for checks or prices:
+    those use the visitor's own list)."""
+    found = catalog.MODELS_BY_ID.get(model_id)
+    for held in list(_lists.values()):
+        found = found or next((m for m in held.models if m.id == model_id), None)
+    return found
+
+
 def status_for(api_key: str | None, base_url: str | None = None) -> CatalogStatus:
     return listing(api_key, base_url).status
 

@@ -145,3 +145,4 @@ def test_two_visitors_each_see_and_are_checked_against_their_own_catalog(two_key
     _video, facts = asyncio.run(api.generate(ctx, image, "x", model_id=ONLY, duration=10, api_key=a.key))
     job = emu.jobs[facts["task_id"]]
     assert emu.count("submit") == 1 and job.model == ONLY and facts["price_usd"] == "0.50" == f"{job.price:.2f}"
+    assert facts["model"] == "Seedance Only Test"  # named from the list that knows it
