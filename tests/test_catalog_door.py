@@ -272,6 +272,16 @@ def test_a_catalog_nested_100000_deep_falls_back_to_the_snapshot_with_a_note(dee
     st = catalog_live.load(TEST_KEY, deep.url, cache_dir=tmp_path, background=False)
     assert st.source == "snapshot" and "nested more than 64 levels deep" in st.error
     assert catalog_live.models_for(TEST_KEY, deep.url) == catalog.MODELS
+    from seedance_ui import runtime
+    from seedance_ui.ui import layout
+    from seedance_ui.ui.state import AppContext, Visitor
+
+    live = runtime.start(api_key="", base_url=deep.url, demo=False, data_dir=tmp_path / "app")
+    try:  # the picker says it too, under the list it offers
+        picker = layout.models_now(AppContext(demo=None, live=live), Visitor(key=TEST_KEY))
+    finally:
+        live.close()
+    assert picker["info"] == st.note() and picker["choices"] == catalog.families()
     catalog_live.use_snapshot()
     with pytest.raises(catalog_door.CatalogRefused):
         catalog_door.parse("[" * 100_000 + "]" * 100_000)
