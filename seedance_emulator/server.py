@@ -33,7 +33,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import inputs as task_inputs
-from . import upscaler
+from . import listing, upscaler
 from .accounts import Accounts, fingerprint
 from .admin import admin_routes
 from .answers import early_answer, err, late_answer, ok
@@ -81,6 +81,8 @@ class Emulator:
         list_lag: float = 0.0,
         extra_models: Iterable[Mapping[str, Any]] = (),
         price_helpers: Mapping[str, Callable[..., Any]] | None = None,
+        catalog_file: str | os.PathLike | None = None,
+        catalog_drip: float = 0.0,
     ) -> None:
         self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix="seedance-emulator-"))
         self.processing_seconds = processing_seconds
@@ -106,6 +108,10 @@ class Emulator:
         self.catalog = EmulatorCatalog(extra_models, price_helpers)
         """The models it lists, runs and prices: the snapshot plus ``extra_models`` (entries in WaveSpeed's
         catalog format); ``price_helpers`` are the server-side functions their formulas may call."""
+        self.catalog_file = catalog_file
+        """A file served as ``GET /api/v3/models`` byte for byte (a hostile listing); runs and prices still use
+        ``catalog``. ``catalog_drip``: seconds between its bytes (0: all at once)."""
+        self.catalog_drip = catalog_drip
         self._lock = threading.Lock()
         self.app = Starlette(routes=self._routes())
 
@@ -331,7 +337,9 @@ class Emulator:
         return ok({"balance": round(self.accounts.balance(fingerprint(key)), 4)})
 
     async def h_models(self, request: Request, key: str) -> Response:
-        """``GET /api/v3/models``: every model listed, in WaveSpeed's catalog format."""
+        """``GET /api/v3/models``: every model listed, in WaveSpeed's catalog format (or the catalog file)."""
+        if self.catalog_file is not None:
+            return listing.file_answer(self.catalog_file, self.catalog_drip)
         return ok(self.catalog.answer())
 
     async def h_price(self, request: Request, key: str) -> Response:

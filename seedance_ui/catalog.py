@@ -26,6 +26,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from .catalog_door import model_id_problem
 from .catalog_schema import ExtraField, fields_from_api, is_seedance_i2v
 
 log = logging.getLogger("seedance_ui.catalog")
@@ -304,6 +305,10 @@ def specs_from_items(items: Iterable[Any], *, source: str = "live") -> tuple[Mod
     for item in items:
         if not is_seedance_i2v(item):
             continue
+        problem = model_id_problem(item["model_id"])
+        if problem:  # priced under one id, sent to another once httpx folds the path: never offered
+            log.warning("Leaving out catalog entry %r: %s.", item["model_id"][:200], problem)
+            continue
         notes = item.get("x-seedance") or known.get(item["model_id"])
         try:
             specs.append(ModelSpec.from_api(item, notes, source=source))
@@ -322,6 +327,19 @@ DEFAULT_MODEL_ID = "bytedance/seedance-v1.5-pro/image-to-video"
 MODELS: tuple[ModelSpec, ...] = snapshot()
 MODELS_BY_ID: dict[str, ModelSpec] = {m.id: m for m in MODELS}
 _INSTALL_LOCK = threading.Lock()
+
+
+def with_default(models: Iterable[ModelSpec]) -> tuple[ModelSpec, ...]:
+    """A list with the default model in it (from the snapshot when the list lacks it), so a person's default
+    choice never vanishes; ValueError for an empty list."""
+    new = {m.id: m for m in models}
+    if not new:
+        raise ValueError("An empty model list can't be used.")
+    if DEFAULT_MODEL_ID not in new:
+        default = next((m for m in snapshot() if m.id == DEFAULT_MODEL_ID), None)
+        if default is not None:
+            new = {DEFAULT_MODEL_ID: default, **new}
+    return tuple(new.values())
 
 
 def install(models: Iterable[ModelSpec]) -> tuple[ModelSpec, ...]:
@@ -349,13 +367,15 @@ def use_snapshot() -> tuple[ModelSpec, ...]:
     return install(snapshot())
 
 
-def get_model(model_id: str) -> ModelSpec:
-    """The spec for a model id; a plain-language KeyError names the choices when the id is unknown."""
+def get_model(model_id: str, models: Iterable[ModelSpec] | None = None) -> ModelSpec:
+    """The spec for a model id in ``models`` (default: the built-in list); a plain-language KeyError names the
+    choices when the id is unknown."""
+    pool = MODELS_BY_ID if models is None else {m.id: m for m in models}
     try:
-        return MODELS_BY_ID[model_id]
+        return pool[model_id]
     except KeyError:
         raise KeyError(
-            f"'{model_id}' is not a Seedance model this app knows. Choose one of: " + ", ".join(MODELS_BY_ID)
+            f"'{model_id}' is not a Seedance model this app knows. Choose one of: " + ", ".join(pool)
         ) from None
 
 

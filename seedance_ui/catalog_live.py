@@ -10,6 +10,7 @@ upscaler); the key is never written anywhere.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -21,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from . import catalog, keys, paths, upscale
+from . import catalog, catalog_door, keys, paths, upscale
 from .catalog import ModelSpec
 
 log = logging.getLogger("seedance_ui.catalog_live")
@@ -29,8 +30,8 @@ log = logging.getLogger("seedance_ui.catalog_live")
 DEFAULT_BASE_URL = "https://api.wavespeed.ai"
 CACHE_SECONDS = 3600.0
 """How long a fetched list is used before it is fetched again (WaveSpeed's own tools: one hour)."""
-TIMEOUT = 8.0
-"""Seconds for the whole fetch; it runs in the background, but a hung request must still end."""
+TIMEOUT = catalog_door.DEADLINE
+"""Seconds for the whole fetch, headers to last byte; it runs in the background, but a hung request must end."""
 CACHE_FILE = "wavespeed-models.json"
 UPSCALER_ID = upscale.UPSCALER_ID
 
@@ -61,20 +62,74 @@ class CatalogStatus:
             what = f"WaveSpeed's model list ({'just now' if minutes < 1 else f'{minutes} min ago'})"
         return what + (f"; refreshing failed: {self.error}" if self.error else "")
 
+    def note(self) -> str:
+        """A plain note when the last fetch failed: why, and which list is used instead ('' when it didn't)."""
+        if not self.error:
+            return ""
+        if self.source == "snapshot":
+            instead = "the built-in model list"
+        else:
+            minutes = int((time.time() - (self.fetched_at or time.time())) // 60)
+            instead = f"the last list fetched ({'just now' if minutes < 1 else f'{minutes} min ago'})"
+        return f"WaveSpeed's model list could not be fetched ({self.error.rstrip('.')}); using {instead}."
 
-_status = CatalogStatus(source="snapshot", models=len(catalog.MODELS))
+
+@dataclass(frozen=True)
+class Listing:
+    """One runtime's catalog: the models of one key at one base URL, and where they came from."""
+
+    models: tuple[ModelSpec, ...]
+    status: CatalogStatus
+
+
+_SNAPSHOT = Listing(catalog.MODELS, CatalogStatus(source="snapshot", models=len(catalog.MODELS)))
+_lists: dict[tuple[str, str], Listing] = {}
+"""(key fingerprint, base URL) -> that visitor's list. Never one list for the whole process: on a Space one
+visitor's key must not change the models, limits and prices another is shown and checked against."""
+_refreshing: dict[tuple[str, str], threading.Thread] = {}
+_last: tuple[str, str] = ("", "")
 _lock = threading.Lock()
-_thread: threading.Thread | None = None
+
+
+def _slot(api_key: str | None, base_url: str | None) -> tuple[str, str]:
+    fp = hashlib.sha256(api_key.encode()).hexdigest()[:24] if api_key else ""
+    return fp, base_url_or_default(base_url)
+
+
+def listing(api_key: str | None, base_url: str | None = None) -> Listing:
+    """The list of this key at this base URL: a live or cached one once loaded, else the built-in snapshot."""
+    return _lists.get(_slot(api_key, base_url), _SNAPSHOT)
+
+
+def models_for(api_key: str | None, base_url: str | None = None) -> tuple[ModelSpec, ...]:
+    """The models this key at this base URL sees and is checked against (for ``Plan.make(models=...)``)."""
+    return listing(api_key, base_url).models
+
+
+def spec_anywhere(model_id: str) -> ModelSpec | None:
+    """A model's spec from the built-in list or any list loaded, for naming a take (never for checks or prices:
+    those use the visitor's own list)."""
+    found = catalog.MODELS_BY_ID.get(model_id)
+    for held in list(_lists.values()):
+        found = found or next((m for m in held.models if m.id == model_id), None)
+    return found
+
+
+def status_for(api_key: str | None, base_url: str | None = None) -> CatalogStatus:
+    return listing(api_key, base_url).status
 
 
 def status() -> CatalogStatus:
-    return _status
+    """The status of the list loaded or refreshed last (a one-key process: the CLI, a desktop app)."""
+    return _lists.get(_last, _SNAPSHOT).status
 
 
-def _set_status(**changes: Any) -> None:
-    global _status
+def _set_status(slot: tuple[str, str], **changes: Any) -> None:
+    global _last
     with _lock:
-        _status = replace(_status, **changes)
+        now = _lists.get(slot, _SNAPSHOT)
+        _lists[slot] = Listing(now.models, replace(now.status, **changes))
+        _last = slot
 
 
 def base_url_or_default(base_url: str | None = None) -> str:
@@ -95,17 +150,21 @@ def fetch(api_key: str, base_url: str | None = None, *, timeout: float = TIMEOUT
     keys.remember(api_key)
     base = base_url_or_default(base_url)
     try:
+        # one deadline for the whole answer: the per-read timeout alone lets a byte-by-byte drip run on for ever
         with httpx.Client(transport=transport, timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0))) as http:
-            resp = http.get(f"{base}/api/v3/models", headers={"Authorization": f"Bearer {api_key}"})
-        body = resp.json()
+            status_code, raw = catalog_door.read_body(http, f"{base}/api/v3/models",
+                                                      {"Authorization": f"Bearer {api_key}"}, deadline=timeout)  # fmt: skip
+        body = catalog_door.parse(raw)
+    except httpx.TimeoutException:
+        raise CatalogUnavailable(f"WaveSpeed's model list did not arrive within {timeout:g} s.") from None
     except httpx.HTTPError as e:
         raise CatalogUnavailable(keys.scrub(f"WaveSpeed could not be reached ({type(e).__name__}).")) from None
-    except ValueError:
-        raise CatalogUnavailable(f"WaveSpeed's model list could not be read (HTTP {resp.status_code}).") from None
-    code = body.get("code", resp.status_code) if isinstance(body, dict) else None
-    if resp.status_code != 200 or code != 200:
+    except catalog_door.CatalogRefused as e:
+        raise CatalogUnavailable(f"WaveSpeed's model list could not be used: {e}.") from None
+    code = body.get("code", status_code) if isinstance(body, dict) else None
+    if status_code != 200 or code != 200:
         message = keys.scrub(str(body.get("message") or "")[:200]) if isinstance(body, dict) else ""
-        raise CatalogUnavailable(f"WaveSpeed refused the model list (HTTP {resp.status_code}, code {code}"
+        raise CatalogUnavailable(f"WaveSpeed refused the model list (HTTP {status_code}, code {code}"
                                  f"{': ' + message if message else ''}).")  # fmt: skip
     data = body.get("data")
     if not isinstance(data, list):
@@ -118,13 +177,16 @@ def cache_path(cache_dir: Path | str | None = None) -> Path:
 
 
 def read_cache(base_url: str | None = None, cache_dir: Path | str | None = None,
-               max_age: float | None = CACHE_SECONDS) -> tuple[list[dict[str, Any]], float] | None:  # fmt: skip
+               max_age: float | None = CACHE_SECONDS, *,
+               api_key: str | None = None) -> tuple[list[dict[str, Any]], float] | None:  # fmt: skip
     """(entries, fetched_at) of the cached list for this base URL, if there is one no older than ``max_age``
-    seconds (None: any age)."""
+    seconds (None: any age); given a key, only a list that key fetched."""
     try:
-        doc = json.loads(cache_path(cache_dir).read_text(encoding="utf-8"))
+        doc = catalog_door.parse(cache_path(cache_dir).read_text(encoding="utf-8"))
         fetched_at = float(doc["fetched_at"])
         if doc.get("base_url") != base_url_or_default(base_url) or not isinstance(doc.get("data"), list):
+            return None
+        if api_key and doc.get("key") not in (None, "", _slot(api_key, base_url)[0]):  # another key's list
             return None
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -134,11 +196,11 @@ def read_cache(base_url: str | None = None, cache_dir: Path | str | None = None,
 
 
 def write_cache(items: list[dict[str, Any]], base_url: str | None = None, cache_dir: Path | str | None = None,
-                fetched_at: float | None = None) -> None:  # fmt: skip
+                fetched_at: float | None = None, *, api_key: str | None = None) -> None:  # fmt: skip
     """Keep the Seedance entries for the next start (written to a temporary file, then renamed into place)."""
     path = cache_path(cache_dir)
     doc = {"fetched_at": fetched_at or time.time(), "base_url": base_url_or_default(base_url),
-           "data": [i for i in items if keep(i)]}  # fmt: skip
+           "key": _slot(api_key, base_url)[0], "data": [i for i in items if keep(i)]}  # fmt: skip
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
@@ -148,36 +210,41 @@ def write_cache(items: list[dict[str, Any]], base_url: str | None = None, cache_
         log.warning("Could not write the model cache %s: %s", path, e)
 
 
-def _install(items: list[dict[str, Any]], source: str, base: str, fetched_at: float) -> tuple[ModelSpec, ...]:
+def _install(items: list[dict[str, Any]], source: str, slot: tuple[str, str],
+             fetched_at: float) -> tuple[ModelSpec, ...]:  # fmt: skip
     specs = catalog.specs_from_items(items, source="live")
     if not specs:
         raise CatalogUnavailable("WaveSpeed's model list has no Seedance image-to-video model in it.")
-    installed = catalog.install(specs)
+    models = catalog.with_default(specs)
     upscale.use_items(items, source="live")
-    _set_status(source=source, fetched_at=fetched_at, base_url=base, models=len(installed), error="")
-    return installed
+    global _last
+    with _lock:
+        status = CatalogStatus(source=source, fetched_at=fetched_at, base_url=slot[1], models=len(models))
+        _lists[slot] = Listing(models, status)
+        _last = slot
+    return models
 
 
 def refresh(api_key: str, base_url: str | None = None, *, cache_dir: Path | str | None = None,
             timeout: float = TIMEOUT, transport: httpx.BaseTransport | None = None) -> tuple[ModelSpec, ...]:  # fmt: skip
     """Fetch the live list now (this waits: for the CLI, tests and the background thread), cache it and install
-    it; the specs in use after. CatalogUnavailable when it can't be had (the list in use stays)."""
-    base = base_url_or_default(base_url)
+    it for this key and base URL; its specs. CatalogUnavailable when it can't be had (the list in use stays)."""
+    slot = _slot(api_key, base_url)
     try:
-        items = fetch(api_key, base, timeout=timeout, transport=transport)
+        items = fetch(api_key, slot[1], timeout=timeout, transport=transport)
         fetched_at = time.time()
-        installed = _install(items, "live", base, fetched_at)
+        models = _install(items, "live", slot, fetched_at)
     except CatalogUnavailable as e:
-        _set_status(error=str(e))
+        _set_status(slot, error=str(e))
         raise
-    write_cache(items, base, cache_dir, fetched_at)
-    return installed
+    write_cache(items, slot[1], cache_dir, fetched_at, api_key=api_key)
+    return models
 
 
 def refresh_in_background(api_key: str, base_url: str | None = None, *, cache_dir: Path | str | None = None,
                           timeout: float = TIMEOUT) -> threading.Thread:  # fmt: skip
-    """Start a refresh in a daemon thread (or return the one already running: one fetch at a time)."""
-    global _thread, _status
+    """Start a refresh in a daemon thread (or return the one already running for this key and base URL)."""
+    slot = _slot(api_key, base_url)
 
     def run() -> None:
         try:
@@ -186,26 +253,28 @@ def refresh_in_background(api_key: str, base_url: str | None = None, *, cache_di
             log.info("Model list not refreshed: %s", e)
         except Exception as e:  # a bug must not kill the app from a background thread
             log.warning("Model list refresh failed unexpectedly: %r", e)
-            _set_status(error=f"unexpected error ({type(e).__name__})")
+            _set_status(slot, error=f"unexpected error ({type(e).__name__})")
         finally:
-            _set_status(refreshing=False)
+            _set_status(slot, refreshing=False)
 
     with _lock:
-        if _thread is not None and _status.refreshing:
-            return _thread
-        _thread = threading.Thread(target=run, name="seedance-catalog-refresh", daemon=True)
-        _status = replace(_status, refreshing=True)  # set before start: a second caller sees it at once
-        thread = _thread
+        running = _refreshing.get(slot)
+        if running is not None and running.is_alive():
+            return running
+        thread = threading.Thread(target=run, name="seedance-catalog-refresh", daemon=True)
+        _refreshing[slot] = thread
+        now = _lists.get(slot, _SNAPSHOT)
+        _lists[slot] = Listing(now.models, replace(now.status, refreshing=True))  # a second caller sees it at once
     thread.start()
     return thread
 
 
 def wait(timeout: float | None = None) -> bool:
-    """Wait for a running refresh to end (tests, the CLI); True when none is running after."""
-    thread = _thread
-    if thread is not None:
-        thread.join(timeout)
-    return thread is None or not thread.is_alive()
+    """Wait for the running refreshes to end (tests, the CLI); True when none is running after."""
+    end = time.monotonic() + (timeout if timeout is not None else 1e9)
+    for thread in list(_refreshing.values()):
+        thread.join(max(0.0, end - time.monotonic()))
+    return not any(t.is_alive() for t in list(_refreshing.values()))
 
 
 def load(
@@ -217,16 +286,19 @@ def load(
     background: bool = True,
     timeout: float = TIMEOUT,
 ) -> CatalogStatus:
-    """The catalog for a start-up or a page load, without waiting on the network (unless ``background`` is
-    False): a cached list of this base URL is installed at once (even an old one: it is WaveSpeed's word, and
-    newer than the snapshot); with a key and no fresh cache, a refresh starts. Without a key, the list in use
-    stays (the snapshot, or a cached list)."""
-    base = base_url_or_default(base_url)
-    cached = read_cache(base, cache_dir, max_age=None)
-    current = _status.fetched_at if _status.source != "snapshot" and _status.base_url == base else None
+    """This key's catalog at this base URL for a start-up or a page load, without waiting on the network (unless
+    ``background`` is False): a cached list of this base URL (fetched with this key; any, without one) is put in
+    place at once (even an old one: it is WaveSpeed's word, and newer than the snapshot); with a key and no
+    fresh list, a refresh starts. Without a key, the list stays (the snapshot, or a cached list). A failed
+    refresh keeps the list there was (cached, else the snapshot) and says why in the status."""
+    slot = _slot(api_key, base_url)
+    base = slot[1]
+    cached = read_cache(base, cache_dir, max_age=None, api_key=api_key)
+    now = listing(api_key, base).status
+    current = now.fetched_at if now.source != "snapshot" else None
     if cached is not None and (current is None or current < cached[1]):  # only ever a newer list
         try:
-            _install(cached[0], "cache", base, cached[1])
+            _install(cached[0], "cache", slot, cached[1])
             current = cached[1]
         except CatalogUnavailable:
             pass
@@ -238,13 +310,16 @@ def load(
             try:
                 refresh(api_key, base, cache_dir=cache_dir, timeout=timeout)
             except CatalogUnavailable:
-                pass  # status() carries the reason; the list in use stays
-    return status()
+                pass  # the status carries the reason; the list in use stays
+    return status_for(api_key, base)
 
 
 def use_snapshot() -> CatalogStatus:
-    """Back to the built-in snapshot (tests; a visitor without a key on a shared app)."""
-    catalog.use_snapshot()
+    """Forget every loaded list: each key is back on the built-in snapshot (tests)."""
+    global _last
+    wait(10)
+    with _lock:
+        _lists.clear()
+        _last = ("", "")
     upscale.forget_live()
-    _set_status(source="snapshot", fetched_at=None, base_url="", models=len(catalog.MODELS), error="")
     return status()

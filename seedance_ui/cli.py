@@ -76,12 +76,22 @@ def choices_from(args: argparse.Namespace) -> Choices:
                       takes=args.takes)  # fmt: skip
 
 
+def models_in_use() -> tuple[catalog.ModelSpec, ...]:
+    """The catalog of this command's key and base URL (``live_catalog`` loaded it), else the built-in list."""
+    import os
+
+    from . import catalog_live
+
+    return catalog_live.models_for(os.environ.get("WAVESPEED_API_KEY", "").strip() or None)
+
+
 def cmd_price(args: argparse.Namespace) -> int:
     choices = choices_from(args)
-    spec = catalog.MODELS_BY_ID.get(choices.model_id)
+    models = models_in_use()
+    spec = next((m for m in models if m.id == choices.model_id), None)
     if spec is not None and spec.prompt_required and not choices.prompt:
         choices = choices.model_copy(update={"prompt": "(prompt)"})  # the price doesn't depend on the words
-    plan = Plan.make(choices)
+    plan = Plan.make(choices, models=models)
     q = plan.quote
     text = "\n".join(
         [f"{plan.spec.name}, {q.duration} s, {q.resolution}{', with sound' if q.audio else ''}: "
@@ -107,10 +117,11 @@ def live_catalog() -> None:
     except SeedanceError:
         return  # no data folder: the command's own start-up says so plainly, with what to do
     if state.error:
-        say(f"Using the built-in model list: {state.error}")
+        say(state.note())
 
 
 def cmd_models(args: argparse.Namespace) -> int:
+    models = models_in_use()
     data = [
         {
             "id": m.id, "name": m.name, "family": m.family, "prompt_required": m.prompt_required,
@@ -121,12 +132,12 @@ def cmd_models(args: argparse.Namespace) -> int:
             "prices": {r: {"published": p.published, "source": p.source} for r, p in m.prices.items()},
             "confidence": getattr(m, "confidence", None), "source": getattr(m, "source", None),
         }
-        for m in catalog.MODELS
+        for m in models
     ]  # fmt: skip
     text = "\n".join(
         f"{m.id}\n  {m.name}: {m.summary}{' (retiring)' if m.retiring else ''}\n"
         f"  {m.duration_min}-{m.duration_max} s, {', '.join(m.resolutions)}"
-        for m in catalog.MODELS
+        for m in models
     )
     emit(args, data, text)
     return EXIT_OK

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import images, runtime
-from .cli import EXIT_OK, EXIT_REFUSED, Refusal, add_choice_args, choices_from, emit, say
+from .cli import EXIT_OK, EXIT_REFUSED, Refusal, add_choice_args, choices_from, emit, models_in_use, say
 from .errors import SeedanceError
 from .plan import Plan
 from .session import TASK_ID, Session
@@ -36,7 +36,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if picture is not None:
             images.check_file(picture)
     out_dir = Path(args.out)
-    plan = Plan.make(choices_from(args))
+    plan = Plan.make(choices_from(args), models=models_in_use())
 
     def progress(p: Progress) -> None:
         task = f" · task id {p.task_id}" if p.task_id else ""
@@ -187,7 +187,7 @@ def cmd_emulator(args: argparse.Namespace) -> int:
             return factor * float(job.inputs.get("duration", 5)) * (1 + rng.uniform(-jitter, jitter))
 
     emu = Emulator(args.data_dir, processing_seconds=processing, max_concurrent=args.max_concurrent,
-                   render_mode=args.render)  # fmt: skip
+                   render_mode=args.render, catalog_file=args.catalog)  # fmt: skip
     say(f"WaveSpeed emulator on http://{args.host}:{args.port} (Ctrl-C stops it)")
     uvicorn.run(emu.app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return EXIT_OK
@@ -238,3 +238,5 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
     sp.add_argument("--max-concurrent", type=int, default=None, help="like WaveSpeed's lowest tier: 2")
     sp.add_argument("--render", choices=("full", "stub"), default="full", help="stub: one tiny clip, for load runs")
     sp.add_argument("--data-dir", default=None)
+    sp.add_argument("--catalog", default=None, metavar="FILE",
+                    help="serve this file, as it is, as the model list (GET /api/v3/models)")  # fmt: skip

@@ -31,11 +31,13 @@ from urllib.parse import urlparse
 import httpx
 
 from . import keys
+from .catalog_door import model_path
 from .downloads import OutputFetcher
 from .errors import (
     ApiError,
     AuthenticationError,
     DeadlineExceeded,
+    InputError,
     NetworkError,
     NotFound,
     ProtocolError,
@@ -205,11 +207,15 @@ class WaveSpeedClient:
 
     async def submit(self, model_id: str, payload: dict[str, Any], *, api_key: str | None = None) -> str:
         """Start a job and return its task id. The POST goes out at most once (see the module docstring)."""
+        try:  # the path from the id's checked segments: the model priced is the model this POST reaches
+            path = model_path(model_id)
+        except ValueError as e:
+            raise InputError(f"Nothing was sent: {e}.") from None
         sent_at = time.time()
         first_try = time.monotonic()
         for attempt in range(self.retry.submit_attempts):
             try:
-                resp = await self._send("submit", "POST", f"/api/v3/{model_id}", json=payload, api_key=api_key)
+                resp = await self._send("submit", "POST", path, json=payload, api_key=api_key)
             except NOT_SENT:
                 last_try = attempt + 1 == self.retry.submit_attempts
                 if last_try or time.monotonic() - first_try >= self.retry.unreachable_after:

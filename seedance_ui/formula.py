@@ -10,21 +10,25 @@ uploaded file). Those can't be evaluated here: ``evaluate`` raises ``FormulaUnav
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Any
 
 import jsonata
+from jsonata.timebox import Timebox
 
 __all__ = ["FormulaUnavailable", "evaluate", "price_vars", "server_helpers"]
 
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
 _NAMES = re.compile(r"(\$?)\b([A-Za-z_][A-Za-z0-9_]*)\b\s*(\()?")
 _RESERVED = {"base_price", "total_price", "true", "false", "null", "and", "or", "in", "function"}
-_LOCK = threading.Lock()
-"""jsonata-python keeps some per-expression state while evaluating; prices are cheap, so one at a time."""
+BOUND_SECONDS = 0.5
+"""The work one evaluation may take: a price formula is a few arithmetic steps (well under a millisecond)."""
+MAX_DEPTH = 60
+"""Nested evaluation steps allowed: WaveSpeed's formulas need about a dozen."""
+RUNAWAY_WORDS = "The price formula takes too long to work out here (more than the half second allowed)."
+_RUNAWAY: set[str] = set()
+"""Formulas that broke the bound once: not run again (each what-if would otherwise wait out the bound too)."""
 DIGITS = 9
 """Formula results are rounded to this many decimals: float noise (0.25919999...) must not reach a Quote."""
 
@@ -55,12 +59,40 @@ def price_vars(formula: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=256)
-def _compiled(formula: str, helper_names: tuple[str, ...]) -> jsonata.Jsonata:
+def _compile(formula: str, helper_names: tuple[str, ...]) -> jsonata.Jsonata:
+    """A fresh expression per evaluation: jsonata-python keeps the input and frame of the evaluation running in
+    the expression object itself, so a shared one would need a lock held across every evaluation (and one
+    runaway formula would then hold up every other price). Parsing a formula takes about a quarter millisecond."""
     source = formula
     for name in helper_names:  # the server's helpers are plain calls there; JSONata wants them as $functions
         source = re.sub(rf"(?<![\w$]){re.escape(name)}\s*\(", f"${name}(", source)
     return jsonata.Jsonata(source)
+
+
+def _run_bounded(formula: str, document: dict[str, Any], helpers: Mapping[str, Callable[..., Any]]) -> Any:
+    """The formula's result, or FormulaUnavailable when it breaks the bound. The bound is a Timebox inside the
+    evaluator: checked at every step in and out, it stops a loop or a recursion once ``BOUND_SECONDS`` have
+    passed or ``MAX_DEPTH`` steps are nested, and the work ends there (nothing left running). No lock is held:
+    each evaluation has its own expression, so one visitor's runaway formula never holds up another's price.
+    (A worker thread with a deadline was tried and measured: each handover of Python's GIL to a runaway
+    thread costs a price beside it milliseconds, hundreds in all, and it could not stop the work anyway.)"""
+    if formula in _RUNAWAY:
+        raise FormulaUnavailable(RUNAWAY_WORDS)
+    try:
+        expr = _compile(formula, tuple(sorted(helpers)))
+        frame = expr.create_frame(expr.environment)
+        for name, fn in helpers.items():
+            frame.bind(name, jsonata.Jsonata.JLambda(fn))
+        Timebox(frame, int(BOUND_SECONDS * 1000), MAX_DEPTH)
+        return expr.evaluate(document, frame)
+    except (jsonata.JException, RecursionError) as e:
+        if isinstance(e, RecursionError) or getattr(e, "error", "") in ("D1011", "D1012"):
+            if len(_RUNAWAY) < 1024:
+                _RUNAWAY.add(formula)
+            raise FormulaUnavailable(RUNAWAY_WORDS) from None
+        raise FormulaUnavailable(f"The price formula could not be evaluated here ({e}).") from None
+    except Exception as e:  # a formula this library can't parse or run (a bug of its own)
+        raise FormulaUnavailable(f"The price formula could not be evaluated here ({e}).") from None
 
 
 def evaluate(
@@ -69,24 +101,16 @@ def evaluate(
     inputs: Mapping[str, Any],
     helpers: Mapping[str, Callable[..., Any]] | None = None,
 ) -> Decimal:
-    """The formula's ``total_price`` for these inputs, in USD; FormulaUnavailable when it can't be had here."""
+    """The formula's ``total_price`` for these inputs, in USD; FormulaUnavailable when it can't be had here
+    (no formula, a server-side helper, an error, a result that is not a number, or more work than the bound)."""
     if not formula or not formula.strip():
         raise FormulaUnavailable("The model has no price formula.")
     helpers = helpers or {}
     missing = [h for h in server_helpers(formula) if h not in helpers]
     if missing:
         raise FormulaUnavailable(f"The price formula calls {', '.join(missing)}, which only WaveSpeed can evaluate.")
-    try:
-        expr = _compiled(formula, tuple(sorted(helpers)))
-        bindings = {name: jsonata.Jsonata.JLambda(fn) for name, fn in helpers.items()}
-        document = {**inputs, "base_price": float(base_price)}
-        with _LOCK:
-            # passing bindings (even none) makes a fresh frame per call: the input never lands in shared state
-            result = expr.evaluate(document, bindings)
-    except FormulaUnavailable:
-        raise
-    except Exception as e:  # a formula this library can't parse or run (JException, or a bug of its own)
-        raise FormulaUnavailable(f"The price formula could not be evaluated here ({e}).") from None
+    document = {**inputs, "base_price": float(base_price)}
+    result = _run_bounded(formula, document, helpers)
     total = result.get("total_price") if isinstance(result, dict) else result
     if isinstance(total, bool) or not isinstance(total, (int, float)):
         raise FormulaUnavailable("The price formula gave no price for these inputs.")

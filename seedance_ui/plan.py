@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,12 +73,17 @@ class Plan:
     """False when the shape follows a picture we haven't seen yet: output size and price are then estimates."""
     output_size: tuple[int, int]
     quote: pricing.Quote
+    models: tuple[catalog.ModelSpec, ...] | None = dataclasses.field(default=None, repr=False, compare=False)
+    """The catalog the plan was checked against (the visitor's; None: the built-in list)."""
 
     @classmethod
-    def make(cls, choices: Choices, *, image_size: tuple[int, int] | None = None) -> Plan:
-        """Fill defaults, check every setting once, and work the rest out; InvalidRequest names each problem."""
+    def make(cls, choices: Choices, *, image_size: tuple[int, int] | None = None,
+             models: Iterable[catalog.ModelSpec] | None = None) -> Plan:  # fmt: skip
+        """Fill defaults, check every setting once, and work the rest out; InvalidRequest names each problem.
+        ``models``: the visitor's catalog (``catalog_live.models_for``); None for the built-in list."""
+        models = tuple(models) if models is not None else None
         try:
-            spec = catalog.get_model(choices.model_id)
+            spec = catalog.get_model(choices.model_id, models)
         except KeyError as e:
             raise InvalidRequest([("model_id", str(e.args[0]))]) from None
         values: dict[str, Any] = {
@@ -102,11 +108,11 @@ class Plan:
             raise InvalidRequest(problems)
         aspect = values["aspect_ratio"] or (catalog.nearest_aspect_ratio(*image_size) if image_size else "16:9")
         quote = pricing.quote_for(spec, values["duration"], values["resolution"], values["generate_audio"],
-                                  takes=choices.takes, aspect_ratio=aspect, extras=extras)  # fmt: skip
+                                  takes=choices.takes, aspect_ratio=aspect, extras=extras, models=models)  # fmt: skip
         return cls(
             spec=spec, choices=choices, values=values, seeds=_seeds(choices.seed, choices.takes),
             aspect_ratio=aspect, shape_known=bool(values["aspect_ratio"] or image_size),
-            output_size=spec.output_size(values["resolution"], aspect), quote=quote,
+            output_size=spec.output_size(values["resolution"], aspect), quote=quote, models=models,
         )  # fmt: skip
 
     def for_image(self, image_size: tuple[int, int]) -> Plan:
@@ -116,7 +122,7 @@ class Plan:
         aspect = catalog.nearest_aspect_ratio(*image_size)
         quote = pricing.quote_for(self.spec, self.values["duration"], self.values["resolution"],
                                   self.values["generate_audio"], takes=self.takes, aspect_ratio=aspect,
-                                  extras=self.choices.extras)  # fmt: skip
+                                  extras=self.choices.extras, models=self.models)  # fmt: skip
         return dataclasses.replace(self, aspect_ratio=aspect, shape_known=True, quote=quote,
                                    output_size=self.spec.output_size(self.values["resolution"], aspect))  # fmt: skip
 

@@ -19,8 +19,10 @@ from . import catalog, formula
 from .catalog import FPS, ModelSpec, PriceRule
 
 CENT = Decimal("0.01")
+CEILING = Decimal(500)
+"""No Seedance take costs anything near this (the dearest, 4k with sound, is a few dollars)."""
 MAX_TAKES = 4
-FORMULA, TABLE, ASK = "formula", "published table", "needs WaveSpeed's quote"
+FORMULA, TABLE, ASK, QUOTED = "formula", "published table", "needs WaveSpeed's quote", "WaveSpeed's quote"
 """The kinds of price a Quote can be: the formula evaluated here, our table of WaveSpeed's published prices, or
 a placeholder until WaveSpeed's own quote (POST /api/v3/model/price) is had."""
 
@@ -117,8 +119,12 @@ class Quote:
         return self.kind == ASK
 
     def headline(self) -> str:
+        if self.kind == ASK and not self.per_take:
+            return "Price unknown until WaveSpeed's own quote: nothing is sent before it"
         if self.kind == ASK:
             kind = "a rough guess: WaveSpeed's own quote is needed for this model"
+        elif self.kind == QUOTED:
+            kind = "WaveSpeed's own quote"
         else:
             kind = "WaveSpeed's published price" if self.published else "our estimate (not published by WaveSpeed)"
         takes = f" for {self.takes} takes (${self.per_take:.2f} each)" if self.takes > 1 else ""
@@ -144,6 +150,16 @@ class Quote:
                 for w in self.what_if
             ],
         }
+
+
+def is_a_price(usd: Decimal) -> bool:
+    """A price is a price only when it is a finite number above zero and below ``CEILING``; anything else from a
+    catalog entry needs WaveSpeed's own quote before a take is sent."""
+    return usd.is_finite() and Decimal(0) < usd < CEILING
+
+
+def _said(usd: Decimal) -> str:
+    return f"${usd:.2f}" if usd.is_finite() and abs(usd) < CEILING else "an absurd amount"
 
 
 def formula_inputs(spec: ModelSpec, duration: int, resolution: str | None = None, audio: bool = False,
@@ -206,12 +222,15 @@ def quote_for(
     kind, published, source = FORMULA, rule.published, rule.source
     try:
         exact = formula.evaluate(spec.formula, spec.base_price, inputs)
+        if not is_a_price(exact):  # $0.00, -$0.40 or 1e27 from a catalog entry: not a price to spend on
+            raise formula.FormulaUnavailable(f"The price formula gave {_said(exact)}, which can't be a price.")
     except formula.FormulaUnavailable as why:
         table = _table_price(spec, resolution, seconds, audio, aspect)
         if table is not None:
             (exact, source), kind, published = table, TABLE, True
         else:  # a placeholder in the formula's usual shape; the caller asks WaveSpeed for the real price
-            exact, kind, published = spec.base_price * seconds / 5, ASK, False
+            guess = spec.base_price * seconds / 5
+            exact, kind, published = guess if is_a_price(guess) else Decimal(0), ASK, False
             source = f"{why} Ask WaveSpeed's price endpoint; until then this is base_price x seconds / 5."
     if smart:
         source = f"Smart Duration: priced at {seconds} s, the longest, until Seedance has chosen. {source}"
@@ -253,7 +272,7 @@ def _what_ifs(spec: ModelSpec, q: Quote, aspect_ratio: str | None, extras: Mappi
                             extras=extras if model is spec else None, **settings)  # fmt: skip
         except ValueError:  # the other model doesn't take this length: no comparison to offer
             return
-        if alt.total != q.total:
+        if alt.total != q.total and ASK not in (alt.kind, q.kind):  # a placeholder is no price to compare
             ch = dict(changes) | ({"model_id": model.id} if model.id != spec.id else {})
             out.append(WhatIf(label, alt.total, alt.total - q.total, ch))
 

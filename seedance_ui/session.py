@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import images, take_run, upscale_run, video
+from . import images, price_gate, take_run, upscale_run, video
 from .errors import (
     AuthenticationError,
     InputError,
@@ -146,6 +146,7 @@ class Session:
             first_img = await asyncio.to_thread(images.prepare, first, fix=fix, max_side=side)
             last_img = await asyncio.to_thread(images.prepare, last, fix=fix, max_side=side) if last else None
         plan = plan.for_image((first_img.width, first_img.height))
+        plan = await price_gate.priced_by_wavespeed(self, plan)  # a price to record, or refused before any send
         stamp = uuid.uuid4().hex[:16]
         inputs = self.studio.library_for(self.owner) / "inputs"
         first_copy = inputs / f"{stamp}_first{first_img.extension}"

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import catalog, upscale, video
+from . import catalog_live, upscale, video
 from .client import Prediction, notify
 from .errors import DownloadFailed, JournalError, SeedanceError, SubmissionUnknown
 from .journal import Take
@@ -266,7 +266,7 @@ def _file_video(dest: Path, facts: dict[str, Any]) -> None:
 
 
 def facts_of(take: Take, demo: bool) -> dict[str, Any]:
-    spec = catalog.MODELS_BY_ID.get(take.model_id)
+    spec = catalog_live.spec_anywhere(take.model_id)  # its name, from whichever list knows the model
     return {
         "take_id": take.id,
         "model_id": take.model_id,

@@ -231,18 +231,20 @@ def test_live_catalog_names_a_model_only_the_emulator_lists(live_emu, tmp_path):
         catalog.get_model(TEST_ID)
     specs = catalog_live.refresh(TEST_KEY, live_emu.url, cache_dir=tmp_path)
     assert catalog_live.status().source == "live" and TEST_ID in {s.id for s in specs}
-    spec = catalog.get_model(TEST_ID)
+    models = catalog_live.models_for(TEST_KEY, live_emu.url)  # this key's list; the process's stays the snapshot
+    assert models == specs and TEST_ID not in catalog.MODELS_BY_ID
+    spec = catalog.get_model(TEST_ID, models)
     assert spec.source == "live" and spec.duration_max == 7 and spec.facts["ranges"]["confirmed"]
-    v15 = catalog.get_model(V15)  # a model the snapshot knows keeps our notes on it, now confirmed by WaveSpeed
+    v15 = catalog.get_model(V15, models)  # a model the snapshot knows keeps our notes on it, now confirmed
     assert v15.family == "Seedance V1.5 Pro" and v15.output_size_published("720p", "16:9") and v15.smart_duration
-    assert "bytedance/video-upscaler" not in catalog.MODELS_BY_ID
+    assert "bytedance/video-upscaler" not in {m.id for m in models}
 
     with pytest.raises(InvalidRequest) as e:  # refused outside its schema's ranges, in plain words
-        Plan.make(Choices(model_id=TEST_ID, prompt="x", duration=9))
+        Plan.make(Choices(model_id=TEST_ID, prompt="x", duration=9), models=models)
     assert e.value.problems == [("duration", "Duration must be a whole number of seconds from 3 to 7.")]
 
     plan = Plan.make(Choices(model_id=TEST_ID, prompt="the camera pushes in", duration=5, resolution="1080p",
-                             aspect_ratio="9:16", seed=7))  # fmt: skip
+                             aspect_ratio="9:16", seed=7), models=models)  # fmt: skip
     q = plan.quote  # from its own formula: 0.5 x 5/5 x 3
     assert q.total == Decimal("1.50") and q.kind == "formula" and q.published
     assert {w.label: w.total for w in q.what_if}["At 540p"] == Decimal("0.50")
@@ -271,19 +273,19 @@ def test_live_catalog_names_a_model_only_the_emulator_lists(live_emu, tmp_path):
 def test_a_models_other_inputs_are_chosen_checked_priced_and_sent(live_emu, tmp_path):
     from seedance_ui.ui import extras_panel
 
-    catalog_live.refresh(TEST_KEY, live_emu.url, cache_dir=tmp_path)
-    spec = catalog.get_model(TEST_ID)
+    models = catalog_live.refresh(TEST_KEY, live_emu.url, cache_dir=tmp_path)
+    spec = catalog.get_model(TEST_ID, models)
     shown, left = extras_panel.assign(spec)  # "More options": a control for each, from its schema
     assert [f.name for f in shown["choice"]] == ["style"] and [f.name for f in shown["number"]] == ["motion_strength"]
     assert left == []
-    updates = extras_panel.on_model(spec.family, spec.default_resolution)
+    updates = extras_panel.on_model(spec.family, spec.default_resolution, models=models)
     assert updates[0]["visible"] and updates[2]["choices"] == [("cinematic", "cinematic"), ("anime", "anime")]
     slots = [None] * sum(extras_panel.POOL.values())
     slots[0], slots[3] = "anime", 0.9  # the first choice and the first number box
-    extras = extras_panel.collect(spec.family, spec.default_resolution, *slots)
+    extras = extras_panel.collect(spec.family, spec.default_resolution, *slots, models=models)
     assert extras == {"style": "anime", "motion_strength": 0.9}
 
-    plan = Plan.make(Choices(model_id=TEST_ID, prompt="x", duration=5, extras=extras))
+    plan = Plan.make(Choices(model_id=TEST_ID, prompt="x", duration=5, extras=extras), models=models)
     assert plan.quote.total == Decimal("0.75")  # its formula: x1.5 above 0.8
     body = plan.payload(0, PHOTO)
     assert (body["style"], body["motion_strength"]) == ("anime", 0.9)
@@ -293,7 +295,7 @@ def test_a_models_other_inputs_are_chosen_checked_priced_and_sent(live_emu, tmp_
                                               "them.")),
                          ({"sharpness": 3}, ("sharpness", "Seedance 9.9 Test has no setting 'sharpness'."))):  # fmt: skip
         with pytest.raises(InvalidRequest) as e:
-            Plan.make(Choices(model_id=TEST_ID, prompt="x", extras=bad))
+            Plan.make(Choices(model_id=TEST_ID, prompt="x", extras=bad), models=models)
         assert e.value.problems == [problem]
     with httpx.Client(base_url=live_emu.url, headers={"Authorization": f"Bearer {TEST_KEY}"}, timeout=10) as c:
         quoted = c.post("/api/v3/model/price", json={"model_id": TEST_ID, "inputs": plan.quote.inputs}).json()
@@ -301,10 +303,10 @@ def test_a_models_other_inputs_are_chosen_checked_priced_and_sent(live_emu, tmp_
 
 
 def test_a_formula_calling_a_server_helper_is_priced_by_wavespeeds_quote(live_emu, tmp_path):
-    catalog_live.refresh(TEST_KEY, live_emu.url, cache_dir=tmp_path)
-    spec = catalog.get_model(HELPER_ID)
+    models = catalog_live.refresh(TEST_KEY, live_emu.url, cache_dir=tmp_path)
+    spec = catalog.get_model(HELPER_ID, models)
     assert formula.server_helpers(spec.formula) == ["seedance_units"]
-    q = pricing.estimate(HELPER_ID, 5, "1080p")
+    q = pricing.quote_for(spec, 5, "1080p", models=models)
     assert q.kind == "needs WaveSpeed's quote" and q.needs_server_quote and not q.published
     assert "only WaveSpeed can evaluate" in q.source and "WaveSpeed's own quote is needed" in q.headline()
 
@@ -343,13 +345,15 @@ def test_emulator_serves_the_snapshot_without_our_notes_and_takes_models_at_runt
 def test_without_a_key_or_offline_the_snapshot_stays_and_a_cache_is_used(live_emu, tmp_path):
     asked = live_emu.emulator.count("models")
     st = catalog_live.load(None, live_emu.url, cache_dir=tmp_path)
-    assert st.source == "snapshot" and live_emu.emulator.count("models") == asked and V20 in catalog.MODELS_BY_ID
+    assert st.source == "snapshot" and live_emu.emulator.count("models") == asked
+    assert V20 in {m.id for m in catalog_live.models_for(None, live_emu.url)}
     with pytest.raises(catalog_live.CatalogUnavailable, match="could not be reached"):
         catalog_live.refresh(TEST_KEY, "http://127.0.0.1:9", cache_dir=tmp_path, timeout=2)
     assert catalog_live.status().source == "snapshot" and catalog_live.status().error
 
     st = catalog_live.load(TEST_KEY, live_emu.url, cache_dir=tmp_path)  # returns at once; refreshes behind
-    assert catalog_live.wait(15) and catalog_live.status().source == "live" and TEST_ID in catalog.MODELS_BY_ID
+    assert catalog_live.wait(15) and catalog_live.status().source == "live"
+    assert TEST_ID in {m.id for m in catalog_live.models_for(TEST_KEY, live_emu.url)}
     saved = catalog_live.cache_path(tmp_path).read_text()
     assert TEST_KEY not in saved and TEST_ID in saved and "bytedance/video-upscaler" in saved
     asked = live_emu.emulator.count("models")
@@ -358,7 +362,7 @@ def test_without_a_key_or_offline_the_snapshot_stays_and_a_cache_is_used(live_em
 
     catalog_live.use_snapshot()  # a new start, offline and keyless: the cached list of this server is used
     assert catalog_live.load(None, live_emu.url, cache_dir=tmp_path).source == "cache"
-    assert TEST_ID in catalog.MODELS_BY_ID
+    assert TEST_ID in {m.id for m in catalog_live.models_for(None, live_emu.url)}
     assert catalog_live.read_cache("http://elsewhere.invalid", tmp_path) is None  # another server's list isn't
 
 
@@ -368,8 +372,10 @@ def test_a_stale_cache_is_used_at_once_while_a_slow_refresh_runs_behind(live_emu
     live_emu.emulator.faults.add(route="models", action="stall", seconds=1.5, store=False)
     try:
         st = catalog_live.load(TEST_KEY, live_emu.url, cache_dir=tmp_path)
-        assert st.source == "cache" and st.refreshing and [m.id for m in catalog.MODELS] == [V15, V20]
-        assert catalog_live.wait(15) and catalog_live.status().source == "live" and TEST_ID in catalog.MODELS_BY_ID
+        assert st.source == "cache" and st.refreshing
+        assert [m.id for m in catalog_live.models_for(TEST_KEY, live_emu.url)] == [V15, V20]
+        assert catalog_live.wait(15) and catalog_live.status().source == "live"
+        assert TEST_ID in {m.id for m in catalog_live.models_for(TEST_KEY, live_emu.url)}
     finally:
         live_emu.emulator.faults.clear()
     assert json.loads(catalog_live.cache_path(tmp_path).read_text())["fetched_at"] > time.time() - 60

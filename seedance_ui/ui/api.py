@@ -8,8 +8,10 @@ server path in them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import gradio as gr
@@ -17,6 +19,7 @@ import gradio as gr
 from ..errors import SeedanceError
 from ..plan import Choices, Plan
 from ..take_run import TakeResult
+from . import api_share
 from .state import AppContext, Visitor
 
 log = logging.getLogger("seedance_ui.ui.api")
@@ -38,6 +41,7 @@ async def generate(
     *,
     visitor: Visitor | None = None,
     confirm_spend: bool = False,
+    request: Any = None,
 ) -> tuple[str, dict[str, Any]]:
     """One take: the MP4 and its facts (seed, price, task id, ...) as JSON. Nothing asks the caller, so a price
     over the app's spend limit is refused unless ``confirm_spend``."""
@@ -52,12 +56,14 @@ async def generate(
                              resolution=resolution or None, aspect_ratio=aspect_ratio or None,
                              generate_audio=generate_audio, camera_fixed=bool(camera_fixed),
                              seed=int(seed) if seed is not None else -1)  # fmt: skip
-        plan = Plan.make(choices)
         session = ctx.session(visitor)
+        # the visitor's own catalog; worked out off the event loop (a formula may take up to its bound)
+        plan = await asyncio.to_thread(partial(Plan.make, choices, models=ctx.models(visitor)))
         if not session.demo and not confirm_spend and plan.quote.total > Decimal(str(ctx.spend_threshold)):
             raise gr.Error(f"This video costs ${plan.quote.total:.2f}, over the spend limit of "
                            f"${ctx.spend_threshold:.2f}: send confirm_spend=true to go ahead.")  # fmt: skip
-        results = await session.generate(plan, image, last_image or None)
+        results = await api_share.in_turn(ctx, session, api_share.caller_of(request),
+                                          lambda: session.generate(plan, image, last_image or None))  # fmt: skip
     except SeedanceError as e:
         raise gr.Error(e.message) from None
     except gr.Error:

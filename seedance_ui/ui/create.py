@@ -10,6 +10,7 @@ import functools
 import html
 import os
 import secrets
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import gradio as gr
@@ -44,11 +45,26 @@ class PictureInput(gr.Image):
 
 # Model and settings -------------------------------------------------------------------------------------
 
+Models = Iterable[catalog.ModelSpec] | None
+"""The visitor's catalog (``AppContext.models``); None: the built-in list."""
 
-def spec_for(family: str, resolution: str | None) -> catalog.ModelSpec:
-    if resolution in catalog.resolutions_for_family(family):
-        return catalog.model_for(family, resolution)  # type: ignore[arg-type]
-    return next(m for m in catalog.MODELS if m.family == family)
+
+def per_visitor(ctx: AppContext, handler: Callable[..., Any]) -> Callable[..., Any]:
+    """``handler`` for an event whose first input is the visitor: called with the other inputs and the visitor's
+    own catalog as ``models`` (never one list for the whole process)."""
+
+    def with_models(visitor: Visitor | None, *args: Any) -> Any:
+        return handler(*args, models=ctx.models(visitor))
+
+    return with_models
+
+
+def spec_for(family: str, resolution: str | None, models: Models = None) -> catalog.ModelSpec:
+    """The model of a family at a resolution, in the visitor's catalog (``models``; None: the built-in list)."""
+    pool = catalog.MODELS if models is None else tuple(models)
+    if resolution in catalog.resolutions_for_family(family, pool):
+        return catalog.model_for(family, resolution, pool)  # type: ignore[arg-type]
+    return next(m for m in pool if m.family == family)
 
 
 def aspect_value(value: str | None) -> str | None:
@@ -57,8 +73,8 @@ def aspect_value(value: str | None) -> str | None:
 
 def choices_for(family: str, resolution: str, duration: float, aspect: str, audio: bool, camera_fixed: bool = False,
                 seed: float | None = -1, takes: float = 1, prompt: str = "",
-                extras: dict[str, Any] | None = None) -> Choices:  # fmt: skip
-    spec = spec_for(family, resolution)
+                extras: dict[str, Any] | None = None, models: Models = None) -> Choices:  # fmt: skip
+    spec = spec_for(family, resolution, models)
     return Choices.of(
         model_id=spec.id, prompt=prompt or "", duration=int(duration) if duration is not None else None,
         resolution=resolution if resolution in spec.resolutions else None,
@@ -68,10 +84,10 @@ def choices_for(family: str, resolution: str, duration: float, aspect: str, audi
     )  # fmt: skip
 
 
-def on_family(family: str, resolution: str, duration: float) -> tuple:
+def on_family(family: str, resolution: str, duration: float, *, models: Models = None) -> tuple:
     """The model changed: resolution choices, duration range, which controls show, and the retirement notice."""
-    spec = spec_for(family, resolution)
-    choices = catalog.resolutions_for_family(family)
+    spec = spec_for(family, resolution, models)
+    choices = catalog.resolutions_for_family(family, catalog.MODELS if models is None else models)
     res = resolution if resolution in choices else spec.default_resolution
     dur = min(max(int(duration or spec.duration_default), spec.duration_min), spec.duration_max)
     notice = f"⚠️ {spec.notice}" if spec.notice else spec.summary
@@ -90,21 +106,22 @@ def on_family(family: str, resolution: str, duration: float) -> tuple:
     )
 
 
-def apply_preset(preset: str, family: str, first: str | None) -> tuple:
+def apply_preset(preset: str, family: str, first: str | None, *, models: Models = None) -> tuple:
     """A delivery preset: shape, resolution and length in one click (still editable afterwards)."""
     p = PRESETS.get(preset)
     if not p:
         return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-    spec = spec_for(family, p["resolution"])
+    spec = spec_for(family, p["resolution"], models)
     res = p["resolution"] if p["resolution"] in spec.resolutions else spec.default_resolution
     dur = min(max(p["duration"], spec.duration_min), spec.duration_max)
     last = gr.update(value=first) if p.get("loop") and first and spec.accepts_last_image else gr.skip()
     return gr.update(value=p["aspect"]), gr.update(value=res), gr.update(value=dur), last
 
 
-def prompt_info(prompt: str, family: str, resolution: str, camera_fixed: bool) -> tuple[str, str]:
+def prompt_info(prompt: str, family: str, resolution: str, camera_fixed: bool, *,
+                models: Models = None) -> tuple[str, str]:  # fmt: skip
     """The live character count against the model's limit, and the camera warning."""
-    spec = spec_for(family, resolution)
+    spec = spec_for(family, resolution, models)
     n = len(prompt or "")
     count = f"{'⚠️ ' if n > spec.prompt_max_chars else ''}{n} / {spec.prompt_max_chars} characters"
     if spec.prompt_required and not (prompt or "").strip():
@@ -205,8 +222,8 @@ def fix_image(ctx: AppContext, visitor: Visitor, path: str | None) -> tuple[Any,
     return str(out), f"✅ Fixed: {done} ({fixed.width}x{fixed.height} px)", gr.update(visible=False)
 
 
-def framing(first: str | None, family: str, resolution: str, aspect: str, shape_from: str | None = None,
-            ) -> tuple[Any, str]:  # fmt: skip
+def framing(first: str | None, family: str, resolution: str, aspect: str, shape_from: str | None = None, *,
+            models: Models = None) -> tuple[Any, str]:  # fmt: skip
     """The picture with the output frame drawn on it, and the output size in words. A refused picture clears it."""
     size = usable_size(first)
     if size is None:
@@ -215,7 +232,8 @@ def framing(first: str | None, family: str, resolution: str, aspect: str, shape_
     if shape is None:
         return None, ""
     try:
-        plan = Plan.make(choices_for(family, resolution, None, aspect, False, prompt="x"), image_size=shape)  # type: ignore[arg-type]
+        plan = Plan.make(choices_for(family, resolution, None, aspect, False, prompt="x", models=models),  # type: ignore[arg-type]
+                         image_size=shape, models=models)  # fmt: skip
         st = os.stat(first)  # type: ignore[arg-type]
         pic, geo = framing_geo.draw_framing(_small_copy_cached(first, st.st_size, st.st_mtime_ns), *plan.output_size)
     except (OSError, SeedanceError):
@@ -223,11 +241,12 @@ def framing(first: str | None, family: str, resolution: str, aspect: str, shape_
     return pic, geo.describe()
 
 
-def framing_last(last: str | None, first: str | None, family: str, resolution: str, aspect: str) -> tuple[Any, Any]:
+def framing_last(last: str | None, first: str | None, family: str, resolution: str, aspect: str, *,
+                 models: Models = None) -> tuple[Any, Any]:  # fmt: skip
     """The last image's framing: Seedance crops it to the first image's output shape; say so when shapes differ."""
     if not last or not first:
         return gr.update(value=None, visible=False), gr.update(value="", visible=False)
-    pic, words = framing(last, family, resolution, aspect, shape_from=first)
+    pic, words = framing(last, family, resolution, aspect, shape_from=first, models=models)
     a, b = usable_size(first), usable_size(last)
     warn = ""
     if a and b and abs(a[0] / a[1] - b[0] / b[1]) > 0.02:
@@ -254,10 +273,10 @@ def price_card(ctx: AppContext, visitor: Visitor, first: str | None, family: str
                extras: dict[str, Any] | None = None) -> tuple[str, Any, Any]:  # fmt: skip
     """The price worked out here, at once (nothing waits on WaveSpeed): the card, the spend confirmation and the
     Generate button carrying the price."""
-    demo = ctx.is_demo(visitor)
+    demo, models = ctx.is_demo(visitor), ctx.models(visitor)
     try:
         plan = Plan.make(choices_for(family, resolution, duration, aspect, audio, takes=takes, prompt="x",
-                                     extras=extras), image_size=usable_size(first))  # fmt: skip
+                                     extras=extras, models=models), image_size=usable_size(first), models=models)  # fmt: skip
     except InvalidRequest as e:
         return f"<div class='card'>{html.escape(e.message)}</div>", gr.update(visible=False), gr.update()
     q = plan.quote
@@ -276,6 +295,10 @@ def price_card(ctx: AppContext, visitor: Visitor, first: str | None, family: str
         if tips:
             lines.append(f"<div class='whatif'>{tips}</div>")
         button = f"✨ Generate · ${q.total:.2f}"
+        if q.needs_server_quote:  # nothing is sent on a placeholder: WaveSpeed's own quote comes first
+            lines[1] = "<div class='price-total'>Price unknown</div>"
+            lines[2] = f"<div>{html.escape(q.headline())}{shape}</div>"
+            button = "✨ Generate · priced by WaveSpeed first"
     lines.append("</div>")
     confirm = gr.update(visible=not demo and plan.needs_confirm(threshold), value=False,
                         label=f"Yes, spend ${q.total:.2f} on this")  # fmt: skip
@@ -286,22 +309,40 @@ async def price_from_wavespeed(ctx: AppContext, visitor: Visitor, family: str, r
                                aspect: str, audio: bool, takes: float, first: str | None,
                                extras: dict[str, Any] | None = None) -> Any:  # fmt: skip
     """With a key: WaveSpeed's own quote and the balance, asked after the page shows our price, within seconds."""
+    update, _ = await price_and_button(ctx, visitor, family, resolution, duration, aspect, audio, takes, first, extras)
+    return update
+
+
+NO_QUOTE_BUTTON = "Can't be priced now: WaveSpeed's quote didn't come"
+
+
+async def price_and_button(ctx: AppContext, visitor: Visitor, family: str, resolution: str, duration: float,
+                           aspect: str, audio: bool, takes: float, first: str | None,
+                           extras: dict[str, Any] | None = None) -> tuple[Any, Any]:  # fmt: skip
+    """WaveSpeed's quote line, and the Generate button: when the price can only be WaveSpeed's and its quote
+    can't be had, the button says so (a click would be refused before anything is sent)."""
     if ctx.is_demo(visitor):
-        return gr.update(value="", visible=False)
-    return gr.update(value=await _wavespeed_words(ctx, visitor, family, resolution, duration, aspect, audio, takes,
-                                                  first, extras), visible=True)  # fmt: skip
+        return gr.update(value="", visible=False), gr.skip()
+    words, refused = await _wavespeed_words(ctx, visitor, family, resolution, duration, aspect, audio, takes, first,
+                                            extras)  # fmt: skip
+    return gr.update(value=words, visible=True), gr.update(value=NO_QUOTE_BUTTON) if refused else gr.skip()
 
 
 async def _wavespeed_words(ctx: AppContext, visitor: Visitor, family: str, resolution: str, duration: float,
                            aspect: str, audio: bool, takes: float, first: str | None,
-                           extras: dict[str, Any] | None = None) -> str:  # fmt: skip
+                           extras: dict[str, Any] | None = None) -> tuple[str, bool]:  # fmt: skip
+    """The quote line, and whether the take would be refused for want of WaveSpeed's quote."""
+    models = ctx.models(visitor)
     try:
         plan = Plan.make(choices_for(family, resolution, duration, aspect, audio, takes=takes, prompt="x",
-                                     extras=extras), image_size=usable_size(first))  # fmt: skip
+                                     extras=extras, models=models), image_size=usable_size(first), models=models)  # fmt: skip
         check = await ctx.session(visitor).quote(plan)
     except SeedanceError as e:
-        return f"<div class='balance'>Couldn't ask WaveSpeed: {html.escape(e.message)}</div>"
+        return f"<div class='balance'>Couldn't ask WaveSpeed: {html.escape(e.message)}</div>", False
     if check.problem:
-        return f"<div class='balance'>Couldn't ask WaveSpeed for its quote: {html.escape(check.problem)}</div>"
+        refused = plan.quote.needs_server_quote
+        what = " Nothing will be sent until it can be had." if refused else ""
+        return (f"<div class='balance'>Couldn't ask WaveSpeed for its quote: {html.escape(check.problem)}{what}"
+                "</div>", refused)  # fmt: skip
     return (f"<div class='balance'>WaveSpeed's quote: ${check.api_total:.2f} · your balance: "
-            f"${check.balance:.2f}</div>")  # fmt: skip
+            f"${check.balance:.2f}</div>", False)  # fmt: skip

@@ -68,6 +68,9 @@ class CreatePage:
     """Where History's "settings loaded" note shows: the status line above the takes."""
 
 
+PICKER_INFO = "What each model does and costs shows below it."
+
+
 def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
     default = catalog.get_model(catalog.DEFAULT_MODEL_ID)
     with gr.Row(elem_id="create-grid", equal_height=False):
@@ -127,7 +130,7 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
         with gr.Column(elem_id="create-settings", min_width=280):
             with gr.Accordion("Settings: model, length, shape, sound", open=True, elem_id="settings-acc"):
                 family = gr.Dropdown(catalog.families(), value=default.family, label="Model",
-                                     info="What each model does and costs shows below it.")  # fmt: skip
+                                     info=PICKER_INFO)  # fmt: skip
                 notice = gr.Markdown(default.summary, elem_classes="hint-text")
                 with gr.Row(elem_id="size-row"):
                     resolution = gr.Radio(catalog.resolutions_for_family(default.family), min_width=200,
@@ -169,43 +172,44 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
     bind = partial
     price_in = [visitor, first, family, resolution, duration, aspect, audio, takes, threshold, extras]
     api_in = [visitor, family, resolution, duration, aspect, audio, takes, first, extras]
-    frame_in = [first, family, resolution, aspect]
-    last_in = [last, first, family, resolution, aspect]
-    prompt_in = [prompt, family, resolution, camera_fixed]
+    frame_in = [visitor, first, family, resolution, aspect]  # the visitor first: their own catalog (c.per_visitor)
+    last_in = [visitor, last, first, family, resolution, aspect]
+    prompt_in = [visitor, prompt, family, resolution, camera_fixed]
+    own = partial(c.per_visitor, ctx)
 
     def refresh(ev: Any) -> Any:
         ev = ev.then(bind(c.price_card, ctx), price_in, [price, confirm, go], **QUIET)
-        ev.then(bind(c.price_from_wavespeed, ctx), api_in, [api_price], trigger_mode="always_last", **QUIET)
-        return ev.then(c.framing, frame_in, [frame_img, frame_text], **QUIET).then(
-            c.framing_last, last_in, [last_frame_img, last_frame_text], **QUIET)  # fmt: skip
+        ev.then(bind(c.price_and_button, ctx), api_in, [api_price, go], trigger_mode="always_last", **QUIET)
+        return ev.then(own(c.framing), frame_in, [frame_img, frame_text], **QUIET).then(
+            own(c.framing_last), last_in, [last_frame_img, last_frame_text], **QUIET)  # fmt: skip
 
     first_checked = first.change(c.check_image, [visitor, first], [first_check, first_fix, go], **QUIET)
     refresh(first_checked.then(c.check_last, [visitor, last, first], [last_check, last_fix, go], **QUIET))
     last.change(c.check_last, [visitor, last, first], [last_check, last_fix, go], **QUIET).then(
-        c.framing_last, last_in, [last_frame_img, last_frame_text], **QUIET)  # fmt: skip
+        own(c.framing_last), last_in, [last_frame_img, last_frame_text], **QUIET)  # fmt: skip
     refresh(first_fix.click(bind(c.fix_image, ctx), [visitor, first], [first, first_check, first_fix], **PRIVATE))
     last_fix.click(bind(c.fix_image, ctx), [visitor, last], [last, last_check, last_fix], **PRIVATE)
     for comp in (prompt, camera_fixed):
-        comp.change(c.prompt_info, prompt_in, [char_count, cam_warning], trigger_mode="always_last", **QUIET)
+        comp.change(own(c.prompt_info), prompt_in, [char_count, cam_warning], trigger_mode="always_last", **QUIET)
     for button in phrases:
         button.click(c.insert_phrase, [prompt, gr.State(button.value)], [prompt], **QUIET)
-    fam = family.change(c.on_family, [family, resolution, duration],
+    fam = family.change(own(c.on_family), [visitor, family, resolution, duration],
                         [resolution, duration, audio, last_col, aspect, notice], **QUIET)  # fmt: skip
-    controls, model_in = option_parts[1:], [family, resolution]
+    controls, model_in = option_parts[1:], [visitor, family, resolution]
 
     def options_follow(ev: Any) -> Any:  # the model's own inputs, then what they were set to
-        return ev.then(extras_panel.on_model, model_in, [options_box, *option_parts], **QUIET).then(
-            extras_panel.collect, [*model_in, *controls], [extras], **QUIET)  # fmt: skip
+        return ev.then(own(extras_panel.on_model), model_in, [options_box, *option_parts], **QUIET).then(
+            own(extras_panel.collect), [*model_in, *controls], [extras], **QUIET)  # fmt: skip
 
-    refresh(options_follow(fam).then(c.prompt_info, prompt_in, [char_count, cam_warning], **QUIET))
+    refresh(options_follow(fam).then(own(c.prompt_info), prompt_in, [char_count, cam_warning], **QUIET))
 
     refresh(options_follow(resolution.change(lambda: None, None, None, trigger_mode="always_last", **QUIET)))
     for control in controls:
-        refresh(control.input(extras_panel.collect, [*model_in, *controls], [extras], trigger_mode="always_last",
+        refresh(control.input(own(extras_panel.collect), [*model_in, *controls], [extras], trigger_mode="always_last",
                               **QUIET))  # fmt: skip
     for comp in (duration, aspect, audio, takes, threshold):
         refresh(comp.change(lambda: None, None, None, trigger_mode="always_last", **QUIET))
-    preset.select(c.apply_preset, [preset, family, first], [aspect, resolution, duration, last], **QUIET)
+    preset.select(own(c.apply_preset), [visitor, preset, family, first], [aspect, resolution, duration, last], **QUIET)
     dice.click(c.random_seed_value, None, [seed], **QUIET)
     reuse.click(c.reuse_seed, [visitor], [seed], **QUIET)
 

@@ -58,9 +58,10 @@ def _update(kind: str, f: ExtraField | None) -> Any:
     return gr.update(**common, value=f.default if f.has_default else "", max_length=f.max_length)
 
 
-def on_model(family: str, resolution: str) -> list[Any]:
-    """The accordion, its note, then every control of the pool in order: shown with an input, or hidden."""
-    spec = c.spec_for(family, resolution)
+def on_model(family: str, resolution: str, *, models: Any = None) -> list[Any]:
+    """The accordion, its note, then every control of the pool in order: shown with an input, or hidden.
+    ``models``: the visitor's catalog (None: the built-in list)."""
+    spec = c.spec_for(family, resolution, models)
     shown, left = assign(spec)
     out: list[Any] = []
     count = sum(len(v) for v in shown.values())
@@ -76,9 +77,9 @@ def on_model(family: str, resolution: str) -> list[Any]:
     return out
 
 
-def collect(family: str, resolution: str, *values: Any) -> dict[str, Any]:
+def collect(family: str, resolution: str, *values: Any, models: Any = None) -> dict[str, Any]:
     """The extra inputs as chosen, by name (empty ones left out: the schema's default then applies)."""
-    shown, _ = assign(c.spec_for(family, resolution))
+    shown, _ = assign(c.spec_for(family, resolution, models))
     out: dict[str, Any] = {}
     it = iter(values)
     for kind, n in POOL.items():

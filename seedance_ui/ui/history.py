@@ -10,7 +10,6 @@ from typing import Any
 
 import gradio as gr
 
-from .. import catalog
 from ..errors import InputError, SeedanceError
 from . import upscale_panel, words
 from .create import MATCH
@@ -65,7 +64,8 @@ def load_settings(ctx: AppContext, visitor: Visitor, take_id: str, mode: str = "
     if mode == "loop":
         last = first
     s = take.settings
-    spec = catalog.MODELS_BY_ID.get(take.model_id) or catalog.MODELS_BY_ID.get(s.get("source_model") or "")
+    own = {m.id: m for m in ctx.models(visitor)}  # the visitor's own list: a live-only model's family too
+    spec = own.get(take.model_id) or own.get(s.get("source_model") or "")
     values: dict[str, Any] = {"first": first, "last": last, "prompt": take.prompt,
                               "aspect": s.get("aspect_ratio") or MATCH, "audio": bool(s.get("generate_audio")),
                               "camera_fixed": bool(s.get("camera_fixed")),

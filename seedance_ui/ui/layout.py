@@ -132,10 +132,19 @@ def models_now(ctx: AppContext, visitor: Any) -> Any:
     background (cached an hour); a list that arrives later shows at the next page load. Never waits on it."""
     from .. import catalog, catalog_live
 
-    key = (visitor.key if visitor is not None else None) or (ctx.live.key if ctx.uses_owner_key() else None)
-    if key and ctx.live is not None:
-        catalog_live.load(key, ctx.live.base_url)
-    return gr.update(choices=catalog.families())
+    key, base = ctx.catalog_slot(visitor)
+    if key:
+        catalog_live.load(key, base)  # this visitor's list (per key and base URL), never the whole process's
+    return gr.update(choices=catalog.families(ctx.models(visitor)), info=picker_note(ctx, visitor))
+
+
+def picker_note(ctx: AppContext, visitor: Any) -> str:
+    """The picker's info line: when WaveSpeed's list could not be fetched, that and which list is used."""
+    from .. import catalog_live
+
+    key, base = ctx.catalog_slot(visitor)
+    note = catalog_live.status_for(key, base).note() if key else ""
+    return note or create_page.PICKER_INFO
 
 
 def build_app(ctx: AppContext) -> gr.Blocks:

@@ -10,7 +10,9 @@ key, or demo mode on a Space.
 
 from __future__ import annotations
 
+import asyncio
 import json
+from functools import partial
 from typing import Any, Optional
 
 import gradio as gr
@@ -61,7 +63,7 @@ def make_tools(ctx: AppContext) -> tuple[Any, Any, Any]:
             choices = Choices.of(model_id=model_id or None, prompt="(prompt)", duration=duration or None,
                                  resolution=resolution or None, aspect_ratio=aspect_ratio or None,
                                  generate_audio=generate_audio, takes=takes)  # fmt: skip
-            plan = Plan.make(choices)
+            plan = await asyncio.to_thread(partial(Plan.make, choices, models=ctx.models(visitor)))
             demo = ctx.is_demo(visitor)
         except SeedanceError as e:
             raise gr.Error(e.message) from None
@@ -81,6 +83,7 @@ def make_tools(ctx: AppContext) -> tuple[Any, Any, Any]:
         api_key: str | None = None,
         confirm_spend: bool | None = None,
         x_wavespeed_key: Optional[gr.Header] = None,  # noqa: UP045 - Gradio matches this exact hint
+        request: gr.Request = None,  # type: ignore[assignment]
     ) -> tuple[str, dict]:
         """Turn a picture into a short video with ByteDance Seedance on WaveSpeed and return the MP4 with its facts
         (seed, price, task id). With a WaveSpeed key this spends money (about $0.26 for the default 5 s 720p clip
@@ -107,7 +110,7 @@ def make_tools(ctx: AppContext) -> tuple[Any, Any, Any]:
         visitor = visitor_for_call(key)
         return await api.generate(ctx, image, prompt, model_id, duration, resolution, aspect_ratio, generate_audio,
                                   camera_fixed, seed, last_image, visitor=visitor,
-                                  confirm_spend=bool(confirm_spend))  # fmt: skip
+                                  confirm_spend=bool(confirm_spend), request=request)  # fmt: skip
 
     async def history(
         text: str = "",

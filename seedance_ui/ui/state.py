@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import keys
+from ..catalog import ModelSpec
 from ..runtime import Runtime
 from ..session import Session
 
@@ -98,6 +99,23 @@ class AppContext:
 
     def is_demo(self, visitor: Visitor) -> bool:
         return not visitor.key and not self.uses_owner_key()
+
+    def catalog_slot(self, visitor: Visitor | None) -> tuple[str | None, str | None]:
+        """(key, base URL) of the catalog this visitor sees: their own key's, the owner's, or none (demo: the
+        built-in list). Never the process's: each visitor is shown and checked against their own."""
+        if self.live is not None and visitor is not None and visitor.key:
+            return visitor.key, self.live.base_url
+        if self.uses_owner_key():
+            assert self.live is not None
+            return self.live.key, self.live.base_url
+        return None, None
+
+    def models(self, visitor: Visitor | None) -> tuple[ModelSpec, ...]:
+        """The models this visitor sees, prices against and is checked against."""
+        from .. import catalog, catalog_live
+
+        key, base = self.catalog_slot(visitor)
+        return catalog_live.models_for(key, base) if key else catalog.MODELS
 
     def session(self, visitor: Visitor) -> Session:
         """The visitor's door into the core: their own key, the owner's key (desktop, or a Space that allows

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import price_gate
 from ..errors import Money, SeedanceError
 from ..plan import MAX_TAKES, Plan
 from ..take_run import Progress, TakeResult
@@ -73,12 +74,18 @@ async def generate(
         yield Frame(error=words.card(None, "Add a first image to start."))
         return
     try:
-        session = ctx.session(visitor)
+        session, models = ctx.session(visitor), ctx.models(visitor)
         plan = Plan.make(choices_for(family, resolution, duration, aspect, audio, camera_fixed, seed, takes, prompt,
-                                     extras), image_size=usable_size(first))  # fmt: skip
+                                     extras, models=models), image_size=usable_size(first), models=models)  # fmt: skip
     except SeedanceError as e:
         yield Frame(error=words.card(None, e))
         return
+    if not session.demo and plan.quote.needs_server_quote:  # the amount to confirm is WaveSpeed's, not a guess
+        try:
+            plan = await price_gate.priced_by_wavespeed(session, plan)
+        except SeedanceError as e:
+            yield Frame(error=words.card(None, e))
+            return
     if not session.demo and plan.needs_confirm(threshold) and not confirmed:
         yield Frame(error=words.card(None, f"This will cost ${plan.quote.total:.2f}. Tick 'Yes, spend "
                                            f"${plan.quote.total:.2f}' above the button to go ahead."))  # fmt: skip

@@ -1,0 +1,45 @@
+"""No take is sent on a price that needs WaveSpeed's quote until that quote has come back.
+
+A formula that can't be worked out here (a helper only WaveSpeed's servers have, an error, more work than the
+bound) or that gives something that can't be a price ($0.00, a negative amount, 1e27) leaves the Plan's quote a
+placeholder (``Quote.needs_server_quote``). Before anything is uploaded or submitted for such a plan, WaveSpeed
+is asked (``POST /api/v3/model/price`` with the take's full inputs); its answer becomes the plan's price, the one
+the journal records. When the quote can't be had, or isn't a price either, the take is refused plainly and
+nothing is sent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import ROUND_HALF_UP
+from typing import TYPE_CHECKING
+
+from . import pricing
+from .errors import NotReady, SeedanceError
+from .plan import Plan
+
+if TYPE_CHECKING:
+    from .session import Session
+
+REFUSED = ("{name} can't be priced on this computer, and WaveSpeed's own quote could not be had ({why}), so "
+           "nothing was sent. Try again in a moment, or choose another model.")  # fmt: skip
+
+
+async def priced_by_wavespeed(session: Session, plan: Plan) -> Plan:
+    """The plan itself when its price is known here; otherwise the plan priced by WaveSpeed's quote, or NotReady
+    (before anything is sent) when that quote can't be had."""
+    if not plan.quote.needs_server_quote:
+        return plan
+    try:
+        price = await session.studio.client().quote(plan.spec.id, plan.payload(0, None), api_key=session.key)
+    except SeedanceError as e:
+        raise NotReady(REFUSED.format(name=plan.spec.name, why=e.message.rstrip("."))) from None
+    if not pricing.is_a_price(price):
+        raise NotReady(REFUSED.format(name=plan.spec.name, why=f"it said {price}, which can't be a price"))
+    seconds = plan.quote.priced_duration or plan.quote.duration
+    quote = dataclasses.replace(
+        plan.quote, per_take=price.quantize(pricing.CENT, ROUND_HALF_UP), per_second=price / seconds,
+        kind=pricing.QUOTED, published=True, what_if=(),
+        source="WaveSpeed's own quote for these settings (POST /api/v3/model/price).",
+    )  # fmt: skip
+    return dataclasses.replace(plan, quote=quote)
