@@ -14,10 +14,8 @@ from typing import TYPE_CHECKING, Any
 import av
 from PIL import Image
 
-from seedance_ui.catalog import SEED_MAX, nearest_aspect_ratio
-
 from . import upscaler
-from .inputs import rendered_duration
+from .facts import SEED_MAX
 from .media import MediaError
 from .render import ClipSpec, render_clip
 
@@ -145,19 +143,18 @@ class Worker:
 
     async def _render(self, job: Job) -> bytes:
         media = self.emu.media
-        if job.model not in self.emu.catalog.specs and upscaler.is_upscaler(self.emu.catalog.items.get(job.model)):
+        model = self.emu.catalog.served(job.model)  # a model removed since the submit: the 5000 below
+        assert model is not None
+        if model.is_upscaler:
             return await self._upscale(job)
-        spec = self.emu.catalog.specs[job.model]  # a model removed since the submit: the 5000 below
         first = await media.load_image(job.inputs["image"])
         last = await media.load_image(job.inputs["last_image"]) if job.inputs.get("last_image") else None
         if self.emu.render_mode == "stub":
             return await self._stub_clip(first)
-        resolution = job.inputs.get("resolution") or spec.default_resolution
-        aspect = job.inputs.get("aspect_ratio") or nearest_aspect_ratio(*first.size)
-        w, h = spec.output_size(resolution, aspect)
-        seed = int(job.inputs["seed"])
+        w, h = model.output_size(job.inputs, first.size)
+        seed = int(job.inputs.get("seed", -1))
         audio = bool(job.inputs.get("generate_audio"))
-        clip = ClipSpec(w, h, rendered_duration(spec, job.inputs), str(job.inputs.get("prompt") or ""),
+        clip = ClipSpec(w, h, model.rendered_duration(job.inputs), str(job.inputs.get("prompt") or ""),
                         bool(job.inputs.get("camera_fixed")), audio, seed if seed >= 0 else secrets.randbelow(SEED_MAX))  # fmt: skip
         assert self._render_slots is not None
         async with self._render_slots:

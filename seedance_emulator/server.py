@@ -2,14 +2,15 @@
 
 It speaks the v3 protocol (submit, result, prediction, delete, bulk delete, list, both upload styles, balance,
 price), wraps every answer in the ``{code, message, data}`` envelope, checks bearer auth, keeps one account per
-key (its own jobs, balance and concurrency slots; another account's task is 404), validates inputs with the
-app's own ``check_settings`` after filling the model's defaults (HTTP 400 with task codes 1400/1401), renders
+key (its own jobs, balance and concurrency slots; another account's task is 404), validates inputs against the
+served entry's JSON schema after filling its defaults (``schema.py``; HTTP 400 with task codes 1400/1401),
+charges WaveSpeed's published prices (``prices.py``: none of the app's code, so it checks the app's), renders
 real MP4 previews in the background (``jobs.py``), serves them at signed links that expire (``outputs.py``),
 and injects faults on request (``faults.py``). Where the docs promise little it promises little: the list
 carries no inputs and shows a new task only after ``list_lag`` seconds; deleting a task refunds nothing and
 need not stop the render. ``GET /api/v3/models`` answers from the same catalog format as the app's snapshot, and
 the emulator runs any image-to-video model it lists, including ones a test adds (``models.py``). Test and
-benchmark knobs live under ``/_emulator/*`` (``admin.py``).
+benchmark knobs live under ``/_emulator/*`` (``admin.py``), mounted only with ``test_endpoints=True``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import inputs as task_inputs
 from . import upscaler
 from .accounts import Accounts, fingerprint
 from .admin import admin_routes
@@ -81,6 +81,7 @@ class Emulator:
         list_lag: float = 0.0,
         extra_models: Iterable[Mapping[str, Any]] = (),
         price_helpers: Mapping[str, Callable[..., Any]] | None = None,
+        test_endpoints: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix="seedance-emulator-"))
         self.processing_seconds = processing_seconds
@@ -106,6 +107,9 @@ class Emulator:
         self.catalog = EmulatorCatalog(extra_models, price_helpers)
         """The models it lists, runs and prices: the snapshot plus ``extra_models`` (entries in WaveSpeed's
         catalog format); ``price_helpers`` are the server-side functions their formulas may call."""
+        self.test_endpoints = test_endpoints
+        """Mount ``/_emulator/*`` (stats, staged faults, added models, reset): tests and benchmarks ask for them;
+        demo mode doesn't, so a visitor can't stage a fault or read another's counts."""
         self._lock = threading.Lock()
         self.app = Starlette(routes=self._routes())
 
@@ -156,7 +160,7 @@ class Emulator:
             Route("/emu/upload/{token}", api("put", media.put, auth=False), methods=["PUT"]),
             Route("/emu/media/{token}/{name}", media.serve, methods=["GET"]),
             Route("/emu/files/{name}", api("file", self.h_file, auth=False), methods=["GET"]),
-            *admin_routes(self),
+            *(admin_routes(self) if self.test_endpoints else []),
         ]
 
     def _endpoint(self, route: str, handler: Handler, *, auth: bool = True) -> Callable[[Request], Awaitable[Response]]:
@@ -206,11 +210,10 @@ class Emulator:
     # WaveSpeed endpoints -------------------------------------------------------------------------------
 
     async def h_submit(self, request: Request, key: str) -> Response:
-        model = request.path_params["model"]
-        spec = self.catalog.specs.get(model)
-        item = self.catalog.items.get(model)
-        if spec is None and not upscaler.is_upscaler(item):
-            return err(404, f"Model {model} not found")
+        model_id = request.path_params["model"]
+        model = self.catalog.served(model_id)
+        if model is None:
+            return err(404, f"Model {model_id} not found")
         try:
             body = await request.json()
         except ValueError:
@@ -218,20 +221,16 @@ class Emulator:
         if not isinstance(body, dict):
             return err(400, "Request body must be a JSON object", 1401)
         sync = body.get("enable_sync_mode") is True
-        if spec is not None:
-            inputs = task_inputs.effective_inputs(spec, body)  # enable_sync_mode, enable_base64_output: not inputs
-            problem = task_inputs.problems(spec, inputs)
-        else:
-            inputs = upscaler.effective_inputs(item, body)
-            problem = upscaler.problems(item, inputs)
+        inputs = model.effective_inputs(body)  # enable_sync_mode, enable_base64_output: not inputs
+        problem = model.problems(inputs)
         if problem:
             return err(400, problem[1], problem[0])
-        if spec is not None:
-            price = self.catalog.charge(spec, task_inputs.charged_inputs(spec, inputs))
-        else:
-            price = upscaler.charge(item, inputs, await self._video_seconds(inputs["video"]), self.catalog.helpers)
+        priced = inputs
+        if model.is_upscaler:
+            priced = inputs | {"_video_seconds": await self._video_seconds(inputs["video"])}
+        price = self.catalog.charge(model, priced)
         fp = fingerprint(key)
-        job = Job(id=uuid.uuid4().hex, model=model, inputs=inputs, key_fp=fp, created_at=datetime.now(timezone.utc),
+        job = Job(id=uuid.uuid4().hex, model=model_id, inputs=inputs, key_fp=fp, created_at=datetime.now(timezone.utc),
                   fault=self.faults.take("task") or {}, price=price)  # fmt: skip
         with self._lock:
             self.jobs[job.id] = job
@@ -336,22 +335,20 @@ class Emulator:
 
     async def h_price(self, request: Request, key: str) -> Response:
         """``POST /api/v3/model/price {model_id, inputs}``: the model's formula, evaluated server-side (helpers
-        included); inputs left out are priced at their floor, as the docs warn."""
+        included); inputs left out take their schema defaults, so a quote prices the job those inputs would run (issue
+        25: the docs speak of a floor, but a quote that under-prices the run it describes helps no one)."""
         try:
             q = await request.json()
             model_id = q["model_id"]
             inputs = q.get("inputs") or {}
             if not isinstance(inputs, dict):
                 raise TypeError("inputs must be an object")
-            item = self.catalog.items.get(model_id)
-            if model_id not in self.catalog.specs and upscaler.is_upscaler(item):
-                given = upscaler.effective_inputs(item, inputs)
-                if upscaler.problems(item, given, whole=False):
-                    raise ValueError("bad inputs")
-                seconds = await self._video_seconds(given["video"]) if given.get("video") else None
-                price = upscaler.charge(item, given, seconds, self.catalog.helpers)
-            else:
-                price = self.catalog.quote(self.catalog.specs[model_id], inputs)
+            model = self.catalog.served(model_id)
+            if model is None:
+                raise KeyError(model_id)
+            if model.is_upscaler and inputs.get("video"):
+                inputs = inputs | {"_video_seconds": await self._video_seconds(inputs["video"])}
+            price = self.catalog.quote(model, inputs)
         except (KeyError, ValueError, TypeError, AttributeError):
             return err(400, "Unknown model or bad inputs", 1401)
         return ok({"model_id": model_id, "price": price, "discounted_price": price})
