@@ -44,6 +44,10 @@ class Job:
     price: float = 0.0
     created_mono: float = field(default_factory=time.monotonic)
     deleted: bool = False
+    account: str = ""
+    """The account the task belongs to (it may own several keys): its list, its balance, its limits."""
+    sent: dict[str, Any] = field(default_factory=dict)
+    """The inputs as the submit sent them (what the list shows when asked, and the webhook's ``input``)."""
 
 
 def iso(dt: datetime) -> str:
@@ -69,10 +73,12 @@ def prediction(job: Job, base: str, link: str | None) -> dict[str, Any]:
     return d
 
 
-def list_item(job: Job, base: str, link: str | None) -> dict[str, Any]:
-    """A task as the prediction list shows it: never its inputs (the docs list none; ``include_inputs`` is
-    not a documented field). ``executionTime`` in milliseconds (its unit is unconfirmed)."""
-    return prediction(job, base, link) | {"executionTime": job.inference_ms or 0}
+def list_item(job: Job, base: str, link: str | None, with_inputs: bool = False) -> dict[str, Any]:
+    """A task as the prediction list shows it; its inputs only ``with_inputs`` (the docs list none, but WaveSpeed's
+    own CLI asks with ``include_inputs: true`` and prints ``inputs.prompt``). ``executionTime`` in milliseconds
+    (its unit is unconfirmed)."""
+    item = prediction(job, base, link) | {"executionTime": job.inference_ms or 0}
+    return item | {"inputs": dict(job.sent)} if with_inputs else item
 
 
 class Worker:

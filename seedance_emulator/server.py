@@ -42,6 +42,7 @@ from .jobs import Job, Worker, list_item, prediction
 from .media import MediaError, MediaStore, base_url
 from .models import EmulatorCatalog
 from .outputs import Outputs
+from .webhooks import Deliveries, WebhookSecrets, webhook_url
 
 __all__ = ["Emulator", "EmulatorServer", "Job"]
 
@@ -82,6 +83,7 @@ class Emulator:
         extra_models: Iterable[Mapping[str, Any]] = (),
         price_helpers: Mapping[str, Callable[..., Any]] | None = None,
         test_endpoints: bool = False,
+        list_inputs: bool = True,
     ) -> None:
         self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix="seedance-emulator-"))
         self.processing_seconds = processing_seconds
@@ -107,6 +109,11 @@ class Emulator:
         self.catalog = EmulatorCatalog(extra_models, price_helpers)
         """The models it lists, runs and prices: the snapshot plus ``extra_models`` (entries in WaveSpeed's
         catalog format); ``price_helpers`` are the server-side functions their formulas may call."""
+        self.list_inputs = self._list_inputs_default = list_inputs
+        """The job list carries each task's inputs when a client asks (``include_inputs: true``, as WaveSpeed's CLI
+        does); False: never (the docs list no inputs), so a client's fallback stays tested."""
+        self.webhook_secrets = WebhookSecrets()
+        self.webhooks = Deliveries(self.webhook_secrets)
         self.test_endpoints = test_endpoints
         """Mount ``/_emulator/*`` (stats, staged faults, added models, reset): tests and benchmarks ask for them;
         demo mode doesn't, so a visitor can't stage a fault or read another's counts."""
@@ -127,6 +134,10 @@ class Emulator:
     def balance_of(self, key: str) -> float:
         return self.accounts.balance(fingerprint(key))
 
+    def add_key(self, key: str, *, to: str) -> None:
+        """Tests: make ``key`` another key of the account that owns the key ``to`` (one job list, one balance)."""
+        self.accounts.add_key(fingerprint(key), to=fingerprint(to))
+
     def count(self, route: str) -> int:
         return self.stats[route]
 
@@ -139,6 +150,8 @@ class Emulator:
             self.deleted.clear()
             self.accounts.clear()
             self.list_lag = self._list_lag_default
+            self.list_inputs = self._list_inputs_default
+            self.webhooks.sent.clear()
             self.catalog.reset()
 
     # Plumbing -------------------------------------------------------------------------------------------
@@ -151,6 +164,8 @@ class Emulator:
             Route("/api/v3/balance", api("balance", self.h_balance), methods=["GET"]),
             Route("/api/v3/models", api("models", self.h_models), methods=["GET"]),
             Route("/api/v3/model/price", api("price", self.h_price), methods=["POST"]),
+            Route("/api/v3/model/pricing", api("price", self.h_price), methods=["POST"]),  # WaveSpeed's CLI's
+            Route("/api/v3/webhook/secret", api("webhook_secret", self.h_webhook_secret), methods=["GET"]),
             Route("/api/v3/predictions", api("list", self.h_list), methods=["POST"]),
             Route("/api/v3/predictions/delete", api("bulk_delete", self.h_bulk_delete), methods=["POST"]),
             Route("/api/v3/predictions/{id}/result", api("result", self.h_read), methods=["GET"]),
@@ -202,7 +217,7 @@ class Emulator:
     def _own(self, task_id: str, key: str) -> Job | None:
         """The task, if it exists and belongs to the caller's account: another account's task is unknown (404)."""
         job = self.jobs.get(task_id)
-        return job if job is not None and job.key_fp == fingerprint(key) else None
+        return job if job is not None and job.account == self.accounts.account_of(fingerprint(key)) else None
 
     def _link(self, base: str, job: Job) -> str | None:
         return self.outputs.link(base, job.output_name) if job.output_name else None
@@ -229,9 +244,13 @@ class Emulator:
         if model.is_upscaler:
             priced = inputs | {"_video_seconds": await self._video_seconds(inputs["video"])}
         price = self.catalog.charge(model, priced)
+        hook = webhook_url(request.query_params)
+        if "webhook" in request.query_params and hook is None:
+            return err(400, "Invalid parameter webhook: it must be an http(s) URL", 1401)
         fp = fingerprint(key)
         job = Job(id=uuid.uuid4().hex, model=model_id, inputs=inputs, key_fp=fp, created_at=datetime.now(timezone.utc),
-                  fault=self.faults.take("task") or {}, price=price)  # fmt: skip
+                  fault=self.faults.take("task") or {}, price=price, account=self.accounts.account_of(fp),
+                  sent={k: v for k, v in body.items() if k in inputs})  # fmt: skip
         with self._lock:
             self.jobs[job.id] = job
             self.submit_keys[fp] += 1
@@ -240,6 +259,9 @@ class Emulator:
             self.accounts.revoke(fp, float(job.fault["revoke_key_after"]))
         self.worker.start(job)
         base = base_url(request)
+        if hook is not None:
+            self.webhooks.after(job.done, hook, job.account,
+                                lambda: prediction(job, base, self._link(base, job)) | {"input": job.sent})  # fmt: skip
         if sync:
             try:
                 await asyncio.wait_for(job.done.wait(), self.sync_wait)
@@ -260,9 +282,12 @@ class Emulator:
     async def h_read(self, request: Request, key: str) -> Response:
         """``GET /api/v3/predictions/{id}/result`` and ``GET /api/v3/predictions/{id}``."""
         job = self._own(request.path_params["id"], key)
-        if job is None:
-            return err(404, "Prediction not found")
         base = base_url(request)
+        if job is None:
+            gone = self.deleted.get(request.path_params["id"])
+            if gone is None or gone.account != self.accounts.account_of(fingerprint(key)):
+                return err(404, "Prediction not found")
+            return ok(prediction(gone, base, None) | {"status": "deleted", "outputs": [], "has_nsfw_contents": []})
         return ok(prediction(job, base, self._link(base, job)))
 
     def _delete(self, job: Job) -> None:
@@ -311,10 +336,15 @@ class Emulator:
             before = _parse_iso(q["created_before"]) if q.get("created_before") else None
         except (ValueError, TypeError) as e:
             return err(400, f"Invalid list query: {e}", 1401)
-        fp, now, oldest = fingerprint(key), time.monotonic(), datetime.now(timezone.utc) - RETENTION
+        account, now, oldest = (
+            self.accounts.account_of(fingerprint(key)),
+            time.monotonic(),
+            datetime.now(timezone.utc) - RETENTION,
+        )
+        with_inputs = self.list_inputs and q.get("include_inputs") is True
         items = [
             j for j in list(self.jobs.values())
-            if j.key_fp == fp and now - j.created_mono >= self.list_lag and j.created_at >= oldest
+            if j.account == account and now - j.created_mono >= self.list_lag and j.created_at >= oldest
             and (not q.get("model") or j.model == q["model"])
             and (not q.get("status") or j.status == q["status"])
             and (after is None or j.created_at >= after)
@@ -324,7 +354,7 @@ class Emulator:
         base = base_url(request)
         chunk = items[(page - 1) * size : page * size]
         return ok({"page": page, "page_size": size, "total": len(items),
-                   "items": [list_item(j, base, self._link(base, j)) for j in chunk]})  # fmt: skip
+                   "items": [list_item(j, base, self._link(base, j), with_inputs) for j in chunk]})  # fmt: skip
 
     async def h_balance(self, request: Request, key: str) -> Response:
         return ok({"balance": round(self.accounts.balance(fingerprint(key)), 4)})
@@ -352,6 +382,10 @@ class Emulator:
         except (KeyError, ValueError, TypeError, AttributeError):
             return err(400, "Unknown model or bad inputs", 1401)
         return ok({"model_id": model_id, "price": price, "discounted_price": price})
+
+    async def h_webhook_secret(self, request: Request, key: str) -> Response:
+        """``GET /api/v3/webhook/secret``: the account's signing secret (``whsec_...``; see ``webhooks.py``)."""
+        return ok({"secret": self.webhook_secrets.of(self.accounts.account_of(fingerprint(key)))})
 
     async def h_file(self, request: Request, key: str) -> Response:
         return await self.outputs.serve(request, self.jobs.get)

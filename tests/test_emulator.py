@@ -219,10 +219,14 @@ def _balance(c):
     return c.get("/api/v3/balance").json()["data"]["balance"]
 
 
-def test_list_holds_only_the_accounts_jobs_newest_first_and_never_inputs(emu):
+def test_list_holds_only_the_accounts_jobs_newest_first_and_inputs_only_when_asked(emu):
     with api(emu) as a, api(emu, KEY_B) as b:
         ids = [_submit(a), _submit(a, prompt="pan left")]
         other = _submit(b)
+        assert all("inputs" not in i for i in _listed(a)["items"])
+        asked = _listed(a, include_inputs=True)["items"]
+        assert [i["inputs"].get("prompt") for i in asked] == ["pan left", None]  # as sent: the first had none
+        emu.emulator.list_inputs = False  # the switch that never lists them
         data = _listed(a, include_inputs=True)
         assert (data["page"], data["page_size"], data["total"]) == (1, 100, 2)
         assert [i["id"] for i in data["items"]] == ids[::-1]
@@ -273,8 +277,9 @@ def test_delete_is_permanent_refunds_nothing_and_may_not_stop_the_render(emu):
         for task in (running, done):
             r = c.delete(f"/api/v3/predictions/{task}")
             assert r.status_code == 200 and r.json()["data"] == {"id": task, "status": "deleted"}
-            assert c.get(f"/api/v3/predictions/{task}/result").status_code == 404
-            assert c.get(f"/api/v3/predictions/{task}").status_code == 404
+            for path in (f"/api/v3/predictions/{task}/result", f"/api/v3/predictions/{task}"):  # issue 25
+                gone = c.get(path).json()["data"]
+                assert (gone["id"], gone["status"], gone["outputs"]) == (task, "deleted", [])
             assert c.delete(f"/api/v3/predictions/{task}").status_code == 404
         assert _listed(c)["total"] == 0 and httpx.get(link).status_code == 404
         _until(lambda: emu.emulator.deleted[running].status == "completed")  # rendered on, unseen
