@@ -71,8 +71,8 @@ PUBLISHED: dict[str, Price] = {
     "bytedance/seedance-v1-lite-i2v-480p": _per_five_seconds("0.08"),
     "bytedance/seedance-v1-lite-i2v-720p": _per_five_seconds("0.16"),
     "bytedance/seedance-v1.5-pro/image-to-video": _v15_tokens,
-    "bytedance/seedance-2.0/image-to-video": _per_five_seconds("1.20"),
-    "bytedance/seedance-2.0-fast/image-to-video": _per_five_seconds("0.80"),
+    "bytedance/seedance-2.0/image-to-video": _per_five_seconds("1.20", "720p"),
+    "bytedance/seedance-2.0-fast/image-to-video": _per_five_seconds("0.80", "720p"),
     "bytedance/seedance-2.0-fast/image-to-video-turbo": _per_five_seconds("0.60", "720p"),
     "bytedance/video-upscaler": _upscaler,
 }

@@ -169,13 +169,25 @@ def test_output_sizes_say_whether_they_are_published_or_estimated():
 
 
 def test_2_0_payload_leaves_out_the_inputs_its_schema_lacks():
-    v20 = catalog.get_model(V20)
-    plan = Plan.make(Choices(model_id=V20, prompt="a wave breaks"))
-    body = plan.payload(0, "https://example.invalid/a.jpg")
-    assert set(body) == {"image", "prompt", "duration"} and body["duration"] == 5
-    assert not v20.accepts_camera_fixed and not v20.accepts_audio and v20.resolutions == ("720p",)
+    turbo = "bytedance/seedance-2.0/image-to-video-turbo"
+    spec = catalog.get_model(turbo)
+    body = Plan.make(Choices(model_id=turbo, prompt="a wave breaks")).payload(0, "https://example.invalid/a.jpg")
+    assert set(body) == {"image", "prompt", "duration", "resolution"} and body["duration"] == 5
+    assert not spec.accepts_camera_fixed and not spec.accepts_audio and spec.resolutions == ("720p", "1080p")
     with pytest.raises(InvalidRequest, match="no fixed-camera setting"):
         Plan.make(Choices(model_id=V20, prompt="x", camera_fixed=True))
+
+
+def test_the_snapshots_2_0_offers_the_inputs_its_pages_list_marked_unconfirmed():
+    """Issue 25: 480p-1080p, sound and seed, as WaveSpeed's 2.0 pages list them; each marked unconfirmed."""
+    v20 = catalog.get_model(V20)
+    assert v20.resolutions == ("480p", "720p", "1080p") and v20.default_resolution == "720p"
+    assert v20.accepts_audio and v20.audio_default and v20.accepts_seed and not v20.smart_duration
+    assert v20.facts["inputs"]["confirmed"] is False
+    props = request_schema(next(i for i in catalog.snapshot_items() if i["model_id"] == V20))["properties"]
+    assert all("unconfirmed" in props[f]["x-seedance-unconfirmed"] for f in ("resolution", "generate_audio", "seed"))
+    body = Plan.make(Choices(model_id=V20, prompt="a wave breaks", resolution="1080p")).payload(0, "https://e.x/a.jpg")
+    assert body["resolution"] == "1080p" and "generate_audio" in body
 
 
 # Specs from a schema -----------------------------------------------------------------------------------------
