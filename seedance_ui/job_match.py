@@ -17,6 +17,7 @@ from typing import Any
 from .journal import Take
 from .prediction import Prediction
 
+IDENTIFYING = ("image", "video", "last_image", "prompt")
 CANT_TELL = "cant_tell"
 """The error code a take keeps while two listed jobs could each be its own."""
 
@@ -36,10 +37,11 @@ class CantTell:
 
 
 def same_job(sent: Mapping[str, Any], listed: Mapping[str, Any]) -> bool:
-    """True when a listed job's inputs agree with what a take sent, on every input both name. A random seed (-1)
-    sent is not compared (WaveSpeed may list the seed it drew); nothing in common is no match."""
+    """True when a listed job's inputs agree with what a take sent, on every input both name, and they share at
+    least one of the inputs that tell jobs apart (its picture or video, its prompt). A random seed (-1) sent is not
+    compared (WaveSpeed may list the seed it drew)."""
     shared = [k for k in sent if k in listed and not (k == "seed" and sent[k] == -1)]
-    if not any(k in shared for k in ("image", "prompt")):
+    if not any(k in shared for k in IDENTIFYING):
         return False
     return all(_same(sent[k], listed[k]) for k in shared)
 
@@ -51,10 +53,17 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def pair(takes: Sequence[Take], free: Sequence[Prediction]) -> tuple[list[Pairing], list[CantTell]]:
-    """Pair lost takes of one model (in submit order) with the listed jobs no take holds (oldest first)."""
-    if any(p.inputs is not None for p in free):
-        return _by_inputs(takes, free)
-    return _by_time(takes, free)
+    """Pair lost takes of one model (in submit order) with the listed jobs no take holds (oldest first). A take
+    with no payload on record (a row from before payloads were kept) can only be paired by time."""
+    if not any(p.inputs is not None for p in free):
+        return _by_time(takes, free)
+    pairings, unclear = _by_inputs([t for t in takes if t.payload], free)
+    blind = [t for t in takes if not t.payload]
+    if blind:
+        taken = {p.task_id for p in pairings}
+        more = _by_time(blind, [p for p in free if p.id not in taken])
+        pairings, unclear = pairings + more[0], unclear + more[1]
+    return pairings, unclear
 
 
 def _by_inputs(takes: Sequence[Take], free: Sequence[Prediction]) -> tuple[list[Pairing], list[CantTell]]:
