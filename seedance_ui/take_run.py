@@ -154,7 +154,8 @@ def not_started(session: Session, take: Take) -> SeedanceError:
 
 async def reconcile(session: Session) -> list[str]:
     """Pair this visitor's takes whose submit outcome is unknown with the account's jobs that no take holds yet:
-    same model, created in a window around the submit, in submit order. Returns the take ids adopted."""
+    same model, created in a window around the submit, and matching inputs when the list carries them
+    (``job_match``); a take two jobs could be is left for the person to pick. Returns the take ids adopted."""
     studio = session.studio
     async with studio.reconcile_lock():
         await studio.quiet_submits()
