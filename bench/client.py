@@ -52,7 +52,7 @@ def _rss_mb() -> float:
 def emulator(per_video_second: float = PER_VIDEO_SECOND, jitter: float = JITTER):
     """`seedance emulator` in its own process, so its work never shares a CPU thread or the GIL with a client."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "seedance_ui.cli", "emulator", "--port", str(port), "--render",
+    proc = subprocess.Popen([sys.executable, "-m", "seedance_ui.cli", "emulator", "--port", str(port), "--test-endpoints", "--render",
                              "stub", "--per-video-second", str(per_video_second), "--jitter", str(jitter)],
                             stderr=subprocess.DEVNULL)  # fmt: skip
     url = f"http://127.0.0.1:{port}"

@@ -4,7 +4,8 @@ GET  /_emulator/stats   {counts: {route: n}, jobs, deleted, by_status, submit_ke
                          list_lag}
 GET  /_emulator/jobs    {id: {status, completed_at, model, deleted}} (deleted tasks too: they may still render)
 POST /_emulator/faults  {clear?: bool, faults?: [fault, ...], random?: {rate, seed?, routes?},
-                         processing_seconds?: float, list_lag?: float}
+                         processing_seconds?: float, list_lag?: float, list_inputs?: bool}
+POST /_emulator/keys    {key, to}: make ``key`` another key of the account that owns the key ``to`` -> {ok}
 POST /_emulator/models  {model: entry} or {models: [entry, ...]}: add models (WaveSpeed's catalog format) to this
                         emulator's catalog alone -> {ok, added: [model_id, ...], renderable: [model_id, ...]}
 POST /_emulator/reset   forget jobs, accounts, counts, faults and added models; list_lag back to the constructor's
@@ -51,6 +52,8 @@ def admin_routes(emu: Emulator) -> list[Route]:
                 emu.processing_seconds = float(q["processing_seconds"])
             if "list_lag" in q:
                 emu.list_lag = float(q["list_lag"])
+            if "list_inputs" in q:
+                emu.list_inputs = bool(q["list_inputs"])
         except (TypeError, ValueError) as e:
             return JSONResponse({"ok": False, "error": str(e)}, 400)
         return JSONResponse({"ok": True})
@@ -67,6 +70,13 @@ def admin_routes(emu: Emulator) -> list[Route]:
         return JSONResponse({"ok": True, "added": [e["model_id"] for e in entries],
                              "renderable": [s.id for s in specs if s is not None]})  # fmt: skip
 
+    async def keys(request: Request) -> Response:
+        q = await request.json()
+        if not isinstance(q, dict) or not all(isinstance(q.get(k), str) and q[k] for k in ("key", "to")):
+            return JSONResponse({"ok": False, "error": "key and to must be API keys"}, 400)
+        emu.add_key(q["key"], to=q["to"])
+        return JSONResponse({"ok": True})
+
     async def reset(request: Request) -> Response:
         emu.reset()
         return JSONResponse({"ok": True})
@@ -76,5 +86,6 @@ def admin_routes(emu: Emulator) -> list[Route]:
         Route("/_emulator/jobs", jobs, methods=["GET"]),
         Route("/_emulator/faults", faults, methods=["POST"]),
         Route("/_emulator/models", models, methods=["POST"]),
+        Route("/_emulator/keys", keys, methods=["POST"]),
         Route("/_emulator/reset", reset, methods=["POST"]),
     ]

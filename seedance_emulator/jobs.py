@@ -14,10 +14,8 @@ from typing import TYPE_CHECKING, Any
 import av
 from PIL import Image
 
-from seedance_ui.catalog import SEED_MAX, nearest_aspect_ratio
-
 from . import upscaler
-from .inputs import rendered_duration
+from .facts import SEED_MAX
 from .media import MediaError
 from .render import ClipSpec, render_clip
 
@@ -46,6 +44,10 @@ class Job:
     price: float = 0.0
     created_mono: float = field(default_factory=time.monotonic)
     deleted: bool = False
+    account: str = ""
+    """The account the task belongs to (it may own several keys): its list, its balance, its limits."""
+    sent: dict[str, Any] = field(default_factory=dict)
+    """The inputs as the submit sent them (what the list shows when asked, and the webhook's ``input``)."""
 
 
 def iso(dt: datetime) -> str:
@@ -71,10 +73,12 @@ def prediction(job: Job, base: str, link: str | None) -> dict[str, Any]:
     return d
 
 
-def list_item(job: Job, base: str, link: str | None) -> dict[str, Any]:
-    """A task as the prediction list shows it: never its inputs (the docs list none; ``include_inputs`` is
-    not a documented field). ``executionTime`` in milliseconds (its unit is unconfirmed)."""
-    return prediction(job, base, link) | {"executionTime": job.inference_ms or 0}
+def list_item(job: Job, base: str, link: str | None, with_inputs: bool = False) -> dict[str, Any]:
+    """A task as the prediction list shows it; its inputs only ``with_inputs`` (the docs list none, but WaveSpeed's
+    own CLI asks with ``include_inputs: true`` and prints ``inputs.prompt``). ``executionTime`` in milliseconds
+    (its unit is unconfirmed)."""
+    item = prediction(job, base, link) | {"executionTime": job.inference_ms or 0}
+    return item | {"inputs": dict(job.sent)} if with_inputs else item
 
 
 class Worker:
@@ -145,19 +149,18 @@ class Worker:
 
     async def _render(self, job: Job) -> bytes:
         media = self.emu.media
-        if job.model not in self.emu.catalog.specs and upscaler.is_upscaler(self.emu.catalog.items.get(job.model)):
+        model = self.emu.catalog.served(job.model)  # a model removed since the submit: the 5000 below
+        assert model is not None
+        if model.is_upscaler:
             return await self._upscale(job)
-        spec = self.emu.catalog.specs[job.model]  # a model removed since the submit: the 5000 below
         first = await media.load_image(job.inputs["image"])
         last = await media.load_image(job.inputs["last_image"]) if job.inputs.get("last_image") else None
         if self.emu.render_mode == "stub":
             return await self._stub_clip(first)
-        resolution = job.inputs.get("resolution") or spec.default_resolution
-        aspect = job.inputs.get("aspect_ratio") or nearest_aspect_ratio(*first.size)
-        w, h = spec.output_size(resolution, aspect)
-        seed = int(job.inputs["seed"])
+        w, h = model.output_size(job.inputs, first.size)
+        seed = int(job.inputs.get("seed", -1))
         audio = bool(job.inputs.get("generate_audio"))
-        clip = ClipSpec(w, h, rendered_duration(spec, job.inputs), str(job.inputs.get("prompt") or ""),
+        clip = ClipSpec(w, h, model.rendered_duration(job.inputs), str(job.inputs.get("prompt") or ""),
                         bool(job.inputs.get("camera_fixed")), audio, seed if seed >= 0 else secrets.randbelow(SEED_MAX))  # fmt: skip
         assert self._render_slots is not None
         async with self._render_slots:

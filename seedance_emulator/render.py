@@ -17,8 +17,7 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from seedance_ui.catalog import FPS
-from seedance_ui.prompts import camera_from_prompt
+from .facts import FPS, camera_from_prompt
 
 OVERSCAN = 1.25
 """The source is prepared this much larger than the frame so camera moves never run off the picture."""

@@ -2,21 +2,21 @@
 
 It speaks the v3 protocol (submit, result, prediction, delete, bulk delete, list, both upload styles, balance,
 price), wraps every answer in the ``{code, message, data}`` envelope, checks bearer auth, keeps one account per
-key (its own jobs, balance and concurrency slots; another account's task is 404), validates inputs with the
-app's own ``check_settings`` after filling the model's defaults (HTTP 400 with task codes 1400/1401), renders
+key (its own jobs, balance and concurrency slots; another account's task is 404), validates inputs against the
+served entry's JSON schema after filling its defaults (``schema.py``; HTTP 400 with task codes 1400/1401),
+charges WaveSpeed's published prices (``prices.py``: none of the app's code, so it checks the app's), renders
 real MP4 previews in the background (``jobs.py``), serves them at signed links that expire (``outputs.py``),
 and injects faults on request (``faults.py``). Where the docs promise little it promises little: the list
 carries no inputs and shows a new task only after ``list_lag`` seconds; deleting a task refunds nothing and
 need not stop the render. ``GET /api/v3/models`` answers from the same catalog format as the app's snapshot, and
 the emulator runs any image-to-video model it lists, including ones a test adds (``models.py``). Test and
-benchmark knobs live under ``/_emulator/*`` (``admin.py``).
+benchmark knobs live under ``/_emulator/*`` (``admin.py``), mounted only with ``test_endpoints=True``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import tempfile
 import threading
 import time
@@ -32,7 +32,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import inputs as task_inputs
 from . import listing, upscaler
 from .accounts import Accounts, fingerprint
 from .admin import admin_routes
@@ -42,6 +41,8 @@ from .jobs import Job, Worker, list_item, prediction
 from .media import MediaError, MediaStore, base_url
 from .models import EmulatorCatalog
 from .outputs import Outputs
+from .serving import EmulatorServer  # re-exported: the runner lives in its own module
+from .webhooks import Deliveries, WebhookSecrets, webhook_url
 
 __all__ = ["Emulator", "EmulatorServer", "Job"]
 
@@ -83,6 +84,8 @@ class Emulator:
         price_helpers: Mapping[str, Callable[..., Any]] | None = None,
         catalog_file: str | os.PathLike | None = None,
         catalog_drip: float = 0.0,
+        test_endpoints: bool = False,
+        list_inputs: bool = True,
     ) -> None:
         self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix="seedance-emulator-"))
         self.processing_seconds = processing_seconds
@@ -112,6 +115,14 @@ class Emulator:
         """A file served as ``GET /api/v3/models`` byte for byte (a hostile listing); runs and prices still use
         ``catalog``. ``catalog_drip``: seconds between its bytes (0: all at once)."""
         self.catalog_drip = catalog_drip
+        self.list_inputs = self._list_inputs_default = list_inputs
+        """The job list carries each task's inputs when a client asks (``include_inputs: true``, as WaveSpeed's CLI
+        does); False: never (the docs list no inputs), so a client's fallback stays tested."""
+        self.webhook_secrets = WebhookSecrets()
+        self.webhooks = Deliveries(self.webhook_secrets)
+        self.test_endpoints = test_endpoints
+        """Mount ``/_emulator/*`` (stats, staged faults, added models, reset): tests and benchmarks ask for them;
+        demo mode doesn't, so a visitor can't stage a fault or read another's counts."""
         self._lock = threading.Lock()
         self.app = Starlette(routes=self._routes())
 
@@ -129,6 +140,10 @@ class Emulator:
     def balance_of(self, key: str) -> float:
         return self.accounts.balance(fingerprint(key))
 
+    def add_key(self, key: str, *, to: str) -> None:
+        """Tests: make ``key`` another key of the account that owns the key ``to`` (one job list, one balance)."""
+        self.accounts.add_key(fingerprint(key), to=fingerprint(to))
+
     def count(self, route: str) -> int:
         return self.stats[route]
 
@@ -141,6 +156,8 @@ class Emulator:
             self.deleted.clear()
             self.accounts.clear()
             self.list_lag = self._list_lag_default
+            self.list_inputs = self._list_inputs_default
+            self.webhooks.sent.clear()
             self.catalog.reset()
 
     # Plumbing -------------------------------------------------------------------------------------------
@@ -153,6 +170,8 @@ class Emulator:
             Route("/api/v3/balance", api("balance", self.h_balance), methods=["GET"]),
             Route("/api/v3/models", api("models", self.h_models), methods=["GET"]),
             Route("/api/v3/model/price", api("price", self.h_price), methods=["POST"]),
+            Route("/api/v3/model/pricing", api("price", self.h_price), methods=["POST"]),  # WaveSpeed's CLI's
+            Route("/api/v3/webhook/secret", api("webhook_secret", self.h_webhook_secret), methods=["GET"]),
             Route("/api/v3/predictions", api("list", self.h_list), methods=["POST"]),
             Route("/api/v3/predictions/delete", api("bulk_delete", self.h_bulk_delete), methods=["POST"]),
             Route("/api/v3/predictions/{id}/result", api("result", self.h_read), methods=["GET"]),
@@ -162,7 +181,7 @@ class Emulator:
             Route("/emu/upload/{token}", api("put", media.put, auth=False), methods=["PUT"]),
             Route("/emu/media/{token}/{name}", media.serve, methods=["GET"]),
             Route("/emu/files/{name}", api("file", self.h_file, auth=False), methods=["GET"]),
-            *admin_routes(self),
+            *(admin_routes(self) if self.test_endpoints else []),
         ]
 
     def _endpoint(self, route: str, handler: Handler, *, auth: bool = True) -> Callable[[Request], Awaitable[Response]]:
@@ -204,7 +223,7 @@ class Emulator:
     def _own(self, task_id: str, key: str) -> Job | None:
         """The task, if it exists and belongs to the caller's account: another account's task is unknown (404)."""
         job = self.jobs.get(task_id)
-        return job if job is not None and job.key_fp == fingerprint(key) else None
+        return job if job is not None and job.account == self.accounts.account_of(fingerprint(key)) else None
 
     def _link(self, base: str, job: Job) -> str | None:
         return self.outputs.link(base, job.output_name) if job.output_name else None
@@ -212,11 +231,10 @@ class Emulator:
     # WaveSpeed endpoints -------------------------------------------------------------------------------
 
     async def h_submit(self, request: Request, key: str) -> Response:
-        model = request.path_params["model"]
-        spec = self.catalog.specs.get(model)
-        item = self.catalog.items.get(model)
-        if spec is None and not upscaler.is_upscaler(item):
-            return err(404, f"Model {model} not found")
+        model_id = request.path_params["model"]
+        model = self.catalog.served(model_id)
+        if model is None:
+            return err(404, f"Model {model_id} not found")
         try:
             body = await request.json()
         except ValueError:
@@ -224,21 +242,21 @@ class Emulator:
         if not isinstance(body, dict):
             return err(400, "Request body must be a JSON object", 1401)
         sync = body.get("enable_sync_mode") is True
-        if spec is not None:
-            inputs = task_inputs.effective_inputs(spec, body)  # enable_sync_mode, enable_base64_output: not inputs
-            problem = task_inputs.problems(spec, inputs)
-        else:
-            inputs = upscaler.effective_inputs(item, body)
-            problem = upscaler.problems(item, inputs)
+        inputs = model.effective_inputs(body)  # enable_sync_mode, enable_base64_output: not inputs
+        problem = model.problems(inputs)
         if problem:
             return err(400, problem[1], problem[0])
-        if spec is not None:
-            price = self.catalog.charge(spec, task_inputs.charged_inputs(spec, inputs))
-        else:
-            price = upscaler.charge(item, inputs, await self._video_seconds(inputs["video"]), self.catalog.helpers)
+        priced = inputs
+        if model.is_upscaler:
+            priced = inputs | {"_video_seconds": await self._video_seconds(inputs["video"])}
+        price = self.catalog.charge(model, priced)
+        hook = webhook_url(request.query_params)
+        if "webhook" in request.query_params and hook is None:
+            return err(400, "Invalid parameter webhook: it must be an http(s) URL", 1401)
         fp = fingerprint(key)
-        job = Job(id=uuid.uuid4().hex, model=model, inputs=inputs, key_fp=fp, created_at=datetime.now(timezone.utc),
-                  fault=self.faults.take("task") or {}, price=price)  # fmt: skip
+        job = Job(id=uuid.uuid4().hex, model=model_id, inputs=inputs, key_fp=fp, created_at=datetime.now(timezone.utc),
+                  fault=self.faults.take("task") or {}, price=price, account=self.accounts.account_of(fp),
+                  sent={k: v for k, v in body.items() if k in inputs})  # fmt: skip
         with self._lock:
             self.jobs[job.id] = job
             self.submit_keys[fp] += 1
@@ -247,6 +265,9 @@ class Emulator:
             self.accounts.revoke(fp, float(job.fault["revoke_key_after"]))
         self.worker.start(job)
         base = base_url(request)
+        if hook is not None:
+            self.webhooks.after(job.done, hook, job.account,
+                                lambda: prediction(job, base, self._link(base, job)) | {"input": job.sent})  # fmt: skip
         if sync:
             try:
                 await asyncio.wait_for(job.done.wait(), self.sync_wait)
@@ -267,9 +288,12 @@ class Emulator:
     async def h_read(self, request: Request, key: str) -> Response:
         """``GET /api/v3/predictions/{id}/result`` and ``GET /api/v3/predictions/{id}``."""
         job = self._own(request.path_params["id"], key)
-        if job is None:
-            return err(404, "Prediction not found")
         base = base_url(request)
+        if job is None:
+            gone = self.deleted.get(request.path_params["id"])
+            if gone is None or gone.account != self.accounts.account_of(fingerprint(key)):
+                return err(404, "Prediction not found")
+            return ok(prediction(gone, base, None) | {"status": "deleted", "outputs": [], "has_nsfw_contents": []})
         return ok(prediction(job, base, self._link(base, job)))
 
     def _delete(self, job: Job) -> None:
@@ -318,10 +342,15 @@ class Emulator:
             before = _parse_iso(q["created_before"]) if q.get("created_before") else None
         except (ValueError, TypeError) as e:
             return err(400, f"Invalid list query: {e}", 1401)
-        fp, now, oldest = fingerprint(key), time.monotonic(), datetime.now(timezone.utc) - RETENTION
+        account, now, oldest = (
+            self.accounts.account_of(fingerprint(key)),
+            time.monotonic(),
+            datetime.now(timezone.utc) - RETENTION,
+        )
+        with_inputs = self.list_inputs and q.get("include_inputs") is True
         items = [
             j for j in list(self.jobs.values())
-            if j.key_fp == fp and now - j.created_mono >= self.list_lag and j.created_at >= oldest
+            if j.account == account and now - j.created_mono >= self.list_lag and j.created_at >= oldest
             and (not q.get("model") or j.model == q["model"])
             and (not q.get("status") or j.status == q["status"])
             and (after is None or j.created_at >= after)
@@ -331,7 +360,7 @@ class Emulator:
         base = base_url(request)
         chunk = items[(page - 1) * size : page * size]
         return ok({"page": page, "page_size": size, "total": len(items),
-                   "items": [list_item(j, base, self._link(base, j)) for j in chunk]})  # fmt: skip
+                   "items": [list_item(j, base, self._link(base, j), with_inputs) for j in chunk]})  # fmt: skip
 
     async def h_balance(self, request: Request, key: str) -> Response:
         return ok({"balance": round(self.accounts.balance(fingerprint(key)), 4)})
@@ -344,74 +373,27 @@ class Emulator:
 
     async def h_price(self, request: Request, key: str) -> Response:
         """``POST /api/v3/model/price {model_id, inputs}``: the model's formula, evaluated server-side (helpers
-        included); inputs left out are priced at their floor, as the docs warn."""
+        included); inputs left out take their schema defaults, so a quote prices the job those inputs would run (issue
+        25: the docs speak of a floor, but a quote that under-prices the run it describes helps no one)."""
         try:
             q = await request.json()
             model_id = q["model_id"]
             inputs = q.get("inputs") or {}
             if not isinstance(inputs, dict):
                 raise TypeError("inputs must be an object")
-            item = self.catalog.items.get(model_id)
-            if model_id not in self.catalog.specs and upscaler.is_upscaler(item):
-                given = upscaler.effective_inputs(item, inputs)
-                if upscaler.problems(item, given, whole=False):
-                    raise ValueError("bad inputs")
-                seconds = await self._video_seconds(given["video"]) if given.get("video") else None
-                price = upscaler.charge(item, given, seconds, self.catalog.helpers)
-            else:
-                price = self.catalog.quote(self.catalog.specs[model_id], inputs)
+            model = self.catalog.served(model_id)
+            if model is None:
+                raise KeyError(model_id)
+            if model.is_upscaler and inputs.get("video"):
+                inputs = inputs | {"_video_seconds": await self._video_seconds(inputs["video"])}
+            price = self.catalog.quote(model, inputs)
         except (KeyError, ValueError, TypeError, AttributeError):
             return err(400, "Unknown model or bad inputs", 1401)
         return ok({"model_id": model_id, "price": price, "discounted_price": price})
 
+    async def h_webhook_secret(self, request: Request, key: str) -> Response:
+        """``GET /api/v3/webhook/secret``: the account's signing secret (``whsec_...``; see ``webhooks.py``)."""
+        return ok({"secret": self.webhook_secrets.of(self.accounts.account_of(fingerprint(key)))})
+
     async def h_file(self, request: Request, key: str) -> Response:
         return await self.outputs.serve(request, self.jobs.get)
-
-
-class EmulatorServer:
-    """Run an ``Emulator`` under uvicorn in a thread on a loopback port (0 picks a free one)."""
-
-    def __init__(self, emulator: Emulator | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.emulator = emulator or Emulator()
-        self.host, self.port = host, port
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def start(self) -> EmulatorServer:
-        import logging
-
-        import uvicorn
-
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
-        self.port = sock.getsockname()[1]
-        # Dropped connections are staged faults: uvicorn's tracebacks for them are noise.
-        logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
-        config = uvicorn.Config(self.emulator.app, log_config=None, access_log=False, lifespan="off",
-                                timeout_graceful_shutdown=1, backlog=2048)  # fmt: skip
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("The emulator did not start.")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> EmulatorServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -187,7 +187,8 @@ def cmd_emulator(args: argparse.Namespace) -> int:
             return factor * float(job.inputs.get("duration", 5)) * (1 + rng.uniform(-jitter, jitter))
 
     emu = Emulator(args.data_dir, processing_seconds=processing, max_concurrent=args.max_concurrent,
-                   render_mode=args.render, catalog_file=args.catalog)  # fmt: skip
+                   render_mode=args.render, catalog_file=args.catalog,
+                   test_endpoints=args.test_endpoints)  # fmt: skip
     say(f"WaveSpeed emulator on http://{args.host}:{args.port} (Ctrl-C stops it)")
     uvicorn.run(emu.app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return EXIT_OK
@@ -240,3 +241,5 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
     sp.add_argument("--data-dir", default=None)
     sp.add_argument("--catalog", default=None, metavar="FILE",
                     help="serve this file, as it is, as the model list (GET /api/v3/models)")  # fmt: skip
+    sp.add_argument("--test-endpoints", action="store_true",
+                    help="also serve /_emulator/* (stats, staged faults, reset) for tests and benchmarks")  # fmt: skip

@@ -256,8 +256,9 @@ class WaveSpeedClient:
         self, *, model_id: str | None = None, created_after: datetime | None = None,
         created_before: datetime | None = None, page: int = 1, api_key: str | None = None,
     ) -> tuple[list[Prediction], int]:  # fmt: skip
-        """One page of the account's recent jobs (WaveSpeed keeps 7 days; no inputs are listed) and the total."""
-        body: dict[str, Any] = {"page": page, "page_size": LIST_PAGE_SIZE}
+        """One page of the account's recent jobs (WaveSpeed keeps 7 days) and the total. Inputs are asked for, as
+        WaveSpeed's own CLI does (``include_inputs``), and used when they come (``Prediction.inputs``)."""
+        body: dict[str, Any] = {"page": page, "page_size": LIST_PAGE_SIZE, "include_inputs": True}
         if model_id:
             body["model"] = model_id
         if created_after:

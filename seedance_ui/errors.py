@@ -212,6 +212,13 @@ class SubmissionUnknown(SeedanceError):
         self.submitted_at = submitted_at
 
 
+class CantTellJobs(SubmissionUnknown):
+    """Two or more listed jobs could each be a lost take's: it is not adopted; the person picks (issue 25)."""
+
+    code = "cant_tell"
+    hint = "Open the one that is yours from History, or run `seedance recover TASK_ID` with its task id."
+
+
 # Task error codes from WaveSpeed, told plainly.
 TASK_CODE_MESSAGES: dict[int, str] = {
     1200: "WaveSpeed's content check stopped this video. Try a different picture or prompt.",

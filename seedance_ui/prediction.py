@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -23,6 +23,8 @@ class Prediction:
     code: int | None = None
     created_at: str | None = None
     inference_ms: int | None = None
+    inputs: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    """The job's inputs when WaveSpeed's list carries them (asked with ``include_inputs``); None when it doesn't."""
 
     @classmethod
     def parse(cls, data: Any) -> Prediction:
@@ -42,6 +44,7 @@ class Prediction:
             code=code if isinstance(code, int) and not isinstance(code, bool) else None,
             created_at=data.get("created_at") if isinstance(data.get("created_at"), str) else None,
             inference_ms=int(inference) if isinstance(inference, (int, float)) else None,
+            inputs=dict(data["inputs"]) if isinstance(data.get("inputs"), dict) else None,
         )
 
     @property

@@ -70,8 +70,8 @@ PUBLISHED_TABLES: dict[str, dict[str, PriceRule]] = {
     "bytedance/seedance-v1-pro-i2v-1080p": {"1080p": _per_second("0.12", "WaveSpeed's product page: $0.12 per second")},
     "bytedance/seedance-v1-lite-i2v-480p": {"480p": _per_second("0.016", "WaveSpeed's price page: $0.08 per 5 s")},
     "bytedance/seedance-v1-lite-i2v-720p": {"720p": _per_second("0.032", "WaveSpeed's price page: $0.16 per 5 s")},
-    "bytedance/seedance-2.0/image-to-video": {"*": _per_second("0.24", "WaveSpeed's page: $1.20 per 5 s")},
-    "bytedance/seedance-2.0-fast/image-to-video": {"*": _per_second("0.16", "WaveSpeed's page: $0.80 per 5 s")},
+    "bytedance/seedance-2.0/image-to-video": {"720p": _per_second("0.24", "WaveSpeed's page: $1.20 per 5 s")},
+    "bytedance/seedance-2.0-fast/image-to-video": {"720p": _per_second("0.16", "WaveSpeed's page: $0.80 per 5 s")},
 }  # fmt: skip
 
 

@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import images, price_gate, take_run, upscale_run, video
+from . import images, job_match, price_gate, take_run, upscale_run, video
 from .errors import (
     AuthenticationError,
     InputError,
@@ -306,7 +306,9 @@ class Session:
             log.info("reconcile during recovery: %s", e.message)
         for t in self.studio.journal.unfinished(self.owner):
             if t.state in ("submitting", "unknown") and not t.task_id:
-                if now - (t.submitted_at or t.created_at) > self.studio.list_lag:
+                if t.error_code == job_match.CANT_TELL:  # two jobs could be it: the person picks, never "not started"
+                    report.waiting.append(t)
+                elif now - (t.submitted_at or t.created_at) > self.studio.list_lag:
                     take_run.not_started(self, t)
                     report.ended.append(ledger.get(t.id) or t)
                 else:

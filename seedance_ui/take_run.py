@@ -16,9 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import catalog_live, upscale, video
+from . import catalog_live, job_match, upscale, video
 from .client import Prediction, notify
-from .errors import DownloadFailed, JournalError, SeedanceError, SubmissionUnknown
+from .errors import CantTellJobs, DownloadFailed, JournalError, SeedanceError, SubmissionUnknown
 from .journal import Take
 
 if TYPE_CHECKING:
@@ -129,8 +129,16 @@ async def _find_after_unknown(session: Session, take_id: str, report: Report, er
             raise err
         if take.task_id:
             return take.task_id
+        if take.error_code == job_match.CANT_TELL:
+            raise _cant_tell(take)
         if time.time() - (take.submitted_at or take.created_at) > studio.list_lag:
             raise not_started(session, take) from None
+
+
+def _cant_tell(take: Take) -> CantTellJobs:
+    e = CantTellJobs(take.error_message or "", model_id=take.model_id, submitted_at=take.submitted_at or 0.0)
+    e.settled = True  # type: ignore[attr-defined]  # the journal already says it
+    return e
 
 
 def not_started(session: Session, take: Take) -> SeedanceError:
@@ -151,7 +159,8 @@ def not_started(session: Session, take: Take) -> SeedanceError:
 
 async def reconcile(session: Session) -> list[str]:
     """Pair this visitor's takes whose submit outcome is unknown with the account's jobs that no take holds yet:
-    same model, created in a window around the submit, in submit order. Returns the take ids adopted."""
+    same model, created in a window around the submit, and matching inputs when the list carries them
+    (``job_match``); a take two jobs could be is left for the person to pick. Returns the take ids adopted."""
     studio = session.studio
     async with studio.reconcile_lock():
         await studio.quiet_submits()
@@ -164,15 +173,14 @@ async def reconcile(session: Session) -> list[str]:
             held = studio.journal.task_ids()
             found = await studio.client().candidates(model_id, min(times) - studio.window_before,
                                                      max(times) + studio.window_after, api_key=session.key)  # fmt: skip
-            free = [p for p in found if p.id not in held]
-            for i, (take, job) in enumerate(zip(takes, free, strict=False)):
-                note = ("Adopted from WaveSpeed's job list after the connection was lost: the only job of this model "
-                        "from that time that no other take holds." if len(takes) == 1 and len(free) == 1 else
-                        f"Adopted from WaveSpeed's job list after the connection was lost: paired by submit order "
-                        f"({i + 1} of {len(takes)} takes, {len(free)} unclaimed jobs of this model from that time).")  # fmt: skip
-                studio.ledger.accepted(take.id, job.id, note=note)
-                adopted.append(take.id)
-                log.info("adopted job %s for take %s", job.id, take.id)
+            pairings, unclear = job_match.pair(takes, [p for p in found if p.id not in held])
+            for pairing in pairings:
+                studio.ledger.accepted(pairing.take_id, pairing.task_id, note=pairing.note)
+                adopted.append(pairing.take_id)
+                log.info("adopted job %s for take %s", pairing.task_id, pairing.take_id)
+            for doubt in unclear:  # never adopted silently: the take stays unknown and says which jobs it could be
+                lost = CantTellJobs(job_match.cant_tell_message(doubt), model_id=model_id, submitted_at=time.time())
+                studio.ledger.settle(doubt.take_id, lost)
         return adopted
 
 

@@ -114,7 +114,7 @@ def apps():
     timing = Timing()
     from test_catalog_live import TEST_MODEL  # a model only this emulator's live catalog names (issue 13)
 
-    emulator = EmulatorServer(Emulator(processing_seconds=timing, reject_keys=(REJECTED_KEY,),
+    emulator = EmulatorServer(Emulator(processing_seconds=timing, reject_keys=(REJECTED_KEY,), test_endpoints=True,
                                        extra_models=[TEST_MODEL])).start()  # fmt: skip
     emulator.timing = timing  # type: ignore[attr-defined]
     space = {"SPACE_ID": "someone/seedance", "WAVESPEED_BASE_URL": emulator.url}

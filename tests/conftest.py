@@ -40,7 +40,7 @@ def run(coro):
 
 @pytest.fixture(scope="session")
 def emulator_server():
-    emu = Emulator(processing_seconds=0.2, reject_keys=("wsk-revoked",))
+    emu = Emulator(processing_seconds=0.2, reject_keys=("wsk-revoked",), test_endpoints=True)
     with EmulatorServer(emu) as server:
         yield server
 

@@ -28,7 +28,7 @@ def space_app(tmp_path_factory):
     a key, and a visitor's (or a script's) own key when given."""
     data = tmp_path_factory.mktemp("app")
     saved = {k: os.environ.pop(k, None) for k in ("WAVESPEED_API_KEY", "SPACE_ID", "WAVESPEED_BASE_URL")}
-    emu = EmulatorServer(Emulator(processing_seconds=0.3)).start()
+    emu = EmulatorServer(Emulator(processing_seconds=0.3, test_endpoints=True)).start()
     os.environ["SPACE_ID"], os.environ["WAVESPEED_BASE_URL"] = "someone/seedance", emu.url
     ctx = make_context(demo_processing_seconds=0.3, data_dir=data)
     demo = build_app(ctx)

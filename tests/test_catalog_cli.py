@@ -17,7 +17,7 @@ from seedance_ui.video import probe
 
 @pytest.fixture(scope="module")
 def emu_with_a_new_model():
-    with EmulatorServer(Emulator(processing_seconds=0.2, extra_models=[TEST_MODEL])) as server:
+    with EmulatorServer(Emulator(processing_seconds=0.2, extra_models=[TEST_MODEL], test_endpoints=True)) as server:
         yield server
 
 

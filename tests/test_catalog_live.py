@@ -65,7 +65,7 @@ def seedance_units(duration: float, resolution: str) -> float:
 
 @pytest.fixture(scope="module")
 def live_emu():
-    emu = Emulator(processing_seconds=0.2, extra_models=[TEST_MODEL, HELPER_MODEL],
+    emu = Emulator(processing_seconds=0.2, extra_models=[TEST_MODEL, HELPER_MODEL], test_endpoints=True,
                    price_helpers={"seedance_units": seedance_units})  # fmt: skip
     with EmulatorServer(emu) as server:
         yield server
@@ -169,13 +169,25 @@ def test_output_sizes_say_whether_they_are_published_or_estimated():
 
 
 def test_2_0_payload_leaves_out_the_inputs_its_schema_lacks():
-    v20 = catalog.get_model(V20)
-    plan = Plan.make(Choices(model_id=V20, prompt="a wave breaks"))
-    body = plan.payload(0, "https://example.invalid/a.jpg")
-    assert set(body) == {"image", "prompt", "duration"} and body["duration"] == 5
-    assert not v20.accepts_camera_fixed and not v20.accepts_audio and v20.resolutions == ("720p",)
+    turbo = "bytedance/seedance-2.0/image-to-video-turbo"
+    spec = catalog.get_model(turbo)
+    body = Plan.make(Choices(model_id=turbo, prompt="a wave breaks")).payload(0, "https://example.invalid/a.jpg")
+    assert set(body) == {"image", "prompt", "duration", "resolution"} and body["duration"] == 5
+    assert not spec.accepts_camera_fixed and not spec.accepts_audio and spec.resolutions == ("720p", "1080p")
     with pytest.raises(InvalidRequest, match="no fixed-camera setting"):
         Plan.make(Choices(model_id=V20, prompt="x", camera_fixed=True))
+
+
+def test_the_snapshots_2_0_offers_the_inputs_its_pages_list_marked_unconfirmed():
+    """Issue 25: 480p-1080p, sound and seed, as WaveSpeed's 2.0 pages list them; each marked unconfirmed."""
+    v20 = catalog.get_model(V20)
+    assert v20.resolutions == ("480p", "720p", "1080p") and v20.default_resolution == "720p"
+    assert v20.accepts_audio and v20.audio_default and v20.accepts_seed and not v20.smart_duration
+    assert v20.facts["inputs"]["confirmed"] is False
+    props = request_schema(next(i for i in catalog.snapshot_items() if i["model_id"] == V20))["properties"]
+    assert all("unconfirmed" in props[f]["x-seedance-unconfirmed"] for f in ("resolution", "generate_audio", "seed"))
+    body = Plan.make(Choices(model_id=V20, prompt="a wave breaks", resolution="1080p")).payload(0, "https://e.x/a.jpg")
+    assert body["resolution"] == "1080p" and "generate_audio" in body
 
 
 # Specs from a schema -----------------------------------------------------------------------------------------
@@ -257,7 +269,7 @@ def test_live_catalog_names_a_model_only_the_emulator_lists(live_emu, tmp_path):
         assert Decimal(str(quoted["price"])) == q.total  # the server's formula is the same
         refused = c.post(f"/api/v3/{TEST_ID}", json=body | {"motion_strength": 3})
         assert refused.status_code == 400 and refused.json()["code"] == 1401
-        assert "Motion strength must be from 0 to 1" in refused.json()["message"]
+        assert "motion_strength must be from 0 to 1" in refused.json()["message"]  # the emulator's own words
         task = c.post(f"/api/v3/{TEST_ID}", json=body).json()["data"]["id"]
         deadline = time.monotonic() + 30
         while (data := c.get(f"/api/v3/predictions/{task}/result").json()["data"])["status"] != "completed":
@@ -317,13 +329,15 @@ def test_a_formula_calling_a_server_helper_is_priced_by_wavespeeds_quote(live_em
     assert run(ask()) == Decimal("2.00")  # 0.5 x seedance_units(5, 1080p) = 0.5 x 4, on the server
 
 
-def test_emulator_quote_prices_left_out_inputs_at_their_floor(live_emu):
+def test_emulator_quote_prices_left_out_inputs_at_their_defaults(live_emu):
+    """A quote prices the job its inputs would run: what is left out takes its default, as in the run (issue 25)."""
     with httpx.Client(base_url=live_emu.url, headers={"Authorization": f"Bearer {TEST_KEY}"}, timeout=10) as c:
 
         def price(inputs):
             return c.post("/api/v3/model/price", json={"model_id": TEST_ID, "inputs": inputs}).json()["data"]["price"]
 
-        assert price({"duration": 5}) == 0.5  # 540p is the cheaper resolution, 0.5 the cheaper motion
+        assert price({"duration": 5}) == 0.5  # the defaults: 540p, motion 0.5
+        assert price({"duration": 5, "resolution": "1080p"}) == 1.5
         assert price({"duration": 5, "resolution": "1080p", "motion_strength": 0.9}) == 2.25
         assert c.post("/api/v3/model/price", json={"model_id": TEST_ID, "inputs": {"duration": 99}}).status_code == 400
 

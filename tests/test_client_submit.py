@@ -99,7 +99,7 @@ def test_the_job_list_is_retried_and_paged(emu):
 
 def test_refused_connection_is_retried_and_one_job_exists_when_the_server_is_back():
     port = free_port()
-    emu = Emulator(processing_seconds=0.1)
+    emu = Emulator(processing_seconds=0.1, test_endpoints=True)
     server = EmulatorServer(emu, port=port)
     threading.Timer(0.4, server.start).start()  # the server comes back while the client backs off
 

@@ -174,7 +174,7 @@ def test_audio_only_when_asked(tmp_path):
 def test_concurrency_limit_queues_extra_jobs_like_the_lowest_tier():
     from seedance_emulator.server import Emulator, EmulatorServer
 
-    emu = Emulator(processing_seconds=0.6, max_concurrent=2, render_mode="stub")
+    emu = Emulator(processing_seconds=0.6, max_concurrent=2, render_mode="stub", test_endpoints=True)
     with EmulatorServer(emu) as server, api(server) as c:
         ids = [c.post("/api/v3/bytedance/seedance-v1-lite-i2v-480p",
                       json={"image": "data:image/jpeg;base64," + base64.b64encode(make_photo()).decode(),
@@ -219,10 +219,14 @@ def _balance(c):
     return c.get("/api/v3/balance").json()["data"]["balance"]
 
 
-def test_list_holds_only_the_accounts_jobs_newest_first_and_never_inputs(emu):
+def test_list_holds_only_the_accounts_jobs_newest_first_and_inputs_only_when_asked(emu):
     with api(emu) as a, api(emu, KEY_B) as b:
         ids = [_submit(a), _submit(a, prompt="pan left")]
         other = _submit(b)
+        assert all("inputs" not in i for i in _listed(a)["items"])
+        asked = _listed(a, include_inputs=True)["items"]
+        assert [i["inputs"].get("prompt") for i in asked] == ["pan left", None]  # as sent: the first had none
+        emu.emulator.list_inputs = False  # the switch that never lists them
         data = _listed(a, include_inputs=True)
         assert (data["page"], data["page_size"], data["total"]) == (1, 100, 2)
         assert [i["id"] for i in data["items"]] == ids[::-1]
@@ -273,8 +277,9 @@ def test_delete_is_permanent_refunds_nothing_and_may_not_stop_the_render(emu):
         for task in (running, done):
             r = c.delete(f"/api/v3/predictions/{task}")
             assert r.status_code == 200 and r.json()["data"] == {"id": task, "status": "deleted"}
-            assert c.get(f"/api/v3/predictions/{task}/result").status_code == 404
-            assert c.get(f"/api/v3/predictions/{task}").status_code == 404
+            for path in (f"/api/v3/predictions/{task}/result", f"/api/v3/predictions/{task}"):  # issue 25
+                gone = c.get(path).json()["data"]
+                assert (gone["id"], gone["status"], gone["outputs"]) == (task, "deleted", [])
             assert c.delete(f"/api/v3/predictions/{task}").status_code == 404
         assert _listed(c)["total"] == 0 and httpx.get(link).status_code == 404
         _until(lambda: emu.emulator.deleted[running].status == "completed")  # rendered on, unseen
@@ -314,9 +319,9 @@ def test_omitted_generate_audio_means_sound_rendered_and_charged(emu):
             "image": "", "prompt": "x", "duration": 4, "resolution": "480p", "aspect_ratio": "16:9",
             "generate_audio": True, "camera_fixed": False, "seed": -1}  # fmt: skip
         assert _balance(c) == pytest.approx(start - with_sound)
-        # a quote leaves out what it is not told: priced silent (the floor), as the docs warn
+        # a quote of the same inputs prices the same job: generate_audio left out is its default, sound (issue 25)
         quote = c.post("/api/v3/model/price", json={"model_id": V15, "inputs": {"duration": 4, "resolution": "480p"}})
-        assert quote.json()["data"]["price"] == float(estimate(V15, 4, "480p", False).total) < with_sound
+        assert quote.json()["data"]["price"] == with_sound > float(estimate(V15, 4, "480p", False).total)
         _until(lambda: c.get(f"/api/v3/predictions/{task}").json()["data"]["status"] == "completed")
         video = httpx.get(c.get(f"/api/v3/predictions/{task}").json()["data"]["outputs"][0]).content
     with av.open(io.BytesIO(video)) as v:
@@ -334,7 +339,9 @@ def test_sync_mode_timeout_answers_200_processing_5004(emu, monkeypatch):
     assert "Sync mode timed out after 0.3 seconds; query the result later" in body["message"]
 
 
-def test_one_validation_with_the_models_defaults(emu, monkeypatch):
+def test_validation_is_the_served_schemas_own(emu, monkeypatch):
+    """The emulator checks a body against the JSON schema of the entry it serves, with its own code: the app's
+    check refusing everything changes nothing here (an independent oracle)."""
     with api(emu) as c:
         # V1: resolution is part of the model id, not an input; inputs a model does not take are ignored
         task = _submit(c, resolution="4k", generate_audio="loud", wibble=1)
@@ -342,13 +349,16 @@ def test_one_validation_with_the_models_defaults(emu, monkeypatch):
         assert "resolution" not in inputs and "generate_audio" not in inputs and "wibble" not in inputs
         r = c.post(f"/api/v3/{LITE}", json={"image": PHOTO, "duration": 13})
         assert r.status_code == 400 and r.json()["code"] == 1401 and "from 2 to 12" in r.json()["message"]
-        monkeypatch.setattr("seedance_emulator.inputs.check_settings", lambda spec, **v: [("seed", "Nope.")])
-        r = c.post(f"/api/v3/{LITE}", json={"image": PHOTO})
-        assert r.status_code == 400 and r.json() == {
-            "code": 1401,
-            "message": "Invalid parameter seed: Nope.",
-            "data": None,
-        }
+        monkeypatch.setattr("seedance_ui.request.check_settings", lambda spec, **v: [("seed", "Nope.")])
+        assert c.post(f"/api/v3/{LITE}", json={"image": PHOTO, "duration": 2}).status_code == 200
+        r = c.post(f"/api/v3/{LITE}", json={"image": PHOTO, "seed": 2**31})
+        assert (
+            r.status_code == 400
+            and r.json()["code"] == 1401
+            and r.json()["message"].startswith("Invalid parameter seed: seed must be from -1 to 2147483647")
+        )
+        r = c.post(f"/api/v3/{V15}", json={"image": PHOTO, "prompt": "  ", "generate_audio": "yes"})
+        assert r.status_code == 400 and r.json() == {"code": 1400, "message": "Missing parameter prompt.", "data": None}
 
 
 @pytest.mark.parametrize("store", [True, False])

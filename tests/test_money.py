@@ -46,6 +46,7 @@ def copies(photo, n=2):
 
 
 def test_stored_then_502_is_adopted_from_a_list_without_inputs(core, photo, emu):
+    emu.emulator.list_inputs = False  # WaveSpeed's documented list: no inputs (issue 25 tests the inputs path)
     emu.emulator.faults.add(route="submit", action="status", status=502, store=True)
     session = core.session()
     seen = []
@@ -62,6 +63,7 @@ def test_stored_then_502_is_adopted_from_a_list_without_inputs(core, photo, emu)
 
 
 def test_identical_take_answered_502_after_storing_gets_its_own_job(core, photo, emu):
+    emu.emulator.list_inputs = False  # WaveSpeed's documented list: no inputs (issue 25 tests the inputs path)
     a, b = copies(photo)
     session = core.session()
     plan = lite_plan(seed=42)
@@ -91,6 +93,7 @@ def test_identical_take_answered_502_after_storing_gets_its_own_job(core, photo,
 
 
 def test_two_takes_both_lost_are_paired_in_submit_order(core, photo, emu):
+    emu.emulator.list_inputs = False  # WaveSpeed's documented list: no inputs (issue 25 tests the inputs path)
     emu.emulator.faults.add(route="submit", action="status", status=502, store=True, times=2)
     session = core.session()
     results = drive(session, lambda: session.generate(lite_plan(takes=2), photo))
@@ -105,6 +108,7 @@ def test_two_takes_both_lost_are_paired_in_submit_order(core, photo, emu):
 
 
 def test_identical_take_answered_502_before_storing_most_likely_never_started(core, photo, emu):
+    emu.emulator.list_inputs = False  # WaveSpeed's documented list: no inputs (issue 25 tests the inputs path)
     a, b = copies(photo)
     session = core.session()
     plan = lite_plan(seed=42)
@@ -125,6 +129,7 @@ def test_identical_take_answered_502_before_storing_most_likely_never_started(co
 
 
 def test_a_lagging_list_still_finds_the_job(emu, tmp_path, photo):
+    emu.emulator.list_inputs = False  # WaveSpeed's documented list: no inputs (issue 25 tests the inputs path)
     emu.emulator.list_lag = 2.5
     studio = make_studio(emu.url, tmp_path / "lag", list_lag=6.0, reconcile_delay=0.3)
     emu.emulator.faults.add(route="submit", action="status", status=502, store=True)

@@ -288,7 +288,7 @@ def test_killed_mid_render_then_restarted_finishes_with_one_post(tmp_path):
     env = {**os.environ, "SEEDANCE_DATA_DIR": str(tmp_path / "data"), "WAVESPEED_API_KEY": TEST_KEY,
            "WAVESPEED_BASE_URL": f"http://127.0.0.1:{port}"}  # fmt: skip
     emu = subprocess.Popen([sys.executable, "-m", "seedance_ui.cli", "emulator", "--port", str(port),
-                            "--processing-seconds", "4", "--data-dir", str(tmp_path / "emu")],
+                            "--processing-seconds", "4", "--test-endpoints", "--data-dir", str(tmp_path / "emu")],
                            env=env, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         deadline = time.time() + 20
