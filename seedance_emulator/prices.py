@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import jsonata
+from jsonata.timebox import Timebox
 
 from . import facts, schema
 
@@ -83,6 +84,8 @@ _CALL = re.compile(r"(?<![\w$.])([A-Za-z_]\w*)\s*\(")
 _VAR = re.compile(r"(?<![\w$.\"'])([A-Za-z_]\w*)\b(?!\s*\()")
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
 _JSONATA_LOCK = threading.Lock()
+FORMULA_MILLISECONDS = 1000
+FORMULA_DEPTH = 200
 
 
 def formula_price(item: Mapping[str, Any], inputs: Mapping[str, Any],
@@ -103,7 +106,14 @@ def formula_price(item: Mapping[str, Any], inputs: Mapping[str, Any],
     try:
         expression = jsonata.Jsonata(text)
         with _JSONATA_LOCK:
-            result = expression.evaluate(document, {n: jsonata.Jsonata.JLambda(helpers[n]) for n in called})
+            frame = expression.create_frame(expression.environment)
+            for name in called:
+                frame.bind(name, jsonata.Jsonata.JLambda(helpers[name]))
+            # WaveSpeed's servers don't hang on a runaway formula either: a second of work, a bounded depth
+            Timebox(frame, FORMULA_MILLISECONDS, FORMULA_DEPTH)
+            result = expression.evaluate(document, frame)
+    except RecursionError:
+        return None
     except Exception:  # a formula this library can't parse or run: WaveSpeed would know; the caller falls back
         return None
     total = result.get("total_price") if isinstance(result, dict) else result
