@@ -39,6 +39,7 @@ from .admin import admin_routes
 from .answers import early_answer, err, late_answer, ok
 from .faults import FaultPlan
 from .jobs import Job, Worker, list_item, prediction
+from .levels import LEVELS, StartLimit, retry_after
 from .media import MediaError, MediaStore, base_url
 from .models import EmulatorCatalog
 from .outputs import Outputs
@@ -81,6 +82,8 @@ class Emulator:
         list_lag: float = 0.0,
         extra_models: Iterable[Mapping[str, Any]] = (),
         price_helpers: Mapping[str, Callable[..., Any]] | None = None,
+        tier: str | None = None,
+        minute_seconds: float = 60.0,
     ) -> None:
         self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix="seedance-emulator-"))
         self.processing_seconds = processing_seconds
@@ -107,7 +110,16 @@ class Emulator:
         """The models it lists, runs and prices: the snapshot plus ``extra_models`` (entries in WaveSpeed's
         catalog format); ``price_helpers`` are the server-side functions their formulas may call."""
         self._lock = threading.Lock()
+        self.start_limit: StartLimit | None = None
+        self.set_level(tier, minute_seconds)
         self.app = Starlette(routes=self._routes())
+
+    def set_level(self, tier: str | None, minute_seconds: float = 60.0) -> None:
+        """Keep each account to a WaveSpeed account level (``levels.py``): starts per minute and jobs at once.
+        None: no limits (the constructor's ``max_concurrent`` alone)."""
+        self.start_limit = StartLimit(tier, minute_seconds) if tier else None
+        if tier:
+            self.max_concurrent = LEVELS[tier][1]
 
     @property
     def balance(self) -> float:
@@ -136,6 +148,8 @@ class Emulator:
             self.accounts.clear()
             self.list_lag = self._list_lag_default
             self.catalog.reset()
+            if self.start_limit is not None:
+                self.start_limit.reset()
 
     # Plumbing -------------------------------------------------------------------------------------------
 
@@ -226,6 +240,11 @@ class Emulator:
             problem = upscaler.problems(item, inputs)
         if problem:
             return err(400, problem[1], problem[0])
+        wait = self.start_limit.admit(fingerprint(key)) if self.start_limit is not None else None
+        if wait is not None:  # over the level's starts this minute: refused, nothing started or charged
+            self.stats["submit_429"] += 1
+            return err(429, "Too many requests: your account level's video starts per minute are used up",
+                       headers={"Retry-After": retry_after(wait)})  # fmt: skip
         if spec is not None:
             price = self.catalog.charge(spec, task_inputs.charged_inputs(spec, inputs))
         else:

@@ -187,7 +187,7 @@ def cmd_emulator(args: argparse.Namespace) -> int:
             return factor * float(job.inputs.get("duration", 5)) * (1 + rng.uniform(-jitter, jitter))
 
     emu = Emulator(args.data_dir, processing_seconds=processing, max_concurrent=args.max_concurrent,
-                   render_mode=args.render)  # fmt: skip
+                   render_mode=args.render, tier=args.tier, minute_seconds=args.minute_seconds)  # fmt: skip
     say(f"WaveSpeed emulator on http://{args.host}:{args.port} (Ctrl-C stops it)")
     uvicorn.run(emu.app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return EXIT_OK
@@ -238,3 +238,6 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
     sp.add_argument("--max-concurrent", type=int, default=None, help="like WaveSpeed's lowest tier: 2")
     sp.add_argument("--render", choices=("full", "stub"), default="full", help="stub: one tiny clip, for load runs")
     sp.add_argument("--data-dir", default=None)
+    sp.add_argument("--tier", choices=("bronze", "silver", "gold", "ultra"), default=None,
+                    help="keep to a WaveSpeed account level: starts per minute (429 past it) and jobs at once")  # fmt: skip
+    sp.add_argument("--minute-seconds", type=float, default=60.0, help=argparse.SUPPRESS)
