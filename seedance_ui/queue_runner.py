@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import catalog, images, levels, request, take_run
-from .client import Prediction
+from .client import Prediction, notify
 from .errors import NotReady, RateLimited, SeedanceError
 from .journal import Take
 from .plan import Plan
-from .queue_store import QueueStore
+from .queue_store import QueueStore, runner_id
 from .take_run import Progress, TakeResult, reporter
 
 if TYPE_CHECKING:
@@ -31,7 +31,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("seedance_ui.queue_runner")
 LEASE = 30.0
-"""Seconds a claim lives without renewal: a runner that dies gives its takes back within this."""
+"""Seconds a claim lives without renewal: a runner that dies gives its takes back within this (at once when it
+ran on this computer: ``QueueStore.expire_gone``)."""
+ABANDONED_LOOK = 1.0
+"""How often a runner looks for takes a dead runner left under way."""
 
 
 def enqueue(session: Session, plan: Plan, first: str | Path, last: str | Path | None = None, *,
@@ -72,7 +75,8 @@ class Pacer:
 
     def __init__(self, store: QueueStore, tier: str) -> None:
         self.store, self.tier = store, levels.parse_tier(tier)
-        self.last_probe = 0.0
+        self.last_probe = self.last_down = 0.0
+        self.refused_probes = 0
 
     @property
     def name(self) -> str:
@@ -86,9 +90,18 @@ class Pacer:
         return levels.LEVELS[self.name]
 
     def may_probe(self, minute_s: float) -> bool:
-        return self.tier == "auto" and self.name != levels.ORDER[-1] and time.time() - self.last_probe > minute_s
+        """A probe costs a 429 when the level is right: one a minute at first, then ever more rarely (up to one in
+        32 minutes) while they keep being refused."""
+        wait = minute_s * 2 ** min(self.refused_probes, 5)
+        return self.tier == "auto" and self.name != levels.ORDER[-1] and time.time() - self.last_probe > wait
 
     def learn(self, refused: bool) -> None:
+        """A probe accepted: one level up. A 429: one level down, once a minute at most (one burst of 429s is one
+        lesson)."""
+        if refused and time.time() - self.last_down < levels.minute():
+            return
+        if refused:
+            self.last_down = time.time()
         if self.tier == "auto":
             new = levels.step(self.name, -1 if refused else 1)
             if new != self.name:
@@ -106,23 +119,27 @@ class Runner:
         self.pacer = Pacer(self.store, tier)
         self.minute = levels.minute()
         self.lease = lease
-        self.me = f"runner-{uuid.uuid4().hex[:12]}"
+        self.me = runner_id()
         self.on_progress = on_progress
         self.active: dict[str, asyncio.Task] = {}
         self.results: dict[str, TakeResult | SeedanceError] = {}
         self._wake = asyncio.Event()
+        self._started: set[str] = set()
 
     async def run(self, *, until_empty: bool = True, stop: asyncio.Event | None = None) -> dict[str, Any]:
         """Finish what a dead runner left under way, then run the queue until it is empty (or, with
         ``until_empty`` False, until ``stop`` is set). Returns each take's result or error by id."""
         beat = asyncio.create_task(self._heartbeat())
+        owner, looked = self.session.owner, 0.0
         try:
-            await self.finish_abandoned()
             while not (stop and stop.is_set()):
+                if time.monotonic() - looked > ABANDONED_LOOK:
+                    looked = time.monotonic()
+                    await self.finish_abandoned()
                 if await self._start_next():
                     continue
-                if until_empty and not self.active and (self.store.paused(self.session.owner)
-                                                        or not self.store.queued_count(self.session.owner)):  # fmt: skip
+                idle = not self.active and not self.store.held_elsewhere(self.me, owner)
+                if until_empty and idle and (self.store.paused(owner) or not self.store.queued_count(owner)):
                     break
                 await self._nap()
             if self.active:
@@ -168,7 +185,7 @@ class Runner:
         session, ledger = self.session, self.session.studio.ledger
         take = ledger.get(take_id)
         assert take is not None
-        report = reporter(take.id, 0, self.on_progress)
+        report = reporter(take.id, 0, self._progress)
         client = session.studio.client()
         refused_before = client.submits_refused
         try:
@@ -178,8 +195,11 @@ class Runner:
             result = await take_run.start(session, take, payload, report)
             await report("saved", "Saved.", task_id=result.take.task_id, video=result.video_path)
             self.results[take.id] = result
+            refused = client.submits_refused > refused_before
             if probe:
-                self.pacer.learn(refused=client.submits_refused > refused_before)
+                self.pacer.refused_probes = self.pacer.refused_probes + 1 if refused else 0
+            if probe or refused:
+                self.pacer.learn(refused=refused)
         except RateLimited:
             self.store.requeue(take.id, "WaveSpeed said too many starts this minute; it waits for the next one.")
             self.pacer.learn(refused=True)
@@ -190,6 +210,12 @@ class Runner:
         finally:
             self.active.pop(take_id, None)
             self._wake.set()
+
+    async def _progress(self, p: Progress) -> None:
+        if p.stage == "queued" and p.task_id and p.take_id not in self._started:
+            self._started.add(p.take_id)
+            self.store.mark_started(p.take_id)
+        await notify(self.on_progress, p)
 
     async def _payload(self, take: Take, report: take_run.Report) -> dict[str, Any]:
         """Upload the take's kept pictures and build its submit body from its settings."""
@@ -215,8 +241,8 @@ class Runner:
         unknown = [i for i in ids if not (session.studio.ledger.get(i) or Take(id=i)).task_id]
         if unknown:
             await self._reconcile(unknown)
-        todo = [t for i in ids if (t := session.studio.ledger.get(i)) is not None and t.task_id and not t.finished]
-        await asyncio.gather(*(self._resume(t) for t in todo))
+        for t in [t for i in ids if (t := session.studio.ledger.get(i)) is not None and t.task_id and not t.finished]:
+            self.active[t.id] = asyncio.create_task(self._resume(t))
 
     async def _reconcile(self, take_ids: list[str]) -> None:
         session, ledger = self.session, self.session.studio.ledger
@@ -245,6 +271,9 @@ class Runner:
             await report("saved", "Saved.", task_id=take.task_id, video=result.video_path)
         except SeedanceError as e:
             self.results[take.id] = await self.session.ended(take, e, report)
+        finally:
+            self.active.pop(take.id, None)
+            self._wake.set()
 
 
 def learned_render_seconds(session: Session) -> Callable[[Take], float]:

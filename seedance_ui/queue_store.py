@@ -12,6 +12,8 @@ finished by the next ``seedance queue run`` (no second POST) if it was.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -28,8 +30,8 @@ _CLAIM = """
 UPDATE takes SET state = 'preparing', lease_owner = :me, lease_until = :until, claimed_at = :now, updated_at = :now
 WHERE id = (SELECT id FROM takes WHERE state = 'queued' AND session = :owner ORDER BY queue_pos, created_at LIMIT 1)
   AND NOT EXISTS (SELECT 1 FROM queue_meta WHERE key = 'paused:' || :owner)
-  AND (SELECT count(*) FROM takes WHERE submitted_at > :since
-       OR (state = 'preparing' AND lease_until > :now AND claimed_at > :since)) < :per_minute
+  AND (SELECT count(*) FROM takes WHERE max(coalesce(submitted_at, 0), coalesce(claimed_at, 0)) > :since
+       AND (submitted_at IS NOT NULL OR (state = 'preparing' AND lease_until > :now))) < :per_minute
   AND (SELECT count(*) FROM takes WHERE (state IN ('submitting', 'submitted', 'running', 'unknown')
        AND submitted_at > :busy_since) OR (state = 'preparing' AND lease_until > :now)) < :at_once
 RETURNING id
@@ -45,6 +47,28 @@ class QueueItem:
     lease_owner: str | None
     lease_until: float | None
     batch: str | None
+
+
+def runner_id() -> str:
+    """host:pid:random: a claim names the process that holds it, so one on this computer whose process is gone
+    is given back at once rather than when its lease runs out."""
+    import uuid
+
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _gone(owner: str) -> bool:
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, someone else's
+        return False
+    return False
 
 
 class QueueStore:
@@ -92,6 +116,12 @@ class QueueStore:
                              (time.time() + lease, take_id, me))  # fmt: skip
         return cur.rowcount == 1
 
+    def mark_started(self, take_id: str) -> None:
+        """WaveSpeed answered the take's POST: its start is counted from now on (``claimed_at``), the latest it
+        can have arrived, since our ``submitted_at`` stamps it before it leaves."""
+        with self._tx() as db:
+            db.execute("UPDATE takes SET claimed_at = ? WHERE id = ?", (time.time(), take_id))
+
     def renew(self, me: str, lease: float) -> int:
         """Keep every claim of runner ``me`` alive for ``lease`` more seconds."""
         marks = ", ".join("?" for _ in ("preparing", *UNDER_WAY))
@@ -100,8 +130,26 @@ class QueueStore:
                              (time.time() + lease, me, "preparing", *UNDER_WAY))  # fmt: skip
         return cur.rowcount
 
+    def expire_gone(self) -> None:
+        """End the leases of runners on this computer whose process no longer exists (killed, crashed)."""
+        now = time.time()
+        owners = [r[0] for r in self._read("SELECT DISTINCT lease_owner FROM takes WHERE lease_until > ? AND "
+                                           "lease_owner IS NOT NULL", (now,))]  # fmt: skip
+        for owner in filter(_gone, owners):
+            with self._tx() as db:
+                db.execute("UPDATE takes SET lease_until = ? WHERE lease_owner = ?", (now - 1, owner))
+
+    def held_elsewhere(self, me: str, owner: str) -> int:
+        """The owner's queued takes another live runner is working on."""
+        marks = ", ".join("?" for _ in ("preparing", *UNDER_WAY))
+        rows = self._read(f"SELECT count(*) FROM takes WHERE session = ? AND queue_plan IS NOT NULL AND state IN "
+                          f"({marks}) AND lease_owner != ? AND lease_until > ?",
+                          (owner, "preparing", *UNDER_WAY, me, time.time()))  # fmt: skip
+        return int(rows[0][0])
+
     def release_expired(self) -> int:
         """Claims whose runner died before sending anything go back to the queue, in their place."""
+        self.expire_gone()
         with self._tx() as db:
             cur = db.execute("UPDATE takes SET state = 'queued', lease_owner = NULL, lease_until = NULL, "
                              "claimed_at = NULL WHERE state = 'preparing' AND queue_plan IS NOT NULL "
@@ -110,6 +158,7 @@ class QueueStore:
 
     def adopt_abandoned(self, me: str, owner: str, lease: float) -> list[str]:
         """Queued takes that were sent but whose runner's lease ran out (it died): claimed by ``me`` to finish."""
+        self.expire_gone()
         marks = ", ".join("?" for _ in UNDER_WAY)
         now = time.time()
         with self._tx() as db:
@@ -186,7 +235,8 @@ class QueueStore:
         from .levels import window
 
         now = time.time()
-        rows = self._read("SELECT submitted_at FROM takes WHERE submitted_at > ?", (now - window(minute_s),))
+        rows = self._read("SELECT max(submitted_at, coalesce(claimed_at, 0)) FROM takes WHERE submitted_at IS NOT "
+                          "NULL AND max(submitted_at, coalesce(claimed_at, 0)) > ?", (now - window(minute_s),))  # fmt: skip
         return [now - r[0] for r in rows]
 
     def running(self) -> list[Take]:
