@@ -28,7 +28,8 @@ def _tier(session: Session, given: str | None) -> str:
     store = QueueStore(session.studio.journal)
     if given:
         store.set_meta("tier", levels.parse_tier(given))
-    return store.meta("tier") or "auto"
+    # demo mode's built-in emulator keeps to no account level: pacing it would only make the preview wait
+    return store.meta("tier") or ("ultra" if session.demo else "auto")
 
 
 def _progress(p: Progress) -> None:
@@ -96,14 +97,16 @@ def cmd_batch(args: argparse.Namespace) -> int:
             assert r.plan and r.image_path
             for take in enqueue(session, r.plan, r.image_path, r.last_path, batch=batch_id):
                 row_of[take.id] = r
-        say(f"Queued {len(row_of)} takes; starting them as the {tier_used} account level allows.")
+        n = f"{len(row_of)} take{'s' if len(row_of) != 1 else ''}"
+        say(f"Queued {n}; starting them now (demo mode: no account limits)." if session.demo
+            else f"Queued {n}; starting them as the {tier_used} account level allows.")  # fmt: skip
         _run_queue(session, tier_used)
         takes = [_outcome(session, tid, row_of[tid], out_dir) for tid in row_of]
     lines = [f"row {t['row']}: " + (f"saved {t['video']}" if t["ok"] else f"{t['reason']}") for t in takes]
     lines += [f"row {p['row']}, {p['column']}: {p['reason']} (not queued)" for p in refused]
     results = (out_dir or session.studio.library_for(session.owner)) / f"batch-{batch_id}.csv"
-    batch.write_results(results, [*takes, *({**p, "state": "refused", "image": next(
-        (r.image for r in bad if r.number == p["row"]), "")} for p in refused)])  # fmt: skip
+    batch.write_results(results, [*takes, *({"row": r.number, "image": r.image, "prompt": r.prompt, "state": "refused",
+                                              "reason": " ".join(f"{c}: {w}" for c, w in r.problems)} for r in bad)])  # fmt: skip
     lines.append(f"Results: {results}")
     ok = all(t["ok"] for t in takes)
     emit(args, {"ok": ok, "batch": batch_id, "takes": takes, "refused": refused, "results_csv": str(results)},
