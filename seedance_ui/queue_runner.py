@@ -135,6 +135,7 @@ class Runner:
             while not (stop and stop.is_set()):
                 if time.monotonic() - looked > ABANDONED_LOOK:
                     looked = time.monotonic()
+                    self.store.release_expired()
                     await self.finish_abandoned()
                 if await self._start_next():
                     continue
@@ -151,7 +152,6 @@ class Runner:
 
     async def _start_next(self) -> bool:
         """Claim and start one take if the level allows it now."""
-        self.store.release_expired()
         level, probe = self.pacer.level, False
         take_id = self.store.claim(self.me, self.session.owner, level, self.minute, self.lease)
         if take_id is None and self.pacer.may_probe(self.minute) and not self.active:
@@ -227,8 +227,10 @@ class Runner:
             if not path:
                 urls.append(None)
                 continue
-            img = await asyncio.to_thread(images.prepare, path)
-            urls.append(await client.upload(img.data, Path(path).name, img.mime, api_key=key))
+            # the kept copy is what ``images.prepare`` made when the take was queued: sent as it is
+            data = await asyncio.to_thread(Path(path).read_bytes)
+            mime = "image/png" if path.endswith(".png") else "image/jpeg"
+            urls.append(await client.upload(data, Path(path).name, mime, api_key=key))
         return request.payload(spec, take.settings, urls[0], urls[1])
 
     async def finish_abandoned(self) -> None:
