@@ -79,7 +79,7 @@ def _folder(folder: Path, prompt: str) -> list[BatchRow]:
     if len(pictures) > MAX_ROWS:
         raise InputError(f"The folder has {len(pictures):,} pictures; a batch takes at most {MAX_ROWS:,}. Split it "
                          "into smaller folders.")  # fmt: skip
-    return [_check(i, p.name, {"image": p.name, "prompt": prompt}, folder) for i, p in enumerate(pictures, start=1)]
+    return [check_row(i, p.name, {"image": p.name, "prompt": prompt}, folder) for i, p in enumerate(pictures, start=1)]
 
 
 def _csv(path: Path, prompt: str | None) -> list[BatchRow]:
@@ -111,7 +111,7 @@ def _csv(path: Path, prompt: str | None) -> list[BatchRow]:
                              "Split it into smaller files.")  # fmt: skip
     if not rows:
         raise InputError(f"{path.name} has no rows under its header: nothing to queue.")
-    return [_check(r["_line"], r.get("image", ""), r | {"prompt": r.get("prompt") or prompt or ""}, path.parent)
+    return [check_row(r["_line"], r.get("image", ""), r | {"prompt": r.get("prompt") or prompt or ""}, path.parent)
             for r in rows]  # fmt: skip
 
 
@@ -136,7 +136,7 @@ def _values(cells: dict[str, Any], problems: list[tuple[str, str]]) -> dict[str,
     return values
 
 
-def _check(number: int, image: str, cells: dict[str, Any], base: Path) -> BatchRow:
+def check_row(number: int, image: str, cells: dict[str, Any], base: Path) -> BatchRow:
     row = BatchRow(number, image, prompt=str(cells.get("prompt") or ""))
     values = _values(cells, row.problems)
     try:
