@@ -38,6 +38,7 @@ from .admin import admin_routes
 from .answers import early_answer, err, late_answer, ok
 from .faults import FaultPlan
 from .jobs import Job, Worker, list_item, prediction
+from .levels import LEVELS, StartLimit, retry_after
 from .media import MediaError, MediaStore, base_url
 from .models import EmulatorCatalog
 from .outputs import Outputs
@@ -86,6 +87,8 @@ class Emulator:
         catalog_drip: float = 0.0,
         test_endpoints: bool = False,
         list_inputs: bool = True,
+        tier: str | None = None,
+        minute_seconds: float = 60.0,
     ) -> None:
         self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix="seedance-emulator-"))
         self.processing_seconds = processing_seconds
@@ -124,7 +127,16 @@ class Emulator:
         """Mount ``/_emulator/*`` (stats, staged faults, added models, reset): tests and benchmarks ask for them;
         demo mode doesn't, so a visitor can't stage a fault or read another's counts."""
         self._lock = threading.Lock()
+        self.start_limit: StartLimit | None = None
+        self.set_level(tier, minute_seconds)
         self.app = Starlette(routes=self._routes())
+
+    def set_level(self, tier: str | None, minute_seconds: float = 60.0) -> None:
+        """Keep each account to a WaveSpeed account level (``levels.py``): starts per minute and jobs at once.
+        None: no limits (the constructor's ``max_concurrent`` alone)."""
+        self.start_limit = StartLimit(tier, minute_seconds) if tier else None
+        if tier:
+            self.max_concurrent = LEVELS[tier][1]
 
     @property
     def balance(self) -> float:
@@ -159,6 +171,8 @@ class Emulator:
             self.list_inputs = self._list_inputs_default
             self.webhooks.sent.clear()
             self.catalog.reset()
+            if self.start_limit is not None:
+                self.start_limit.reset()
 
     # Plumbing -------------------------------------------------------------------------------------------
 
@@ -246,6 +260,13 @@ class Emulator:
         problem = model.problems(inputs)
         if problem:
             return err(400, problem[1], problem[0])
+        wait = (
+            self.start_limit.admit(self.accounts.account_of(fingerprint(key))) if self.start_limit is not None else None
+        )
+        if wait is not None:  # over the level's starts this minute: refused, nothing started or charged
+            self.stats["submit_429"] += 1
+            return err(429, "Too many requests: your account level's video starts per minute are used up",
+                       headers={"Retry-After": retry_after(wait)})  # fmt: skip
         priced = inputs
         if model.is_upscaler:
             priced = inputs | {"_video_seconds": await self._video_seconds(inputs["video"])}

@@ -171,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import cli_jobs
 
     cli_jobs.register(add)
+    from . import cli_queue
+
+    cli_queue.register(add)
     return p
 
 
@@ -190,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _refuse(as_json, e.message, {"problems": [{"field": f, "message": m} for f, m in e.problems]})
     except SeedanceError as e:
         # The money line matters where money could move; a refused stitch or history has nothing to say about it.
-        paying = getattr(args, "command", None) in ("generate", "recover", "upscale") and (not isinstance(e, InputError)
+        paying = getattr(args, "command", None) in ("generate", "recover", "upscale", "batch", "queue") and (not isinstance(e, InputError)
                                                                                or isinstance(e, NotReady))  # fmt: skip
         return _refuse(as_json, f"{e.message} {e.money.sentence if paying else ''}".strip(), {"card": e.card()})
     except KeyboardInterrupt:

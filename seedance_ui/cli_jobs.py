@@ -188,7 +188,8 @@ def cmd_emulator(args: argparse.Namespace) -> int:
 
     emu = Emulator(args.data_dir, processing_seconds=processing, max_concurrent=args.max_concurrent,
                    render_mode=args.render, catalog_file=args.catalog,
-                   test_endpoints=args.test_endpoints)  # fmt: skip
+                   test_endpoints=args.test_endpoints, tier=args.tier,
+                   minute_seconds=args.minute_seconds)  # fmt: skip
     say(f"WaveSpeed emulator on http://{args.host}:{args.port} (Ctrl-C stops it)")
     uvicorn.run(emu.app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return EXIT_OK
@@ -243,3 +244,6 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
                     help="serve this file, as it is, as the model list (GET /api/v3/models)")  # fmt: skip
     sp.add_argument("--test-endpoints", action="store_true",
                     help="also serve /_emulator/* (stats, staged faults, reset) for tests and benchmarks")  # fmt: skip
+    sp.add_argument("--tier", choices=("bronze", "silver", "gold", "ultra"), default=None,
+                    help="keep to a WaveSpeed account level: starts per minute (429 past it) and jobs at once")  # fmt: skip
+    sp.add_argument("--minute-seconds", type=float, default=60.0, help=argparse.SUPPRESS)

@@ -99,6 +99,8 @@ class WaveSpeedClient:
         self.fetcher = OutputFetcher(self._files, max_bytes=max_download_bytes, deadline=self.timeouts.download)
         self._uploaded: dict[tuple[str, str], str | asyncio.Future[str]] = {}
         self.requests: dict[str, int] = {}
+        self.submits_refused = 0
+        """Submits WaveSpeed answered 429 (nothing started): the queue's "auto" level learns from it."""
         """Requests sent, by kind (submit, result, upload, ...): for benchmarks and tests."""
 
     def __repr__(self) -> str:
@@ -225,6 +227,7 @@ class WaveSpeedClient:
             except httpx.TransportError as e:
                 raise self._unknown(model_id, sent_at, type(e).__name__) from None
             if resp.status_code == 429:
+                self.submits_refused += 1
                 err = self._error(429, None, resp)
                 assert isinstance(err, RateLimited)
                 wait = err.retry_after

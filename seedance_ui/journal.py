@@ -20,8 +20,8 @@ from typing import Any
 from .errors import JournalError
 
 STATES = ("preparing", "submitting", "submitted", "running", "completed", "downloaded", "failed", "cancelled",
-          "unknown", "expired", "not_started")  # fmt: skip
-UNFINISHED = ("preparing", "submitting", "submitted", "running", "completed", "unknown")
+          "unknown", "expired", "not_started", "queued")  # fmt: skip
+UNFINISHED = ("queued", "preparing", "submitting", "submitted", "running", "completed", "unknown")
 
 
 @dataclass
@@ -95,7 +95,17 @@ def _migration_3(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE takes ADD COLUMN note TEXT")
 
 
-MIGRATIONS = [_migration_1, _migration_2, _migration_3]
+def _migration_4(db: sqlite3.Connection) -> None:
+    """The queue (``queue_store.py``): a queued take holds its whole plan; a runner claims it under a lease."""
+    for column in ("queue_plan TEXT", "queue_pos REAL", "lease_owner TEXT", "lease_until REAL", "claimed_at REAL",
+                   "batch TEXT"):  # fmt: skip
+        db.execute(f"ALTER TABLE takes ADD COLUMN {column}")
+    db.execute("CREATE INDEX takes_queue ON takes(state, queue_pos)")
+    db.execute("CREATE INDEX takes_submitted ON takes(submitted_at)")
+    db.execute("CREATE TABLE queue_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4]
 """Schema versions in order; the database's PRAGMA user_version says how many have run."""
 
 

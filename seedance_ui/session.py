@@ -232,6 +232,14 @@ class Session:
             return "That take had already ended; there was nothing to cancel."
         if take.state == "completed":  # deleting it now would throw away a finished, paid video
             return "That take has finished rendering and is being saved; there is nothing left to stop."
+        if take.state == "queued":
+            from .queue_store import QueueStore
+
+            if QueueStore(self.studio.journal).cancel(take.id, self.owner):
+                return (
+                    "Taken out of the queue before it was sent: nothing was charged." if not self.demo else "Cancelled."
+                )
+            return await self.cancel(take_id)  # a runner claimed it just now: cancel it where it is
         if take.state == "preparing":
             self.studio.ledger.never_sent(take.id, "Cancelled before it was sent.")
             return (
@@ -297,8 +305,11 @@ class Session:
         """Carry every unfinished take of this visitor as far as it can go now."""
         report = RecoverReport()
         ledger, now = self.studio.ledger, time.time()
-        for t in self.studio.journal.unfinished(self.owner):
-            if t.state == "preparing" and now - t.created_at > STALE_PREPARING:
+        from .queue_store import QueueStore
+
+        QueueStore(self.studio.journal).release_expired()  # a dead runner's unsent claims go back to the queue
+        for t in self.studio.journal.unfinished(self.owner):  # a live claim was updated when it was claimed
+            if t.state == "preparing" and now - max(t.created_at, t.updated_at) > STALE_PREPARING:
                 report.ended.append(ledger.never_sent(t.id, "The app closed before this take was sent to WaveSpeed."))
         try:
             await take_run.reconcile(self)

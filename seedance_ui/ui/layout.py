@@ -8,7 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from . import api, create_page, history, mcp_tools, settings
+from . import api, create_page, history, mcp_tools, queue_page, settings
 from .state import AppContext
 
 MAX_UPLOAD = "40mb"
@@ -166,6 +166,8 @@ def build_app(ctx: AppContext) -> gr.Blocks:
             page.tabs = tabs
             with gr.Tab("History", id="history"):
                 fill_history = history.build(ctx, visitor, page)
+            with gr.Tab("Queue", id="queue"):
+                resume_queue = queue_page.build(ctx, visitor, threshold, tabs)
             with gr.Tab("Settings", id="settings"):
                 key_events = settings.build(ctx, visitor, banner, threshold)
         for ev in key_events:
@@ -183,5 +185,6 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         start = start.then(partial(settings.banner, ctx), [visitor], [banner], **private)
         start = start.then(partial(models_now, ctx), [visitor], [page.family], **private)
         fill_history(page.refresh_price(start)).then(None, js=FOLD_ON_PHONE)
+        start.then(resume_queue, [visitor], None, **private)
     demo.queue(default_concurrency_limit=None)
     return demo

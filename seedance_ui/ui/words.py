@@ -21,6 +21,7 @@ STATE_WORDS = {
     "unknown": "checking whether it started",
     "expired": "link expired",
     "not_started": "never started",
+    "queued": "queued (not sent yet)",
 }
 
 
