@@ -160,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import cli_jobs
 
     cli_jobs.register(add)
+    from . import cli_board
+
+    cli_board.register(add)
     return p
 
 
@@ -170,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = None
     try:
         args = build_parser().parse_args(argv)
-        if args.command in ("models", "price", "generate"):
+        if args.command in ("models", "price", "generate", "board"):
             live_catalog()
         return int(args.fn(args))
     except Refusal as e:
@@ -179,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _refuse(as_json, e.message, {"problems": [{"field": f, "message": m} for f, m in e.problems]})
     except SeedanceError as e:
         # The money line matters where money could move; a refused stitch or history has nothing to say about it.
-        paying = getattr(args, "command", None) in ("generate", "recover", "upscale") and (not isinstance(e, InputError)
+        paying = getattr(args, "command", None) in ("generate", "recover", "upscale", "board") and (not isinstance(e, InputError)
                                                                                or isinstance(e, NotReady))  # fmt: skip
         return _refuse(as_json, f"{e.message} {e.money.sentence if paying else ''}".strip(), {"card": e.card()})
     except KeyboardInterrupt:
