@@ -15,7 +15,6 @@ import asyncio
 import hashlib
 import json
 import logging
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -83,6 +82,8 @@ class BoardRun:
         for i, shot in enumerate(self.board.shots):
             if i not in picked:
                 self.ready[i].set_result(shot.chosen)
+        self.board.rendering = True
+        self.save()
         runs = [asyncio.create_task(self._shot(i, plans[i])) for i in picked]
         try:
             await asyncio.gather(*runs)
@@ -90,6 +91,8 @@ class BoardRun:
             for run in runs:
                 run.cancel()
             raise
+        else:
+            self.board.rendering = False
         finally:
             self.save()
         if film and all(s.chosen and not s.stale for s in self.board.shots) and not self.board.film_current():
@@ -260,5 +263,16 @@ def make_film(session: Session, board: Board) -> Take:
     return film
 
 
-def elapsed_since(t0: float) -> float:
-    return round(time.monotonic() - t0, 3)
+async def resume_boards(session: Session, on_progress: ShotProgressFn | None = None) -> list[Board]:
+    """Pick up every board of this visitor whose render was cut short (after ``Session.recover`` has finished the
+    takes it can): their shots' takes are carried on, none is sent twice, and the film is made."""
+    store = BoardStore(session.studio.journal, session.owner)
+    picked_up = []
+    for board in store.all():
+        if not board.rendering:
+            continue
+        try:
+            picked_up.append(await BoardRun(session, board, on_progress).render())
+        except SeedanceError as e:
+            log.info("board %s could not be picked up: %s", board.id, e.message)
+    return picked_up

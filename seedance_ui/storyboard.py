@@ -68,6 +68,8 @@ class Board:
     film: str | None = None
     """The film's take id, while it is made of the chosen takes in ``film_of``."""
     film_of: list[str] = field(default_factory=list)
+    rendering: bool = False
+    """A render is under way, or was cut short (a closed app): ``seedance recover`` and reopening pick it up."""
     source: str = ""
     """A fingerprint of the BOARD.json it was read from: rendering the same file again picks an unfinished board up."""
     created_at: float = field(default_factory=time.time)

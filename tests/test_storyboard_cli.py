@@ -182,7 +182,8 @@ def test_a_failed_shot_leaves_the_continuing_ones_waiting_with_why_and_unpaid(tm
     assert submits(emu) == 1  # nothing after the failed shot was sent
 
 
-def test_a_board_killed_while_shot_2_renders_finishes_with_one_submit_per_shot(tmp_path, emu):
+@pytest.mark.parametrize("how", ["render again", "seedance recover"])
+def test_a_board_killed_while_shot_2_renders_finishes_with_one_submit_per_shot(tmp_path, emu, how):
     emu.emulator.processing_seconds = 2.5
     env = key_env(emu, tmp_path / "data")
     board = write_board(tmp_path, chain(tmp_path))
@@ -204,8 +205,14 @@ def test_a_board_killed_while_shot_2_renders_finishes_with_one_submit_per_shot(t
         proc.wait()
     assert submits(emu) == 2
     emu.emulator.processing_seconds = 0.3
-    data = render(board, env)  # the same file again picks the unfinished board up
-    assert data["ok"] and submits(emu) == 3, data
+    if how == "render again":
+        data = render(board, env)  # the same file again picks the unfinished board up
+    else:
+        r = cli("recover", "--json", env=env)
+        assert r.returncode == 0 and "picked up: film made" in r.stderr, r.stdout + r.stderr
+        board_id = json.loads(cli("board", "list", "--json", env=env).stdout)[0]["board_id"]
+        data = json.loads(cli("board", "show", board_id, "--json", env=env).stdout)
+    assert data["ok"] and data["film"]["take_id"] and submits(emu) == 3, data
     assert data["shots"][2]["started_from"] == data["shots"][1]["take_id"]
     boards = json.loads(cli("board", "list", "--json", env=env).stdout)
     assert len(boards) == 1
