@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import app, client, images, journal, page, uploads
+from bench import app, client, images, journal, page, storyboard, uploads
 from bench.common import save, table
 
 
@@ -27,6 +27,7 @@ def main() -> int:
         ("journal", journal),
         ("app", app),
         ("page", page),
+        ("storyboard", storyboard),
     ):
         t0 = time.perf_counter()
         part = mod.run()
