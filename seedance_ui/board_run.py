@@ -187,8 +187,7 @@ class BoardRun:
         self._index(i)
         self.board.shots[i].stale = True  # a new round, even when the shot has a video
         board = await self.render([i], film=False)
-        for j in self.board.continuing_after(i):
-            self.board.shots[j].stale = True
+        self.board.refresh_stale()
         self.save()
         return board
 
@@ -199,10 +198,8 @@ class BoardRun:
         take = self.session.take(take_id)
         if take.state != "downloaded":
             raise InputError("That take has no video yet; pick one that finished.")
-        if shot.chosen != take_id:
-            shot.chosen = take_id
-            for j in self.board.continuing_after(i):
-                self.board.shots[j].stale = True
+        shot.chosen = take_id
+        self.board.refresh_stale()
         self.save()
         return self.board
 

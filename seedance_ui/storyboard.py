@@ -178,6 +178,41 @@ class Board:
             out.append(j)
         return out
 
+    def refresh_stale(self) -> list[int]:
+        """Mark out of date every continuing shot whose video no longer starts on the previous shot's chosen take
+        (a retake, a new pick, a move or a delete), and those continuing from an out-of-date shot."""
+        for j, shot in enumerate(self.shots):
+            if j == 0 or not shot.cont or not shot.chosen:
+                continue
+            before = self.shots[j - 1]
+            if shot.started_from != before.chosen or before.stale or not before.chosen:
+                shot.stale = True
+        return [j for j, s in enumerate(self.shots) if s.stale]
+
+    # Editing (the Storyboard page) ---------------------------------------------------------------------------
+
+    def add(self, shot: Shot, at: int | None = None) -> int:
+        at = len(self.shots) if at is None else at
+        self.shots.insert(at, shot)
+        self.refresh_stale()
+        return at
+
+    def duplicate(self, i: int) -> int:
+        s = self.shots[i]
+        copy = Shot(image=s.image, cont=s.cont, prompt=s.prompt, last_image=s.last_image, seed=s.seed,
+                    takes=s.takes, settings=dict(s.settings))  # fmt: skip
+        return self.add(copy, i + 1)
+
+    def move(self, i: int, step: int) -> None:
+        j = i + step
+        if 0 <= j < len(self.shots):
+            self.shots[i], self.shots[j] = self.shots[j], self.shots[i]
+            self.refresh_stale()
+
+    def remove(self, i: int) -> None:
+        del self.shots[i]
+        self.refresh_stale()
+
     def film_current(self) -> bool:
         return bool(self.film) and self.film_of == [s.chosen for s in self.shots]
 
