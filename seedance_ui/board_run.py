@@ -150,7 +150,8 @@ class BoardRun:
             shot.chosen = saved[0]
         errors = [r for r in results if isinstance(r, SeedanceError)]
         if not saved and errors:
-            cancelled = any(e.code == "cancelled" for e in errors)
+            states = [t.state for t in (self.session.studio.ledger.get(x) for x in shot.round_ids) if t]
+            cancelled = "cancelled" in states
             shot.problem = f"shot {i + 1} was cancelled" if cancelled else f"shot {i + 1} failed ({errors[0].message})"
 
     async def _resume(self, i: int) -> bool:

@@ -182,7 +182,10 @@ class Board:
         """Mark out of date every continuing shot whose video no longer starts on the previous shot's chosen take
         (a retake, a new pick, a move or a delete), and those continuing from an out-of-date shot."""
         for j, shot in enumerate(self.shots):
-            if j == 0 or not shot.cont or not shot.chosen:
+            if not shot.cont or not shot.chosen:
+                continue
+            if j == 0:  # moved to the front: there is no shot before it to start on
+                shot.stale = True
                 continue
             before = self.shots[j - 1]
             if shot.started_from != before.chosen or before.stale or not before.chosen:

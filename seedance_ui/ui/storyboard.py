@@ -27,12 +27,14 @@ CSS = """
 """
 
 
-def _boards(ctx: AppContext, visitor: Visitor) -> Any:
+def _boards(ctx: AppContext, visitor: Visitor, doc: str | None = None) -> Any:
     try:
         boards = act.store_of(ctx.session(visitor)).all()
     except SeedanceError:
         boards = []
-    return gr.update(choices=[(f"{b.name} · {len(b.shots)} shots", b.id) for b in boards])
+    current = json.loads(doc)["id"] if doc else None
+    return gr.update(choices=[(f"{b.name} · {len(b.shots)} shots", b.id) for b in boards],
+                     value=current if any(b.id == current for b in boards) else None)  # fmt: skip
 
 
 def _open(ctx: AppContext, visitor: Visitor, board_id: str | None) -> tuple[str, str, Any]:
@@ -151,7 +153,7 @@ def build(ctx: AppContext, visitor: Any, create: Any, threshold: Any) -> Any:
                 new_btn = gr.Button("New board", scale=1, min_width=90)
             from_create = gr.Button("🎬 Start a board from the Create page's picture", elem_id="board-from-create")
             with gr.Group():
-                picture = gr.Image(type="filepath", label="Picture for a new shot", height=150,
+                picture = gr.Image(type="filepath", label="Picture for a new shot", height=120,
                                    elem_id="board-picture", sources=["upload"])  # fmt: skip
                 prompt = gr.Textbox(label="Prompt for a new shot", lines=1, elem_id="board-prompt",
                                     placeholder="What happens in this shot")  # fmt: skip
@@ -163,9 +165,9 @@ def build(ctx: AppContext, visitor: Any, create: Any, threshold: Any) -> Any:
                 confirm_words = gr.Markdown()
                 yes = gr.Button("Yes, render", variant="primary", size="sm")
                 no = gr.Button("Not now", size="sm")
-            film = gr.Video(label="The film", interactive=False, elem_id="board-film", height=220)
-            note = gr.Markdown(elem_id="board-note")
             progress = gr.HTML(elem_id="board-progress")
+            note = gr.Markdown(elem_id="board-note")
+            film = gr.Video(label="The film", interactive=False, elem_id="board-film", height=200)
             with gr.Accordion("More: name, History takes, export", open=False):
                 with gr.Row():
                     name = gr.Textbox(label="Board name", scale=3)
@@ -234,7 +236,7 @@ def build(ctx: AppContext, visitor: Any, create: Any, threshold: Any) -> Any:
                           **PRIVATE)  # fmt: skip
     no.click(lambda: gr.update(visible=False), None, [confirm_row], **PRIVATE)
     for ev in (rendered, confirmed, added_pic, added_cont):
-        ev.then(partial(_boards, ctx), [visitor], [picker], **PRIVATE)
+        ev.then(partial(_boards, ctx), [visitor, doc], [picker], **PRIVATE)
     rename.click(lambda v, d, n: _rename(ctx, v, d, n), [visitor, doc, name], [doc, note], **PRIVATE)
     add_take.click(partial(act.add_history_take, ctx), [visitor, doc, takes], [doc, note], **PRIVATE)
     export_btn.click(partial(act.export, ctx), [visitor, doc], [export_btn], **PRIVATE)

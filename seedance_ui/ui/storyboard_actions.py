@@ -3,6 +3,7 @@ only wires them to components). Each returns the board as JSON (what the shot ca
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import shutil
@@ -10,6 +11,8 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+
+import gradio as gr
 
 from ..board_run import BoardRun, ShotProgress
 from ..errors import SeedanceError
@@ -153,13 +156,11 @@ async def render(ctx: AppContext, visitor: Visitor, doc: str | None, threshold: 
     seen: dict[int, ShotProgress] = {}
     run = BoardRun(session, board, on_progress=lambda p: seen.__setitem__(p.shot, p))
     started, last = time.monotonic(), board.to_json()
-    import asyncio
-
     task = asyncio.create_task(run.render())
     while not task.done():
         await asyncio.wait({task}, timeout=0.5)
         now = board.to_json()
-        yield (now if now != last else _skip()), progress_html(board, seen, started), _skip(), False
+        yield (now if now != last else gr.skip()), progress_html(board, seen, started), gr.skip(), False
         last = now
     try:
         board = task.result()
@@ -174,12 +175,6 @@ def film_video(session: Session, board: Board) -> str | None:
         return None
     take = session.studio.ledger.get(board.film)
     return take.video_path if take and take.video_path and Path(take.video_path).exists() else None
-
-
-def _skip() -> Any:
-    import gradio as gr
-
-    return gr.skip()
 
 
 async def cancel_shot(ctx: AppContext, visitor: Visitor, doc: str | None, i: int) -> str:
