@@ -23,7 +23,7 @@ CSS = """
 .shot-card .shot-status {padding: 0 10px; font-size: .92em;}
 .board-progress {margin: 0; padding-left: 1.2em;}
 #board-progress p {margin: 2px 0 0; font-size: .9em; color: var(--body-text-color-subdued);}
-@media (max-width: 820px) { #board-film {order: -1;} }
+@media (max-width: 820px) { #board-film {order: -1;} #board-film:has(.empty) {display: none;} }
 """
 
 
