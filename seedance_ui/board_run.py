@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import take_run, video
+from . import film, take_run, video
 from .errors import InputError, SeedanceError
 from .journal import Take
 from .storyboard import FILM_MODEL, Board, BoardStore
@@ -236,29 +236,33 @@ def make_film(session: Session, board: Board) -> Take:
         if len(paths) == 1:
             dest.write_bytes(Path(paths[0] or "").read_bytes())
             info = {"frames": video.probe(dest)["frames"], "audio": video.probe(dest)["audio"]}
+        elif board.crossfade:
+            info = film.crossfade([p or "" for p in paths], dest, board.crossfade)
         else:
             info = video.stitch([p or "" for p in paths], dest)
     except (ValueError, OSError) as e:
         dest.unlink(missing_ok=True)
         raise InputError(f"The film could not be made: {e}") from None
     seconds = round(sum(float(t.settings.get("duration") or 0) for t in takes), 2)
-    film = session.studio.ledger.begin(Take(
+    made = session.studio.ledger.begin(Take(
         id=uuid.uuid4().hex[:16], session=session.owner, model_id=FILM_MODEL,
         prompt=" / ".join(t.prompt for t in takes)[:1000],
-        settings={"board_id": board.id, "board": board.name, "shots": [t.id for t in takes], "join": "cut",
+        settings={"board_id": board.id, "board": board.name, "shots": [t.id for t in takes],
+                  "join": f"crossfade {board.crossfade:g} s" if board.crossfade else "cut",
                   "resolution": takes[0].settings.get("resolution"), "duration": seconds,
                   "frames": info.get("frames"), "audio": info.get("audio")},
         seed=None, price_usd="", first_image=takes[0].first_image,
         note=f"The film of board '{board.name}': shots {', '.join(f'{n + 1} (take {t.id})' for n, t in enumerate(takes))}, "
-             "joined with cuts on this computer.",
+             + (f"joined with {board.crossfade:g} s crossfades" if board.crossfade else "joined with cuts")
+             + " on this computer.",
     ))  # fmt: skip
     poster, sidecar = dest.with_suffix(".jpg"), dest.with_suffix(".json")
     video.save_poster(dest, poster)
-    sidecar.write_text(json.dumps(session.facts(film), indent=2))
-    film = session.studio.ledger.made_here(film.id, str(dest), str(poster), str(sidecar))
-    board.film, board.film_of = film.id, [s.chosen or "" for s in board.shots]
+    sidecar.write_text(json.dumps(session.facts(made), indent=2))
+    made = session.studio.ledger.made_here(made.id, str(dest), str(poster), str(sidecar))
+    board.film, board.film_of, board.film_crossfade = made.id, [s.chosen or "" for s in board.shots], board.crossfade
     BoardStore(session.studio.journal, session.owner).save(board)
-    return film
+    return made
 
 
 async def resume_boards(session: Session, on_progress: ShotProgressFn | None = None) -> list[Board]:

@@ -91,8 +91,12 @@ def _render(args: argparse.Namespace, retake: int | None = None) -> int:
         raise Refusal(f"--out '{args.out}' is not a folder.")
     if _is_file(args.board):  # bad input is refused before start-up, and costs nothing
         Board.from_file(args.board).check()
+    fade = getattr(args, "crossfade", None)
+    if fade is not None and not 0 <= fade <= 2:
+        raise Refusal("--crossfade is the seconds each join blends over: 0 (a cut) to 2.")
     with _session(args) as session:
         board, new = _load(session, args.board)
+        board.crossfade = board.crossfade if fade is None else fade
         plans = board.check()
         todo = [retake] if retake is not None else board.todo()
         total, head = _price_lines(board, plans, todo, session.demo)
@@ -174,6 +178,10 @@ def cmd_film(args: argparse.Namespace) -> int:
 
     def act(session: Session, store: BoardStore) -> tuple[Any, str]:
         board = store.get(args.board_id)
+        if args.crossfade is not None:
+            if not 0 <= args.crossfade <= 2:
+                raise InputError("--crossfade is the seconds each join blends over: 0 (a cut) to 2.")
+            board.crossfade = args.crossfade
         missing = [i + 1 for i, s in enumerate(board.shots) if not s.chosen or s.stale]
         if missing:
             raise InputError(f"Shots {', '.join(map(str, missing))} have no current video yet: render the board "
@@ -244,10 +252,12 @@ def register(add: Any) -> None:
         sp.add_argument("--out", help="folder for the film (a copy also stays in the library)")
         sp.add_argument("--price-only", action="store_true", help="say the price and stop")
         sp.add_argument("--yes", action="store_true", help="render even above the confirmation limit")
+        sp.add_argument("--crossfade", type=float, help="seconds each join of the film blends over (default: a cut)")
     act("list", cmd_list, "List your boards.")
     act("show", cmd_show, "Show a board: its shots, their chosen takes, the film.").add_argument("board_id")
     sp = act("film", cmd_film, "Make (or find) a board's film from its chosen takes.")
     sp.add_argument("board_id")
+    sp.add_argument("--crossfade", type=float, help="seconds each join blends over (default: the board's; 0 a cut)")
     sp.add_argument("--out", help="folder for a copy of the film")
     sp = act("pick", cmd_pick, "Choose which take of a shot goes into the film.")
     sp.add_argument("board_id")

@@ -68,6 +68,9 @@ class Board:
     film: str | None = None
     """The film's take id, while it is made of the chosen takes in ``film_of``."""
     film_of: list[str] = field(default_factory=list)
+    crossfade: float = 0.0
+    """Seconds of crossfade at each join of the film; 0 is a cut."""
+    film_crossfade: float = 0.0
     rendering: bool = False
     """A render is under way, or was cut short (a closed app): ``seedance recover`` and reopening pick it up."""
     source: str = ""
@@ -100,12 +103,16 @@ class Board:
     def from_spec(cls, doc: Any, *, base: Path, owner: str = "local", name: str = "") -> Board:
         if not isinstance(doc, dict) or not isinstance(doc.get("shots"), list) or not doc["shots"]:
             raise InputError('A board is a JSON object with a list of "shots" (at least one).')
-        unknown = sorted(set(doc) - {"shots", "name", *SETTINGS})
+        unknown = sorted(set(doc) - {"shots", "name", "crossfade", *SETTINGS})
         if unknown:
             raise InputError(f"The board has settings it doesn't know: {', '.join(unknown)}.")
         shots = [_shot_from_spec(i + 1, s, base) for i, s in enumerate(doc["shots"])]
         defaults = {k: doc[k] for k in SETTINGS if k in doc}
-        return cls.new(owner, str(doc.get("name") or name or "Untitled board"), defaults=defaults, shots=shots)
+        fade = doc.get("crossfade", 0) or 0
+        if not isinstance(fade, (int, float)) or isinstance(fade, bool) or not 0 <= fade <= 2:
+            raise InputError('"crossfade" is the seconds each join of the film blends over: 0 (a cut) to 2.')
+        return cls.new(owner, str(doc.get("name") or name or "Untitled board"), defaults=defaults, shots=shots,
+                       crossfade=float(fade))  # fmt: skip
 
     def to_spec(self) -> dict[str, Any]:
         """The board as a BOARD.json (absolute picture paths), for export."""
@@ -116,7 +123,8 @@ class Board:
             d |= {k: v for k, v in (("last_image", s.last_image), ("seed", s.seed)) if v is not None}
             d |= ({"takes": s.takes} if s.takes != 1 else {}) | s.settings
             shots.append(d)
-        return {"name": self.name, **self.defaults, "shots": shots}
+        fade = {"crossfade": self.crossfade} if self.crossfade else {}
+        return {"name": self.name, **self.defaults, **fade, "shots": shots}
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -217,7 +225,9 @@ class Board:
         self.refresh_stale()
 
     def film_current(self) -> bool:
-        return bool(self.film) and self.film_of == [s.chosen for s in self.shots]
+        return (
+            bool(self.film) and self.film_of == [s.chosen for s in self.shots] and self.film_crossfade == self.crossfade
+        )
 
 
 def _shot_from_spec(n: int, spec: Any, base: Path) -> Shot:

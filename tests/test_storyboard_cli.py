@@ -216,3 +216,30 @@ def test_a_board_killed_while_shot_2_renders_finishes_with_one_submit_per_shot(t
     assert data["shots"][2]["started_from"] == data["shots"][1]["take_id"]
     boards = json.loads(cli("board", "list", "--json", env=env).stdout)
     assert len(boards) == 1
+
+
+def test_the_film_can_join_its_shots_with_a_short_crossfade(tmp_path, emu):
+    env = demo_env(tmp_path / "data")
+    data = render(write_board(tmp_path, chain(tmp_path)), env)
+    shots = [video.probe(s["video"])["frames"] for s in data["shots"]]
+    r = cli("board", "film", data["board_id"], "--crossfade", "0.5", "--json", env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    faded = json.loads(r.stdout)["film"]
+    assert faded["take_id"] != data["film"]["take_id"]
+    info = video.probe(faded["video"])
+    assert abs(info["frames"] - (sum(shots) - 2 * 12)) <= 3, (info["frames"], shots)  # 12 frames shared per join
+    assert info["audio"]
+    # At the middle of the first join the picture is a blend: nearer the mix of the two shots than to either.
+    frames = [f.to_ndarray(format="rgb24").astype(float) for f in _decode(faded["video"])]
+    mid = shots[0] - 12 + 6
+    a, b = frames[mid - 7], frames[mid + 7]  # well inside shot 1's end and shot 2's start of the blend
+    assert np.abs(frames[mid] - (a + b) / 2).mean() < np.abs(frames[mid] - a).mean()
+    bad = cli("board", "film", data["board_id"], "--crossfade", "5", "--json", env=env)
+    assert bad.returncode == 2 and "0 (a cut) to 2" in json.loads(bad.stdout)["error"]
+
+
+def _decode(path):
+    import av
+
+    with av.open(str(path)) as c:
+        return list(c.decode(c.streams.video[0]))

@@ -175,6 +175,7 @@ def build(ctx: AppContext, visitor: Any, create: Any, threshold: Any) -> Any:
                 with gr.Row():
                     takes = gr.Dropdown([], label="A take from History", scale=3)
                     add_take = gr.Button("Add as a shot", scale=1, min_width=80)
+                fade = gr.Slider(0, 2, value=0, step=0.25, label="Crossfade between shots (seconds; 0 is a cut)")
                 with gr.Row():
                     export_btn = gr.DownloadButton("Export BOARD.json", size="sm")
                     delete_board = gr.Button("Delete board", variant="stop", size="sm")
@@ -237,6 +238,8 @@ def build(ctx: AppContext, visitor: Any, create: Any, threshold: Any) -> Any:
     no.click(lambda: gr.update(visible=False), None, [confirm_row], **PRIVATE)
     for ev in (rendered, confirmed, added_pic, added_cont):
         ev.then(partial(_boards, ctx), [visitor, doc], [picker], **PRIVATE)
+    fade.release(lambda v, d, x: act.edit(ctx, v, d, lambda b, s: setattr(b, "crossfade", float(x or 0))) if d
+                 else (d, ""), [visitor, doc, fade], [doc, note], **PRIVATE)  # fmt: skip
     rename.click(lambda v, d, n: _rename(ctx, v, d, n), [visitor, doc, name], [doc, note], **PRIVATE)
     add_take.click(partial(act.add_history_take, ctx), [visitor, doc, takes], [doc, note], **PRIVATE)
     export_btn.click(partial(act.export, ctx), [visitor, doc], [export_btn], **PRIVATE)
