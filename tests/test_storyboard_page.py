@@ -120,3 +120,28 @@ def test_a_board_without_shots_or_a_first_shot_that_continues_cannot_render(tmp_
         assert "Shot 1 can't continue" in str(e)
     else:
         raise AssertionError("a first shot that continues was accepted")
+
+
+def test_use_this_seed_on_a_create_take_card_gives_that_takes_seed(emu, tmp_path):
+    from conftest import lite_plan
+
+    from seedance_ui.take_run import Progress
+    from seedance_ui.ui import takes_view as tv
+
+    ctx, v = key_ctx(emu, tmp_path), Visitor()
+    session = ctx.session(v)
+
+    async def go():
+        try:
+            return await session.generate(lite_plan(takes=2, seed=-1), picture(tmp_path))
+        finally:
+            await session.aclose()
+
+    results = asyncio.run(go())
+    frame = tv.Frame()
+    for i, r in enumerate(results):  # the page's own progress handling records which take each card shows
+        tv._apply(frame, Progress(r.take.id, "saved", "Saved.", index=i, video=r.video_path), v, 0.0, False)
+    assert results[0].take.seed != results[1].take.seed
+    assert tv.seed_of_slot(ctx, v, 1)["value"] == results[1].take.seed
+    assert tv.seed_of_slot(ctx, v, 0)["value"] == results[0].take.seed
+    assert "value" not in tv.seed_of_slot(ctx, v, 3)  # an empty card changes nothing

@@ -23,6 +23,7 @@ CSS = """
 .shot-card .shot-status {padding: 0 10px; font-size: .92em;}
 .board-progress {margin: 0; padding-left: 1.2em;}
 #board-progress p {margin: 2px 0 0; font-size: .9em; color: var(--body-text-color-subdued);}
+.take-slot:not(:has(video)) .take-seed {display: none;}  /* a Create take's seed, once it has a video */
 @media (max-width: 820px) { #board-film {order: -1;} #board-film:has(.empty) {display: none;} }
 """
 
