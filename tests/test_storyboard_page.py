@@ -145,3 +145,33 @@ def test_use_this_seed_on_a_create_take_card_gives_that_takes_seed(emu, tmp_path
     assert tv.seed_of_slot(ctx, v, 1)["value"] == results[1].take.seed
     assert tv.seed_of_slot(ctx, v, 0)["value"] == results[0].take.seed
     assert "value" not in tv.seed_of_slot(ctx, v, 3)  # an empty card changes nothing
+
+
+def test_a_double_click_on_render_is_one_run_and_boards_are_kept_per_visitor(emu, tmp_path):
+    from seedance_ui.board_run import BoardRun
+    from seedance_ui.storyboard import BoardStore
+
+    ctx, v = key_ctx(emu, tmp_path), Visitor()
+    doc, _ = act.from_create(ctx, v, picture(tmp_path), "slow push-in", LITE)
+    doc, _ = act.add_continue_shot(ctx, v, doc, "pull out")
+    session = ctx.session(v)
+    store = act.store_of(session)
+
+    async def twice():
+        try:  # the same click twice from one tab, each with the board as the page had it
+            return await asyncio.gather(BoardRun(session, store.get(Board.from_json(doc).id)).render(),
+                                        BoardRun(session, store.get(Board.from_json(doc).id)).render())  # fmt: skip
+        finally:
+            await session.aclose()
+
+    a, b = asyncio.run(twice())
+    assert submits(emu) == 2 and a.film == b.film and a.film
+    # Another visitor (another owner in the same journal) neither sees nor opens this board.
+    stranger = BoardStore(session.studio.journal, "someone-else")
+    assert stranger.all() == [] and len(store.all()) == 1
+    try:
+        stranger.get(a.id)
+    except Exception as e:
+        assert "no board" in str(e)
+    else:
+        raise AssertionError("another visitor opened this board")
