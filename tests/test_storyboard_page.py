@@ -175,3 +175,20 @@ def test_a_double_click_on_render_is_one_run_and_boards_are_kept_per_visitor(emu
         assert "no board" in str(e)
     else:
         raise AssertionError("another visitor opened this board")
+
+
+def test_retake_from_a_card_prices_first_and_the_render_button_then_offers_the_rest(emu, tmp_path):
+    ctx, v = key_ctx(emu, tmp_path), Visitor()
+    doc, _ = act.from_create(ctx, v, picture(tmp_path), "slow push-in", LITE)
+    doc, _ = act.add_continue_shot(ctx, v, doc, "pull out")
+    doc = drain(act.render(ctx, v, doc, None, False))[-1][0]
+    session = ctx.session(v)
+    assert act.retake_label(session, Board.from_json(doc), 0).startswith("Retake · $")
+    asked = drain(act.render(ctx, v, doc, 0.01, False, retake=0))
+    assert asked[-1][3] is True and submits(emu) == 2  # above the limit: asked first, nothing sent
+    doc = drain(act.render(ctx, v, doc, None, True, retake=0))[-1][0]
+    assert submits(emu) == 3
+    board = Board.from_json(doc)
+    assert [s.stale for s in board.shots] == [False, True] and not board.film_current()
+    words, on = act.render_label(ctx, v, doc)
+    assert on and words.startswith("Render 1 shot · $")

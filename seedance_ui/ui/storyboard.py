@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
@@ -86,10 +87,11 @@ def _pick(ctx: AppContext, visitor: Visitor, doc: str, i: int, take_id: str) -> 
     return act.edit(ctx, visitor, doc, change)
 
 
-def _card(ctx: AppContext, visitor: Any, board: Board, i: int, session: Any, doc: Any, note: Any,
-          asking: int | None, ask: Any) -> None:  # fmt: skip
-    """One shot's card: picture, prompt, price, status, its takes with a pick, and its buttons."""
+def _card(ctx: AppContext, visitor: Any, board: Board, i: int, session: Any, w: Any) -> None:
+    """One shot's card: picture, prompt, price, status, its takes with a pick, and its buttons. ``w`` holds the page's
+    components and handlers the card wires to."""
     shot, n = board.shots[i], i + 1
+    doc, note, ask, asking, threshold, outs = w.doc, w.note, w.ask, w.asking, w.threshold, w.outs
     ledger = session.studio.ledger
     takes = [t for t in (ledger.get(x) for x in shot.round_ids) if t is not None and t.video_path]
     try:
@@ -131,6 +133,14 @@ def _card(ctx: AppContext, visitor: Any, board: Board, i: int, session: Any, doc
                 gr.Button(label, size="sm", min_width=40, key=f"{op}-{i}",
                           elem_classes=["shot-tool"]).click(
                     lambda d, v, i=i, op=op: _shot_op(ctx, v, d, i, op), [doc, visitor], [doc, note], **PRIVATE)  # fmt: skip
+            if shot.chosen or shot.problem:
+                gr.Button(act.retake_label(session, board, i), size="sm", min_width=60, key=f"retake-{i}").click(
+                    partial(w.retake_shot, i=i), [visitor, doc, threshold], outs, concurrency_limit=None,
+                    **PRIVATE)  # fmt: skip
+            count = gr.Dropdown([1, 2, 3, 4], value=shot.takes, label=f"Shot {n} takes", min_width=90,
+                                key=f"takes-{i}", elem_classes=["shot-takes"])  # fmt: skip
+            count.input(lambda d, v, c, i=i: _set(ctx, v, d, i, takes=int(c)), [doc, visitor, count], [doc, note],
+                        **PRIVATE)  # fmt: skip
             gr.Button("Cancel", size="sm", min_width=60, key=f"cancel-{i}").click(
                 lambda d, v, i=i: act.cancel_shot(ctx, v, d, i), [doc, visitor], [note], **PRIVATE)  # fmt: skip
             gr.Button("Delete", size="sm", variant="stop", min_width=60, key=f"delete-{i}").click(
@@ -147,6 +157,34 @@ def _card(ctx: AppContext, visitor: Any, board: Board, i: int, session: Any, doc
 def build(ctx: AppContext, visitor: Any, create: Any, threshold: Any) -> Any:
     doc = gr.State("")
     ask = gr.State(None)
+    outs: list[Any] = []
+    """The render's outputs (board, progress, film, confirmation row and words), filled once they exist."""
+
+    async def go(v: Any, d: str, limit: float | None, confirmed: bool = False, shot: int | None = None):  # type: ignore[no-untyped-def]
+        async for board_doc, html_, video, asking in act.render(ctx, v, d, limit, confirmed, shot):
+            words = ""
+            if asking:
+                _, _, board = act.board_of(ctx, v, d)
+                total = board.price(board.check(), board.todo() if shot is None else [shot])
+                words = f"This costs **${total:.2f}**, more than your limit of ${float(limit or 0):.2f}."
+            yield board_doc, html_, video, gr.update(visible=asking), words
+
+    pending: dict[str, int | None] = {}
+    """A visitor's render (None: the board; a shot: its retake) waiting for "Yes, render" above their limit."""
+
+    async def ask_go(v: Any, d: str, limit: float | None, shot: int | None = None):  # type: ignore[no-untyped-def]
+        pending[v.token] = shot
+        async for out in go(v, d, limit, False, shot):
+            yield out
+
+    async def confirmed_go(v: Any, d: str, limit: float | None):  # type: ignore[no-untyped-def]
+        async for out in go(v, d, limit, True, pending.pop(v.token, None)):
+            yield out
+
+    async def retake(v: Any, d: str, limit: float | None, i: int):  # type: ignore[no-untyped-def]
+        async for out in ask_go(v, d, limit, i):
+            yield out
+
     with gr.Row(equal_height=False, elem_id="board-grid"):
         with gr.Column(scale=2, min_width=300, elem_id="board-side"):
             with gr.Row():
@@ -194,8 +232,10 @@ def build(ctx: AppContext, visitor: Any, create: Any, threshold: Any) -> Any:
                 session = ctx.session(v)
                 if not board.shots:
                     gr.Markdown("No shots yet: add a picture and a prompt, then **Shot from this picture**.")
+                w = SimpleNamespace(doc=doc, note=note, ask=ask, asking=asking, threshold=threshold, outs=outs,
+                                    retake_shot=retake)  # fmt: skip
                 for i in range(len(board.shots)):
-                    _card(ctx, visitor, board, i, session, doc, note, asking, ask)
+                    _card(ctx, visitor, board, i, session, w)
 
     def label(v: Any, d: str) -> Any:
         words, on = act.render_label(ctx, v, d)
@@ -223,19 +263,9 @@ def build(ctx: AppContext, visitor: Any, create: Any, threshold: Any) -> Any:
     new_btn.click(lambda: ("", "A new board: add its first shot.", None), None, [doc, note, film], **PRIVATE)
     picker.input(partial(_open, ctx), [visitor, picker], [doc, note, film], **PRIVATE)
 
-    async def go(v: Any, d: str, limit: float | None, confirmed: bool = False):  # type: ignore[no-untyped-def]
-        async for board_doc, html_, video, asking in act.render(ctx, v, d, limit, confirmed):
-            words = ""
-            if asking:
-                _, _, board = act.board_of(ctx, v, d)
-                total = board.price(board.check(), board.todo())
-                words = f"This board costs **${total:.2f}**, more than your limit of ${float(limit or 0):.2f}."
-            yield board_doc, html_, video, gr.update(visible=asking), words
-
-    outs = [doc, progress, film, confirm_row, confirm_words]
-    rendered = render_btn.click(go, [visitor, doc, threshold], outs, concurrency_limit=None, **PRIVATE)
-    confirmed = yes.click(lambda v, d, t: go(v, d, t, True), [visitor, doc, threshold], outs, concurrency_limit=None,
-                          **PRIVATE)  # fmt: skip
+    outs += [doc, progress, film, confirm_row, confirm_words]
+    rendered = render_btn.click(ask_go, [visitor, doc, threshold], outs, concurrency_limit=None, **PRIVATE)
+    confirmed = yes.click(confirmed_go, [visitor, doc, threshold], outs, concurrency_limit=None, **PRIVATE)
     no.click(lambda: gr.update(visible=False), None, [confirm_row], **PRIVATE)
     for ev in (rendered, confirmed, added_pic, added_cont):
         ev.then(partial(_boards, ctx), [visitor, doc], [picker], **PRIVATE)

@@ -141,22 +141,24 @@ def progress_html(board: Board, seen: dict[int, ShotProgress], started: float) -
     )
 
 
-async def render(ctx: AppContext, visitor: Visitor, doc: str | None, threshold: float | None, confirmed: bool):
-    """Render the board's shots in order, then the film: yields (board JSON, progress HTML, film, ask-first?)."""
+async def render(ctx: AppContext, visitor: Visitor, doc: str | None, threshold: float | None, confirmed: bool,
+                 retake: int | None = None):  # fmt: skip
+    """Render the board's shots in order, then the film (or, with ``retake``, that one shot again alone): yields
+    (board JSON, progress HTML, film, ask-first?)."""
     session, _, board = board_of(ctx, visitor, doc)
     try:
         plans = board.check()
     except SeedanceError as e:
         yield board.to_json(), f"<p role='alert'>⚠️ {html.escape(e.message)}</p>", None, False
         return
-    total = board.price(plans, board.todo())
+    total = board.price(plans, board.todo() if retake is None else [retake])
     if not session.demo and threshold is not None and float(total) > float(threshold) and not confirmed:
         yield board.to_json(), "", None, True
         return
     seen: dict[int, ShotProgress] = {}
     run = BoardRun(session, board, on_progress=lambda p: seen.__setitem__(p.shot, p))
     started, last = time.monotonic(), board.to_json()
-    task = asyncio.create_task(run.render())
+    task = asyncio.create_task(run.render() if retake is None else run.retake(retake))
     while not task.done():
         await asyncio.wait({task}, timeout=0.5)
         now = board.to_json()
@@ -168,6 +170,15 @@ async def render(ctx: AppContext, visitor: Visitor, doc: str | None, threshold: 
         yield board.to_json(), f"<p role='alert'>⚠️ {html.escape(e.message)}</p>", None, False
         return
     yield board.to_json(), progress_html(board, seen, started), film_video(session, board), False
+
+
+def retake_label(session: Session, board: Board, i: int) -> str:
+    """A shot's Retake button, with its price first (none in demo mode)."""
+    try:
+        price = board.check()[i].quote.total
+    except SeedanceError:
+        return "Retake"
+    return "Retake" if session.demo else f"Retake · {money_text(price, False)}"
 
 
 def film_video(session: Session, board: Board) -> str | None:
