@@ -121,6 +121,9 @@ class BoardRun:
             results = await self.session.generate(plan, first or "", shot.last_image, original_size=shot.cont,
                                                   on_progress=self._hook(i))  # fmt: skip
             self._settle(i, results)
+        except SeedanceError as e:  # refused before its takes began (a picture, the disk): the others go on
+            shot.problem = f"shot {i + 1} could not start ({e.message.rstrip('.')})"
+            await self._tell(ShotProgress(i, "failed", shot.problem))
         finally:
             self.save()
             if not done.done():

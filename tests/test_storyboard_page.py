@@ -192,3 +192,26 @@ def test_retake_from_a_card_prices_first_and_the_render_button_then_offers_the_r
     assert [s.stale for s in board.shots] == [False, True] and not board.film_current()
     words, on = act.render_label(ctx, v, doc)
     assert on and words.startswith("Render 1 shot · $")
+
+
+def test_a_shot_that_cannot_start_says_why_and_the_board_still_ends(emu, tmp_path):
+    from seedance_ui.board_run import BoardRun
+
+    ctx, v = key_ctx(emu, tmp_path), Visitor()
+    doc, _ = act.from_create(ctx, v, picture(tmp_path), "slow push-in", LITE)
+    doc, _ = act.add_continue_shot(ctx, v, doc, "pull out")
+    doc, _ = act.add_continue_shot(ctx, v, doc, "pan left")
+    board = Board.from_json(drain(act.render(ctx, v, doc, None, False))[-1][0])
+    session = ctx.session(v)
+    Path(session.take(board.shots[0].chosen).video_path).unlink()  # shot 1's video is gone from the library
+    (session.studio.library / "inputs" / f"{board.shots[0].chosen}_lastframe.png").unlink()
+
+    async def go():
+        try:
+            return await BoardRun(session, act.store_of(session).get(board.id)).retake(1)
+        finally:
+            await session.aclose()
+
+    after = asyncio.run(go())
+    assert "shot 2 could not start" in after.shots[1].problem and "not in the library" in after.shots[1].problem
+    assert not after.rendering and submits(emu) == 3  # nothing more was sent
