@@ -113,6 +113,10 @@ def _card(ctx: AppContext, visitor: Any, board: Board, i: int, session: Any, w: 
                             [doc, note], **PRIVATE)  # fmt: skip
                 gr.Markdown(f"{'' if session.demo else price + ' · '}{status}", key=f"status-{i}",
                             elem_classes=["shot-status"])  # fmt: skip
+            count = gr.Dropdown([1, 2, 3, 4], value=shot.takes, label=f"Shot {n} takes", min_width=90, scale=0,
+                                key=f"takes-{i}", elem_classes=["shot-takes"])  # fmt: skip
+            count.input(lambda d, v, c, i=i: _set(ctx, v, d, i, takes=int(c)), [doc, visitor, count], [doc, note],
+                        **PRIVATE)  # fmt: skip
         if takes:
             with gr.Row():
                 for k, t in enumerate(takes):
@@ -137,10 +141,6 @@ def _card(ctx: AppContext, visitor: Any, board: Board, i: int, session: Any, w: 
                 gr.Button(act.retake_label(session, board, i), size="sm", min_width=60, key=f"retake-{i}").click(
                     partial(w.retake_shot, i=i), [visitor, doc, threshold], outs, concurrency_limit=None,
                     **PRIVATE)  # fmt: skip
-            count = gr.Dropdown([1, 2, 3, 4], value=shot.takes, label=f"Shot {n} takes", min_width=90,
-                                key=f"takes-{i}", elem_classes=["shot-takes"])  # fmt: skip
-            count.input(lambda d, v, c, i=i: _set(ctx, v, d, i, takes=int(c)), [doc, visitor, count], [doc, note],
-                        **PRIVATE)  # fmt: skip
             gr.Button("Cancel", size="sm", min_width=60, key=f"cancel-{i}").click(
                 lambda d, v, i=i: act.cancel_shot(ctx, v, d, i), [doc, visitor], [note], **PRIVATE)  # fmt: skip
             gr.Button("Delete", size="sm", variant="stop", min_width=60, key=f"delete-{i}").click(
