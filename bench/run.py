@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import app, client, images, journal, page, queue, uploads
+from bench import app, client, images, journal, page, queue, storyboard, uploads
 from bench.common import save, table
 
 
@@ -28,6 +28,7 @@ def main() -> int:
         ("app", app),
         ("page", page),
         ("queue", queue),
+        ("storyboard", storyboard),
     ):
         t0 = time.perf_counter()
         part = mod.run()

@@ -174,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     from . import cli_queue
 
     cli_queue.register(add)
+
+    from . import cli_board
+
+    cli_board.register(add)
     return p
 
 
@@ -184,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = None
     try:
         args = build_parser().parse_args(argv)
-        if args.command in ("models", "price", "generate"):
+        if args.command in ("models", "price", "generate", "board"):
             live_catalog()
         return int(args.fn(args))
     except Refusal as e:
@@ -193,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _refuse(as_json, e.message, {"problems": [{"field": f, "message": m} for f, m in e.problems]})
     except SeedanceError as e:
         # The money line matters where money could move; a refused stitch or history has nothing to say about it.
-        paying = getattr(args, "command", None) in ("generate", "recover", "upscale", "batch", "queue") and (not isinstance(e, InputError)
+        paying = getattr(args, "command", None) in ("generate", "recover", "upscale", "batch", "queue", "board") and (not isinstance(e, InputError)
                                                                                or isinstance(e, NotReady))  # fmt: skip
         return _refuse(as_json, f"{e.message} {e.money.sentence if paying else ''}".strip(), {"card": e.card()})
     except KeyboardInterrupt:

@@ -110,7 +110,12 @@ def cmd_recover(args: argparse.Namespace) -> int:
             try:
                 if args.task_id:
                     return await session.recover_task(args.task_id)
-                return await session.recover()
+                report = await session.recover()
+                from .board_run import resume_boards  # storyboards cut short pick up once their takes are back
+
+                for board in await resume_boards(session):
+                    say(f"Board {board.id} '{board.name}' picked up" + (": film made." if board.film else "."))
+                return report
             finally:
                 await session.aclose()
 

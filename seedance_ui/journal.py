@@ -105,7 +105,18 @@ def _migration_4(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE queue_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4]
+def _migration_boards(db: sqlite3.Connection) -> None:
+    # IF NOT EXISTS: another branch may add its own migration at the same version; the table stands either way.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS boards (
+            id TEXT PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT NULL, document TEXT NOT NULL,
+            created_at REAL NOT NULL, updated_at REAL NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS boards_owner_updated ON boards(owner, updated_at DESC)")
+
+
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_boards]
 """Schema versions in order; the database's PRAGMA user_version says how many have run."""
 
 
@@ -283,3 +294,28 @@ class Journal:
     def count(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT count(*) FROM takes").fetchone()[0])
+
+    # Storyboards: one JSON document per board (``storyboard.Board``), kept per owner like takes ----------------
+
+    def save_board(self, board_id: str, owner: str, name: str, document: str, created_at: float) -> None:
+        with self._tx() as db:
+            db.execute("INSERT INTO boards (id, owner, name, document, created_at, updated_at) VALUES (?,?,?,?,?,?) "
+                       "ON CONFLICT(id) DO UPDATE SET name = excluded.name, document = excluded.document, "
+                       "updated_at = excluded.updated_at", (board_id, owner, name, document, created_at, time.time()))  # fmt: skip
+
+    def board(self, board_id: str, owner: str) -> str | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT document FROM boards WHERE id = ? AND owner = ?", (board_id, owner)
+            ).fetchone()
+        return row[0] if row else None
+
+    def boards(self, owner: str, limit: int = 200) -> list[str]:
+        with self._lock:
+            rows = self._db.execute("SELECT document FROM boards WHERE owner = ? ORDER BY updated_at DESC LIMIT ?",
+                                    (owner, limit)).fetchall()  # fmt: skip
+        return [r[0] for r in rows]
+
+    def delete_board(self, board_id: str, owner: str) -> bool:
+        with self._tx() as db:
+            return db.execute("DELETE FROM boards WHERE id = ? AND owner = ?", (board_id, owner)).rowcount == 1

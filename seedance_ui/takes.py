@@ -96,6 +96,12 @@ class Ledger:
         return self._set(take_id, "downloaded", Money.CHARGED, video_path=video, poster_path=poster,
                          sidecar_path=sidecar, error_code=None, error_message=None)  # fmt: skip
 
+    def made_here(self, take_id: str, video: str, poster: str, sidecar: str) -> Take:
+        """A take made on this computer from takes already paid for (a storyboard's film): nothing was sent, so
+        nothing was charged for it."""
+        return self._set(take_id, "downloaded", Money.NOT_CHARGED, video_path=video, poster_path=poster,
+                         sidecar_path=sidecar, completed_at=time.time())  # fmt: skip
+
     def not_started(self, take_id: str, why: str) -> Take:
         """No job appeared in WaveSpeed's list for this take: a likelihood, said as one."""
         return self._set(take_id, "not_started", Money.LIKELY_NOT_STARTED, error_code="not_started",

@@ -114,7 +114,7 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
                 go = gr.Button(first_button["value"], variant="primary", elem_id="generate-btn")
             status = gr.Markdown(elem_id="run-status")
             error = gr.HTML(visible=False, elem_id="run-error")
-            slots = []
+            slots, seed_buttons = [], []
             for i in range(MAX_TAKES):
                 with gr.Group(visible=False, elem_classes="take-slot", elem_id=f"take-{i + 1}") as group:
                     text = gr.HTML(elem_classes="take-text")
@@ -122,6 +122,8 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
                                       height=220, elem_classes="take-video")  # fmt: skip
                     stop = gr.Button(f"Cancel take {i + 1}", size="sm", visible=False, variant="secondary",
                                      elem_classes="take-cancel")  # fmt: skip
+                    use_seed = gr.Button(f"Use take {i + 1}'s seed", size="sm", elem_classes="take-seed")
+                    seed_buttons.append(use_seed)
                 slots.append((group, text, player, stop))
             facts = gr.HTML(visible=False, elem_id="take-facts")
             files = gr.File(label="Download", file_count="multiple", visible=False, interactive=False,
@@ -227,6 +229,8 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
     for i, (_, text, _, stop) in enumerate(slots):
         stop.click(bind(tv.cancel_take, ctx), [visitor, gr.State(i)], [text], concurrency_limit=None, **PRIVATE)
 
+    for i, use_seed in enumerate(seed_buttons):
+        use_seed.click(bind(tv.seed_of_slot, ctx), [visitor, gr.State(i)], [seed], **PRIVATE)
     page = CreatePage(first, last, prompt, family, resolution, duration, aspect, audio, camera_fixed, seed, threshold)
     page.generated, page.refresh_price, page.note = generated, refresh, status
     return page

@@ -8,7 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from . import api, create_page, history, mcp_tools, queue_page, settings
+from . import api, create_page, history, mcp_tools, queue_page, settings, storyboard
 from .state import AppContext
 
 MAX_UPLOAD = "40mb"
@@ -94,6 +94,8 @@ A11Y_JS = """() => {
   const fix = () => {
     for (const b of document.querySelectorAll('#framing button:not([aria-label]), #last-framing button:not([aria-label])'))
       b.setAttribute('aria-label', 'Framing preview: the part of your picture the video keeps');
+    for (const b of document.querySelectorAll('.shot-pic button:not([aria-label])'))
+      b.setAttribute('aria-label', 'The first frame of this shot');
     for (const d of document.querySelectorAll('.empty[aria-label]:not([role])')) d.setAttribute('role', 'img');
   };
   fix();
@@ -115,7 +117,7 @@ def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
     allowed += [str(ctx.work_dir), str(create_page._EXAMPLE_DIR)]
     return {
         "theme": THEME,
-        "css": CSS,
+        "css": CSS + storyboard.CSS,
         "js": A11Y_JS,
         "run_history": False,  # would keep every input, a key included, in the browser's storage
         "allowed_paths": allowed,
@@ -166,6 +168,8 @@ def build_app(ctx: AppContext) -> gr.Blocks:
             page.tabs = tabs
             with gr.Tab("History", id="history"):
                 fill_history = history.build(ctx, visitor, page)
+            with gr.Tab("Storyboard", id="storyboard"):
+                fill_boards = storyboard.build(ctx, visitor, page, threshold)
             with gr.Tab("Queue", id="queue"):
                 resume_queue = queue_page.build(ctx, visitor, threshold, tabs)
             with gr.Tab("Settings", id="settings"):
@@ -184,7 +188,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         start = demo.load(partial(settings.new_visitor, ctx), [token], [visitor, token], **private)
         start = start.then(partial(settings.banner, ctx), [visitor], [banner], **private)
         start = start.then(partial(models_now, ctx), [visitor], [page.family], **private)
-        fill_history(page.refresh_price(start)).then(None, js=FOLD_ON_PHONE)
+        fill_boards(fill_history(page.refresh_price(start)).then(None, js=FOLD_ON_PHONE))
         start.then(resume_queue, [visitor], None, **private)
     demo.queue(default_concurrency_limit=None)
     return demo

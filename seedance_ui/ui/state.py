@@ -33,6 +33,8 @@ class Visitor:
     running: dict[int, str] = field(default_factory=dict)
     """Take slot -> take id, while a click's takes run (for each take's own Cancel)."""
     cancelled: set[int] = field(default_factory=set)
+    saved: dict[int, str] = field(default_factory=dict)
+    """Take slot -> the take saved there by the last click (for its "Use this seed")."""
     fixed: dict[str, str] = field(default_factory=dict)
     """Fixed picture file name -> what was done, so the re-check can say it."""
 

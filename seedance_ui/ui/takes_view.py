@@ -153,6 +153,7 @@ def _apply(frame: Frame, p: Progress, visitor: Visitor, started: float, demo: bo
         slot.video, slot.running = str(p.video), False
         slot.text = f"<div class='take-stage'><b>Take {i + 1}</b> · ✅ saved in {p.elapsed:.0f} s</div>"
         visitor.running.pop(i, None)
+        visitor.saved[i] = p.take_id
     elif p.stage == "failed":
         slot.running = False
         visitor.running.pop(i, None)
@@ -174,6 +175,19 @@ def _facts(results: list[TakeResult | SeedanceError], demo: bool) -> str:
     """Per saved take: seed (to reuse), price, render time and task id (to recover it from anywhere)."""
     lines = [_done_line(i, r, demo) for i, r in enumerate(results) if isinstance(r, TakeResult)]
     return "".join(lines)
+
+
+def seed_of_slot(ctx: AppContext, visitor: Visitor, slot: int) -> Any:
+    """A take card's "Use this seed": that take's seed into the Seed box (not the first take's, not a guess)."""
+    import gradio as gr
+
+    take_id = visitor.saved.get(int(slot))
+    if not take_id:
+        return gr.update()
+    try:
+        return gr.update(value=ctx.session(visitor).take(take_id).seed)
+    except SeedanceError:
+        return gr.update()
 
 
 async def cancel_take(ctx: AppContext, visitor: Visitor, slot: int) -> str:

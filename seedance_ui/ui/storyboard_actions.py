@@ -1,0 +1,207 @@
+"""What the Storyboard page does, as plain functions over the visitor's Session and their boards (the page module
+only wires them to components). Each returns the board as JSON (what the shot cards are drawn from) and a note."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from ..board_run import BoardRun, ShotProgress
+from ..errors import SeedanceError
+from ..session import Session
+from ..storyboard import SETTINGS, Board, BoardStore, Shot, money_text
+from .state import AppContext, Visitor
+
+
+def store_of(session: Session) -> BoardStore:
+    return BoardStore(session.studio.journal, session.owner)
+
+
+def board_of(ctx: AppContext, visitor: Visitor, doc: str | None) -> tuple[Session, BoardStore, Board]:
+    """The visitor's board named in ``doc`` (as the journal has it now), or a new empty one."""
+    session = ctx.session(visitor)
+    store = store_of(session)
+    board_id = json.loads(doc)["id"] if doc else None
+    if board_id:
+        try:
+            return session, store, store.get(board_id)
+        except SeedanceError:
+            pass
+    return session, store, Board.new(session.owner, "My film")
+
+
+def keep_picture(session: Session, path: str) -> str:
+    """A copy of an uploaded picture in the visitor's library: Gradio's cache is swept, the board is kept."""
+    src = Path(path)
+    dest = session.studio.library_for(session.owner) / "inputs" / f"board_{uuid.uuid4().hex[:10]}{src.suffix.lower()}"
+    shutil.copyfile(src, dest)
+    return str(dest)
+
+
+def edit(ctx: AppContext, visitor: Visitor, doc: str | None, change: Any) -> tuple[str, str]:
+    """Apply ``change(board, session)`` (which may return a note), save, and give the board back."""
+    try:
+        session, store, board = board_of(ctx, visitor, doc)
+        note = change(board, session) or ""
+        store.save(board)
+    except SeedanceError as e:
+        return doc or "", f"⚠️ {e.message}"
+    return board.to_json(), note
+
+
+def add_picture_shot(ctx: AppContext, visitor: Visitor, doc: str | None, picture: str | None, prompt: str):
+    def change(board: Board, session: Session) -> str:
+        if not picture:
+            return "⚠️ Add a picture first (or add a shot that continues)."
+        board.add(Shot(image=keep_picture(session, picture), prompt=(prompt or "").strip()))
+        return f"Shot {len(board.shots)} added."
+
+    return edit(ctx, visitor, doc, change)
+
+
+def add_continue_shot(ctx: AppContext, visitor: Visitor, doc: str | None, prompt: str):
+    def change(board: Board, session: Session) -> str:
+        if not board.shots:
+            return "⚠️ The first shot needs a picture: add one above."
+        board.add(Shot(cont=True, prompt=(prompt or "").strip()))
+        return f"Shot {len(board.shots)} continues from shot {len(board.shots) - 1}."
+
+    return edit(ctx, visitor, doc, change)
+
+
+def from_create(ctx: AppContext, visitor: Visitor, picture: str | None, prompt: str, defaults: dict[str, Any]):
+    """A new board whose first shot is the Create page's picture and prompt, with its settings as the defaults."""
+    if not picture:
+        return "", "⚠️ Add a picture on the Create page first."
+
+    def change(board: Board, session: Session) -> str:
+        board.defaults = {k: v for k, v in defaults.items() if k in SETTINGS and v is not None}
+        board.add(Shot(image=keep_picture(session, picture), prompt=(prompt or "").strip()))
+        return "A new board starts from your picture. Add the shots that follow."
+
+    return edit(ctx, visitor, None, change)
+
+
+def add_history_take(ctx: AppContext, visitor: Visitor, doc: str | None, take_id: str | None):
+    """A History take as a shot: its picture, prompt, seed and settings, with its video already chosen."""
+
+    def change(board: Board, session: Session) -> str:
+        take = session.take(take_id or "")
+        if not take.first_image or not Path(take.first_image).exists():
+            return "⚠️ That take's picture is no longer in the library."
+        settings = {k: take.settings[k] for k in SETTINGS if k in take.settings and k != "model_id"}
+        board.add(Shot(image=take.first_image, prompt=take.prompt, seed=take.seed, take_ids=[take.id],
+                       round_ids=[take.id], chosen=take.id if take.state == "downloaded" else None,
+                       settings={"model_id": take.model_id, **settings}))  # fmt: skip
+        return f"Shot {len(board.shots)} is your take from History."
+
+    return edit(ctx, visitor, doc, change)
+
+
+def render_label(ctx: AppContext, visitor: Visitor, doc: str | None) -> tuple[str, bool]:
+    """The Render button's words ("Render 3 shots · $0.78"; no money in demo mode) and whether it can be pressed."""
+    if not doc:
+        return "Render", False
+    try:
+        session, _, board = board_of(ctx, visitor, doc)
+        plans = board.check()
+    except SeedanceError:
+        return "Render", bool(doc and json.loads(doc).get("shots"))
+    todo = board.todo()
+    if not todo:
+        return ("Film ready" if board.film_current() else "Make the film"), not board.film_current()
+    words = f"Render {len(todo)} shot{'s' if len(todo) != 1 else ''}"
+    return (words if session.demo else f"{words} · {money_text(board.price(plans, todo), False)}"), True
+
+
+def progress_html(board: Board, seen: dict[int, ShotProgress], started: float) -> str:
+    """Each shot's stage, elapsed time and expected time, in one small list."""
+    rows = []
+    for i, shot in enumerate(board.shots):
+        p = seen.get(i)
+        if p is None:
+            what = f"waiting for shot {i}" if shot.cont and i and not shot.chosen else "ready"
+            what = "done" if shot.chosen and not shot.stale else what
+        else:
+            what = p.message
+            if p.stage not in ("saved", "failed", "waiting"):
+                eta = f" of about {p.expected:.0f} s" if p.expected else ""
+                what += f" · {p.elapsed:.0f} s{eta}"
+        rows.append(f"<li><b>Shot {i + 1}</b>: {html.escape(what)}</li>")
+    return (
+        f"<ul class='board-progress' aria-label='Shots'>{''.join(rows)}</ul><p>{time.monotonic() - started:.0f} s</p>"
+    )
+
+
+async def render(ctx: AppContext, visitor: Visitor, doc: str | None, threshold: float | None, confirmed: bool,
+                 retake: int | None = None):  # fmt: skip
+    """Render the board's shots in order, then the film (or, with ``retake``, that one shot again alone): yields
+    (board JSON, progress HTML, film, ask-first?)."""
+    session, _, board = board_of(ctx, visitor, doc)
+    try:
+        plans = board.check()
+    except SeedanceError as e:
+        yield board.to_json(), f"<p role='alert'>⚠️ {html.escape(e.message)}</p>", None, False
+        return
+    total = board.price(plans, board.todo() if retake is None else [retake])
+    if not session.demo and threshold is not None and float(total) > float(threshold) and not confirmed:
+        yield board.to_json(), "", None, True
+        return
+    seen: dict[int, ShotProgress] = {}
+    run = BoardRun(session, board, on_progress=lambda p: seen.__setitem__(p.shot, p))
+    started, last = time.monotonic(), board.to_json()
+    task = asyncio.create_task(run.render() if retake is None else run.retake(retake))
+    while not task.done():
+        await asyncio.wait({task}, timeout=0.5)
+        now = board.to_json()
+        yield (now if now != last else gr.skip()), progress_html(board, seen, started), gr.skip(), False
+        last = now
+    try:
+        board = task.result()
+    except SeedanceError as e:
+        yield board.to_json(), f"<p role='alert'>⚠️ {html.escape(e.message)}</p>", None, False
+        return
+    yield board.to_json(), progress_html(board, seen, started), film_video(session, board), False
+
+
+def retake_label(session: Session, board: Board, i: int) -> str:
+    """A shot's Retake button, with its price first (none in demo mode)."""
+    try:
+        price = board.check()[i].quote.total
+    except SeedanceError:
+        return "Retake"
+    return "Retake" if session.demo else f"Retake · {money_text(price, False)}"
+
+
+def film_video(session: Session, board: Board) -> str | None:
+    if not board.film or not board.film_current():
+        return None
+    take = session.studio.ledger.get(board.film)
+    return take.video_path if take and take.video_path and Path(take.video_path).exists() else None
+
+
+async def cancel_shot(ctx: AppContext, visitor: Visitor, doc: str | None, i: int) -> str:
+    session, _, board = board_of(ctx, visitor, doc)
+    try:
+        said = await BoardRun(session, board).cancel(i)
+    except SeedanceError as e:
+        return f"⚠️ {e.message}"
+    return f"Shot {i + 1}: " + " ".join(said)
+
+
+def export(ctx: AppContext, visitor: Visitor, doc: str | None) -> str | None:
+    """The board as a BOARD.json file to download (pictures by their place on this computer)."""
+    if not doc:
+        return None
+    _, _, board = board_of(ctx, visitor, doc)
+    out = ctx.work_dir / f"board-{board.id}.json"
+    out.write_text(json.dumps(board.to_spec(), indent=2))
+    return str(out)
