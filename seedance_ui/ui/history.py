@@ -12,7 +12,7 @@ import gradio as gr
 
 from .. import catalog
 from ..errors import InputError, SeedanceError
-from . import upscale_panel, words
+from . import history_words, upscale_panel, words
 from .create import MATCH
 from .state import AppContext, Visitor
 
@@ -20,13 +20,14 @@ FORM = ("first", "last", "prompt", "family", "resolution", "duration", "aspect",
 
 
 def gallery(ctx: AppContext, visitor: Visitor, search: str = "") -> tuple[Any, list[str], Any, str]:
-    """Thumbnails with readable captions, their take ids, the stitch choices, and a note when nothing matches."""
+    """Thumbnails with readable captions (a click's takes together), their take ids, the stitch choices, and a
+    note when nothing matches."""
     try:
         session = ctx.session(visitor)
     except SeedanceError as e:
         return [], [], gr.update(choices=[]), e.message
     items, ids, choices = [], [], []
-    for t in session.history(search or "", limit=60):
+    for t in words.grouped(session.history(search or "", limit=60)):
         poster = t.poster_path if t.poster_path and Path(t.poster_path).exists() else t.first_image
         if poster and Path(poster).exists():
             items.append((poster, words.caption(t)))
@@ -37,18 +38,37 @@ def gallery(ctx: AppContext, visitor: Visitor, search: str = "") -> tuple[Any, l
     return items, ids, gr.update(choices=choices, value=[]), note
 
 
-def select(ctx: AppContext, visitor: Visitor, ids: list[str], evt: gr.SelectData) -> tuple[Any, Any, str, str]:
-    """A take was picked: its video, its download, its facts and its id."""
+async def shelf_view(ctx: AppContext, visitor: Visitor, search: str = "", keyed: bool | None = None) -> tuple:
+    """The gallery (see ``gallery``) with what the page says around it: the balance in key mode, and on a Space
+    where a visitor's paid takes went when the key is not pasted in this visit. ``keyed`` is the browser's
+    remembered "takes were made here with a key" (a yes or no, never the key)."""
+    items, ids, choices, note = gallery(ctx, visitor, search)
+    if ctx.on_space and visitor.key and items:
+        keyed = True
+    elif ctx.on_space and keyed and not visitor.key:
+        note = (note + " " if items else "") + history_words.HIDDEN_PAID
+    return items, ids, choices, note, bool(keyed), await history_words.balance_now(ctx, visitor)
+
+
+def select(ctx: AppContext, visitor: Visitor, ids: list[str], evt: gr.SelectData) -> tuple[Any, ...]:
+    """A take was picked: its video, its download, its facts, its id, its actions shown, and no note left over
+    from the take before."""
     if evt is None or evt.index is None or not isinstance(evt.index, int) or evt.index >= len(ids):
-        return None, gr.update(visible=False), "", ""
+        return nothing_picked("")
     try:
         session = ctx.session(visitor)
         take = session.take(ids[evt.index])
     except SeedanceError as e:
-        return None, gr.update(visible=False), e.message, ""
+        return nothing_picked(e.message)
     video = take.video_path if take.video_path and Path(take.video_path).exists() else None
     facts = words.take_facts(session, take, session.facts(take)["model"])
-    return video, gr.update(value=[video] if video else None, visible=bool(video)), facts, take.id
+    return (video, gr.update(value=[video] if video else None, visible=bool(video)), facts, take.id,
+            gr.update(visible=True), "")  # fmt: skip
+
+
+def nothing_picked(note: str) -> tuple[Any, ...]:
+    """The panel with no take in it: no player, no download, no facts, no actions; ``note`` says why."""
+    return None, gr.update(value=None, visible=False), history_words.PICK, "", gr.update(visible=False), note
 
 
 def load_settings(ctx: AppContext, visitor: Visitor, take_id: str, mode: str = "same") -> dict[str, Any]:
@@ -89,18 +109,19 @@ def form_outputs(values: dict[str, Any]) -> list[Any]:
     return out
 
 
-def delete(ctx: AppContext, visitor: Visitor, take_id: str) -> tuple[str, Any, Any, str]:
+def delete(ctx: AppContext, visitor: Visitor, take_id: str) -> tuple[Any, ...]:
     """Delete after the person confirmed: the take's files, pictures and journal entry, and the copies Gradio
-    served from its cache (their links answer 404 afterwards); the player is cleared."""
+    served from its cache (their links answer 404 afterwards). Nothing of it stays on the page: the player, the
+    download, the facts and the actions go (the outputs of ``nothing_picked``)."""
     try:
         session = ctx.session(visitor)
         take = session.take(take_id)
         session.delete(take_id)
     except SeedanceError as e:
-        return e.message, gr.skip(), gr.skip(), take_id
+        return gr.skip(), gr.skip(), gr.skip(), take_id, gr.skip(), e.message
     names = {Path(p).name for p in (take.video_path, take.poster_path, take.first_image, take.last_image) if p}
     forget_cached(names)
-    return "Deleted from this computer.", None, gr.update(value=None, visible=False), ""
+    return nothing_picked("Deleted from this computer.")
 
 
 def forget_cached(names: set[str]) -> int:
@@ -163,31 +184,36 @@ def build(ctx: AppContext, visitor: Any, create: Any) -> Any:
 
     private: dict[str, Any] = {"api_visibility": "private"}
     ids = gr.State([])
+    # Only a yes or no ("takes were made here with a key"), so a Space can say where they went after a reload.
+    keyed = gr.BrowserState(False, storage_key="seedance-keyed-takes", secret=ctx.browser_secret)
     with gr.Row():
         search = gr.Textbox(label="Search", placeholder="words from the prompt, a model or a task id", scale=4)
         refresh = gr.Button("🔄 Refresh", scale=1, min_width=100)
+    balance = gr.HTML(elem_id="history-balance")
     empty = gr.Markdown(elem_id="history-empty")
     shelf = gr.Gallery(label="Your takes", columns=[2, 3, 4, 6], height="auto", allow_preview=False, preview=False,
-                       object_fit="cover", interactive=False, elem_id="history-gallery")  # fmt: skip
+                       object_fit="contain", interactive=False, elem_id="history-gallery")  # fmt: skip
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=280):
             player = gr.Video(label="Selected take", interactive=False, elem_id="history-player")
             download = gr.File(label="Download", visible=False, interactive=False)
         with gr.Column(scale=2, min_width=280):
-            facts = gr.Markdown("Pick a take above.", elem_id="history-facts")
+            facts = gr.Markdown(history_words.PICK, elem_id="history-facts")
             chosen = gr.Textbox(visible=False)
-            with gr.Row():
-                load_btn = gr.Button("📝 Load settings")
-                cont_btn = gr.Button("➡️ Continue from last frame")
-            with gr.Row():
-                loop_btn = gr.Button("🔁 Loop")
-                del_btn = gr.Button("🗑️ Delete", variant="stop")
-            with gr.Row(visible=False, elem_id="delete-confirm") as sure_row:
-                gr.Markdown("Delete this take's video and pictures from this computer?")
-                yes_btn = gr.Button("Yes, delete", variant="stop", size="sm")
-                no_btn = gr.Button("Keep it", size="sm")
-            note = gr.Markdown()
-            reprice = upscale_panel.build(ctx, visitor, chosen, (player, download, facts))
+            with gr.Column(visible=False, elem_id="take-actions") as actions:
+                with gr.Row():
+                    load_btn = gr.Button("📝 Load settings")
+                    cont_btn = gr.Button("➡️ Continue from last frame")
+                with gr.Row():
+                    loop_btn = gr.Button("🔁 Loop")
+                    del_btn = gr.Button("🗑️ Delete", variant="stop")
+                with gr.Column(visible=False, elem_id="delete-confirm") as sure_row:
+                    gr.Markdown("Delete this take's video and pictures from this computer?", elem_id="delete-question")
+                    with gr.Row():
+                        yes_btn = gr.Button("Yes, delete", variant="stop", size="sm", min_width=120)
+                        no_btn = gr.Button("Keep it", size="sm", min_width=120)
+                reprice = upscale_panel.build(ctx, visitor, chosen, (player, download, facts))
+            note = gr.Markdown(elem_id="history-note")
     with gr.Accordion("Recover a video by its task id", open=False):
         task_box = gr.Textbox(label="Task id", info="A string of letters and digits, shown on each take's card, in "
                               "History and in WaveSpeed's dashboard (e.g. 3f2b9c41…).")  # fmt: skip
@@ -201,15 +227,17 @@ def build(ctx: AppContext, visitor: Any, create: Any) -> Any:
         stitched = gr.Video(label="Stitched", interactive=False)
         stitch_note = gr.Markdown()
 
-    shelf_out = [shelf, ids, pick, empty]
-    fill = partial(gallery, ctx)
-    refresh.click(fill, [visitor, search], shelf_out, **private)
-    search.submit(fill, [visitor, search], shelf_out, **private)
+    shelf_out = [shelf, ids, pick, empty, keyed, balance]
+    fill = partial(shelf_view, ctx)
+    refresh.click(fill, [visitor, search, keyed], shelf_out, **private)
+    search.submit(fill, [visitor, search, keyed], shelf_out, **private)
 
     def on_select(v: Any, taken: list[str], evt: gr.SelectData) -> Any:
         return select(ctx, v, taken, evt)
 
-    reprice(shelf.select(on_select, [visitor, ids], [player, download, facts, chosen], **private))
+    panel = [player, download, facts, chosen, actions, note]
+    reprice(shelf.select(on_select, [visitor, ids], panel, **private).then(
+        lambda: gr.update(visible=False), None, [sure_row], **private))  # fmt: skip
     form = [getattr(create, k) for k in FORM]
     for btn, mode in ((load_btn, "same"), (cont_btn, "continue"), (loop_btn, "loop")):
         # The note shows on both pages: on Create, where the settings went, and here when nothing was loaded.
@@ -218,13 +246,17 @@ def build(ctx: AppContext, visitor: Any, create: Any) -> Any:
             None, js="() => window.scrollTo({top: 0})")  # fmt: skip
     del_btn.click(lambda t: gr.update(visible=bool(t)), [chosen], [sure_row], **private)
     no_btn.click(lambda: gr.update(visible=False), None, [sure_row], **private)
-    deleted = yes_btn.click(partial(delete, ctx), [visitor, chosen], [note, player, download, chosen], **private)
+    deleted = yes_btn.click(partial(delete, ctx), [visitor, chosen], panel, **private)
     reprice(deleted).then(lambda: gr.update(visible=False), None, [sure_row], **private).then(
-        fill, [visitor, search], shelf_out, **private)  # fmt: skip
+        fill, [visitor, search, keyed], shelf_out, **private)  # fmt: skip
+    # An upscale starts: the note of an earlier action (e.g. "the last frame is now your first picture") goes;
+    # it ends: the new take shows in the gallery and the balance says what it cost.
+    reprice.started.then(lambda: "", None, [note], **private)
+    reprice.ended.then(fill, [visitor, search, keyed], shelf_out, **private)
     rec_btn.click(partial(recover_task, ctx), [visitor, task_box], [player, rec_note], concurrency_limit=None,
-                  **private).then(fill, [visitor, search], shelf_out, **private)  # fmt: skip
+                  **private).then(fill, [visitor, search, keyed], shelf_out, **private)  # fmt: skip
     resume_btn.click(partial(finish_unfinished, ctx), [visitor], [rec_note], concurrency_limit=None, **private).then(
-        fill, [visitor, search], shelf_out, **private)  # fmt: skip
+        fill, [visitor, search, keyed], shelf_out, **private)  # fmt: skip
     stitch_btn.click(partial(stitch, ctx), [visitor, pick], [stitched, stitch_note], **private)
-    create.generated.then(fill, [visitor], shelf_out, **private)
-    return lambda ev: ev.then(fill, [visitor], shelf_out, **private)
+    create.generated.then(fill, [visitor, search, keyed], shelf_out, **private)
+    return lambda ev: ev.then(fill, [visitor, search, keyed], shelf_out, **private)

@@ -8,7 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from . import api, create_page, history, settings
+from . import api, create_page, history, look, settings
 from .state import AppContext
 
 MAX_UPLOAD = "40mb"
@@ -115,8 +115,8 @@ def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
     allowed += [str(ctx.work_dir), str(create_page._EXAMPLE_DIR)]
     return {
         "theme": THEME,
-        "css": CSS,
-        "js": A11Y_JS,
+        "css": CSS + look.CSS,
+        "js": look.page_js(A11Y_JS, look.ANY_FILE_JS),
         "run_history": False,  # would keep every input, a key included, in the browser's storage
         "allowed_paths": allowed,
         "show_error": True,
