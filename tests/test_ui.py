@@ -3,7 +3,6 @@
 import asyncio
 import html
 import os
-import re
 import time
 
 import pytest
@@ -182,7 +181,10 @@ def test_generate_two_default_takes_in_demo_mode(demo_ctx, tmp_path):
     assert v.last_seed == 1234
     items, ids, _, note = h.gallery(demo_ctx, v)
     assert len(ids) == 2 and note == ""
-    assert [i[1].split(" · ")[:3] for i in items] == [["Take 1 of 2", "V1.5 Pro", "4 s"], ["Take 2 of 2", "V1.5 Pro", "4 s"]]
+    assert [i[1].split(" · ")[:3] for i in items] == [
+        ["Take 1 of 2", "V1.5 Pro", "4 s"],
+        ["Take 2 of 2", "V1.5 Pro", "4 s"],
+    ]
     assert h.gallery(demo_ctx, v, "nothing like this")[3] == "No takes match “nothing like this”."
 
 

@@ -89,8 +89,9 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
                                             "camera and smiles. Slow push-in, cinematic.",
                                 info="What happens: subject, action, camera, look.")  # fmt: skip
             with gr.Row(elem_id="prompt-notes"):
-                char_count = gr.Markdown(f"0 / {catalog.PROMPT_MAX_CHARS} characters", elem_classes="hint-text",
-                                         elem_id="char-count")  # no max_length: the browser would cut a paste silently
+                char_count = gr.Markdown(
+                    f"0 / {catalog.PROMPT_MAX_CHARS} characters", elem_classes="hint-text", elem_id="char-count"
+                )  # no max_length: the browser would cut a paste silently
                 cam_warning = gr.Markdown(elem_classes="hint-text")
 
         with gr.Column(elem_id="create-side", min_width=280):

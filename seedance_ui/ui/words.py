@@ -65,7 +65,7 @@ def short_model(model_id: str) -> str:
 
 
 def take_number(t: Take) -> str:
-    """"Take 2 of 4" for a take from a click of several, "" for a single take (or one saved before this was kept)."""
+    """Says "Take 2 of 4" for a take from a click of several; "" for a single take (or one from before this was kept)."""
     n, of = t.settings.get("take_number"), t.settings.get("takes_in_click")
     return f"Take {n} of {of}" if isinstance(n, int) and isinstance(of, int) and of > 1 else ""
 
