@@ -47,7 +47,9 @@ async def shelf_view(ctx: AppContext, visitor: Visitor, search: str = "", keyed:
         keyed = True
     elif ctx.on_space and keyed and not visitor.key:
         note = (note + " " if items else "") + history_words.HIDDEN_PAID
-    return items, ids, choices, note, bool(keyed), await history_words.balance_now(ctx, visitor)
+    # a new list is not the old one: no thumbnail stays marked as picked (the panel is cleared apart from this)
+    shown = gr.update(value=items, selected_index=None)
+    return shown, ids, choices, note, bool(keyed), await history_words.balance_now(ctx, visitor)
 
 
 def select(ctx: AppContext, visitor: Visitor, ids: list[str], evt: gr.SelectData) -> tuple[Any, ...]:

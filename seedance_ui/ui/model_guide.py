@@ -104,7 +104,7 @@ def _speed(ctx: AppContext, visitor: Visitor, family: list[catalog.ModelSpec], r
     return "faster" if any(w in family[0].family for w in ("Fast", "Turbo")) else "not timed yet"
 
 
-def compare(ctx: AppContext, visitor: Visitor, family: str, resolution: str, duration: float, aspect: str,
+async def compare(ctx: AppContext, visitor: Visitor, family: str, resolution: str, duration: float, aspect: str,
             audio: bool, first: str | None = None) -> str:  # fmt: skip
     """Every model side by side for the current settings; the chosen one marked."""
     size = usable_size(first)
