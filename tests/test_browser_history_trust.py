@@ -235,9 +235,11 @@ def test_on_a_phone_the_price_shows_above_the_bar_and_labels_leave_the_picture_w
     expect(page.locator("#first-check")).to_contain_text("Looks good", timeout=WAIT)
     page.locator("#price").scroll_into_view_if_needed()
     box_in_view(page, "#price")  # above the fixed Generate bar
-    label = page.locator("#first-frame label").first.bounding_box()
-    picture = page.locator("#first-frame img").first.bounding_box()
-    assert label and picture and label["y"] + label["height"] <= picture["y"] + 1, (label, picture)
+    expect(page.locator("#framing img")).to_have_count(1, timeout=WAIT)
+    for box in ("#first-frame", "#framing"):  # each label above its picture, none over it
+        label = page.locator(f"{box} [data-testid=block-label]").first.bounding_box()
+        picture = page.locator(f"{box} img").first.bounding_box()
+        assert label and picture and label["y"] + label["height"] <= picture["y"] + 1, (box, label, picture)
     shot(page, "phone-price-and-first-frame")
     assert bad_text(page) == []
     ctx.close()

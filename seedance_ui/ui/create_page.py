@@ -66,6 +66,8 @@ class CreatePage:
     tabs: Any = None
     note: Any = None
     """Where History's "settings loaded" note shows: the status line above the takes."""
+    go: Any = None
+    """The Generate button (History notes when a Space visitor's key makes takes)."""
 
 
 def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
@@ -236,4 +238,5 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
 
     page = CreatePage(first, last, prompt, family, resolution, duration, aspect, audio, camera_fixed, seed, threshold)
     page.generated, page.refresh_price, page.note = generated, refresh, status
+    page.go = go
     return page

@@ -179,15 +179,20 @@ def stitch(ctx: AppContext, visitor: Visitor, take_ids: list[str]) -> tuple[str 
     return info["path"], f"✅ Joined {info['clips']} takes" + (" with their sound." if info.get("audio") else ".")
 
 
-def build(ctx: AppContext, visitor: Any, create: Any) -> Any:
-    """The History tab's components and wiring; ``create`` is the Create page (its form and its generate event).
-    Returns the refresh function (visitor -> gallery) for the app's load event."""
+def keyed_store(ctx: AppContext) -> Any:
+    """The browser's yes or no "takes were made here with a key" (never the key), so that after a reload a Space
+    can say where they went."""
+    return gr.BrowserState(False, storage_key="seedance-keyed-takes", secret=ctx.browser_secret)
+
+
+def build(ctx: AppContext, visitor: Any, create: Any, keyed: Any = None) -> Any:
+    """The History tab's components and wiring; ``create`` is the Create page (its form and its generate event),
+    ``keyed`` the browser's ``keyed_store``. Returns the refresh function (visitor -> gallery) for the load event."""
     from functools import partial
 
     private: dict[str, Any] = {"api_visibility": "private"}
     ids = gr.State([])
-    # Only a yes or no ("takes were made here with a key"), so a Space can say where they went after a reload.
-    keyed = gr.BrowserState(False, storage_key="seedance-keyed-takes", secret=ctx.browser_secret)
+    keyed = keyed if keyed is not None else gr.State(False)
     with gr.Row():
         search = gr.Textbox(label="Search", placeholder="words from the prompt, a model or a task id", scale=4)
         refresh = gr.Button("🔄 Refresh", scale=1, min_width=100)
@@ -261,4 +266,7 @@ def build(ctx: AppContext, visitor: Any, create: Any) -> Any:
         fill, [visitor, search, keyed], shelf_out, **private)  # fmt: skip
     stitch_btn.click(partial(stitch, ctx), [visitor, pick], [stitched, stitch_note], **private)
     create.generated.then(fill, [visitor, search, keyed], shelf_out, **private)
+    # Kept as the click goes (a take paid with a key exists from its submit on), not only when the takes end.
+    create.go.click(lambda v, k: True if ctx.on_space and v is not None and v.key else k, [visitor, keyed], [keyed],
+                    **private)  # fmt: skip
     return lambda ev: ev.then(fill, [visitor, search, keyed], shelf_out, **private)

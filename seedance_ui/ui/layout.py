@@ -143,6 +143,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
     with gr.Blocks(title="Seedance Studio", delete_cache=(3600, 86400)) as demo:
         visitor = gr.State(None)  # filled by a private load event: a callable value would be a public endpoint
         token = gr.BrowserState(None, storage_key="seedance-visitor", secret=ctx.browser_secret)
+        keyed = history.keyed_store(ctx)  # outside the tabs: a hidden tab's BrowserState is never saved
         gr.HTML(
             "<h1>🎬 Seedance Studio <span class='tagline'>turn a still picture into a short video</span></h1>",
             elem_id="title",
@@ -155,7 +156,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                 page = create_page.build(ctx, visitor, threshold)
             page.tabs = tabs
             with gr.Tab("History", id="history"):
-                fill_history = history.build(ctx, visitor, page)
+                fill_history = history.build(ctx, visitor, page, keyed)
             with gr.Tab("Settings", id="settings"):
                 key_events = settings.build(ctx, visitor, banner, threshold)
         for ev in key_events:

@@ -26,8 +26,8 @@ blockquote.cut-text {margin: 6px 0 0; padding: 4px 8px; border-left: 3px solid #
 .model-compare tr.chosen td {background: var(--background-fill-secondary); font-weight: 600;}
 @media (max-width: 820px) {
   /* The picture's label sits above the picture, not over its top. */
-  #first-frame > label, #last-frame > label, #first-frame [data-testid=block-label],
-  #last-frame [data-testid=block-label] {position: static !important; margin-bottom: 2px;}
+  #first-frame [data-testid=block-label], #last-frame [data-testid=block-label], #framing [data-testid=block-label],
+  #last-framing [data-testid=block-label] {position: static !important; margin-bottom: 2px;}
   /* Room under the side column for the fixed Generate bar: the price above it is never under it. */
   #create-side {padding-bottom: 76px;}
   #price {scroll-margin-bottom: 84px;}
