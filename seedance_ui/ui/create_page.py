@@ -68,6 +68,8 @@ class CreatePage:
     """Where History's "settings loaded" note shows: the status line above the takes."""
     go: Any = None
     """The Generate button (History notes when a Space visitor's key makes takes)."""
+    banner: Any = None
+    """The mode banner, whose balance History keeps fresh."""
 
 
 def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:

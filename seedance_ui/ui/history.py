@@ -12,7 +12,7 @@ import gradio as gr
 
 from .. import catalog
 from ..errors import InputError, SeedanceError
-from . import history_words, upscale_panel, words
+from . import history_words, settings, upscale_panel, words
 from .create import MATCH
 from .state import AppContext, Visitor
 
@@ -234,8 +234,13 @@ def build(ctx: AppContext, visitor: Any, create: Any, keyed: Any = None) -> Any:
         stitched = gr.Video(label="Stitched", interactive=False)
         stitch_note = gr.Markdown()
 
-    shelf_out = [shelf, ids, pick, empty, keyed, balance]
-    fill = partial(shelf_view, ctx)
+    banner = getattr(create, "banner", None)
+    shelf_out = [shelf, ids, pick, empty, keyed, balance, *([banner] if banner is not None else [])]
+
+    async def fill(v: Visitor, text: str = "", k: bool | None = None) -> tuple:
+        out = await shelf_view(ctx, v, text, k)  # the banner's balance follows the one just asked for
+        return (*out, settings.banner(ctx, v)) if banner is not None else out
+
     refresh.click(fill, [visitor, search, keyed], shelf_out, **private)
     search.submit(fill, [visitor, search, keyed], shelf_out, **private)
 

@@ -154,7 +154,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         with gr.Tabs() as tabs:
             with gr.Tab("Create", id="create"):
                 page = create_page.build(ctx, visitor, threshold)
-            page.tabs = tabs
+            page.tabs, page.banner = tabs, banner
             with gr.Tab("History", id="history"):
                 fill_history = history.build(ctx, visitor, page, keyed)
             with gr.Tab("Settings", id="settings"):
