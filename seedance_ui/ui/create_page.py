@@ -136,7 +136,9 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
                 family = gr.Dropdown(catalog.families(), value=default.family, label="Model",
                                      info="What each model does and costs shows below it.")  # fmt: skip
                 notice = gr.Markdown(default.summary, elem_classes="hint-text", elem_id="model-notice")
-                compare = gr.HTML(elem_id="model-compare")
+                with gr.Accordion("Compare the models for these settings: price, speed, length, sound", open=False,
+                                  elem_id="compare-acc"):  # fmt: skip
+                    compare = gr.HTML(elem_id="model-compare")
                 with gr.Row(elem_id="size-row"):
                     resolution = gr.Radio(catalog.resolutions_for_family(default.family), min_width=200,
                                           value=default.default_resolution, label="Resolution",

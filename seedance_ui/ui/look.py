@@ -23,6 +23,7 @@ blockquote.cut-text {margin: 6px 0 0; padding: 4px 8px; border-left: 3px solid #
 .model-compare caption {text-align: left; font-weight: 600; padding: 2px 0 4px;}
 .model-compare th, .model-compare td {padding: 3px 6px; border-bottom: 1px solid var(--border-color-primary);
   text-align: left; vertical-align: top;}
+.model-compare td:nth-child(4), .model-compare td:nth-child(5) {white-space: nowrap;}
 .model-compare tr.chosen td {background: var(--background-fill-secondary); font-weight: 600;}
 @media (max-width: 820px) {
   /* The picture's label sits above the picture, not over its top. */

@@ -43,7 +43,7 @@ def sound_words(spec: catalog.ModelSpec) -> str:
     """What the Sound box says for this model (it stays on the page, so its absence is never silent)."""
     if spec.accepts_audio:
         return "Adds sound; doubles the price." if spec.generation == "1.5" else "Adds sound."
-    return f"{spec.family} has no sound option: its videos come without a sound switch."
+    return f"{spec.family} has no sound option."
 
 
 def resolution_hint(choices: list[str]) -> str:
@@ -96,12 +96,12 @@ def _speed(ctx: AppContext, visitor: Visitor, family: list[catalog.ModelSpec], r
     try:
         eta = ctx.session(visitor).studio.client().eta
     except SeedanceError:
-        return "not timed yet"
+        return "not timed"
     for m in family:
         learned = eta.expected((m.id, resolution, int(duration or 0)))
         if learned:
             return f"about {learned[0]:.0f} s here"
-    return "faster" if any(w in family[0].family for w in ("Fast", "Turbo")) else "not timed yet"
+    return "faster" if any(w in family[0].family for w in ("Fast", "Turbo")) else "not timed"
 
 
 async def compare(ctx: AppContext, visitor: Visitor, family: str, resolution: str, duration: float, aspect: str,
