@@ -135,7 +135,7 @@ def test_demo_mode_has_no_money_words(demo_ctx, tmp_path):
     assert run(hw.balance_now(demo_ctx, v)) == ""
     session = demo_ctx.session(v)
     take = session.history()[0]
-    take.money, take.error_message = "cancel_asked", "Cancelled."
+    take.state, take.money, take.error_message = "cancelled", "cancel_asked", "Cancelled."
     facts = words.take_facts(session, take, "Seedance V1.5 Pro")
     assert not re.search(r"\$|charge|refund|balance", facts), facts
 
