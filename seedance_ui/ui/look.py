@@ -28,7 +28,10 @@ blockquote.cut-text {margin: 6px 0 0; padding: 4px 8px; border-left: 3px solid #
 @media (max-width: 820px) {
   /* The picture's label sits above the picture, not over its top. */
   #first-frame [data-testid=block-label], #last-frame [data-testid=block-label], #framing [data-testid=block-label],
-  #last-framing [data-testid=block-label] {position: static !important; margin-bottom: 2px;}
+  #last-framing [data-testid=block-label] {position: static !important; margin: 0 0 2px; padding: 1px 6px;
+    font-size: .8em;}
+  /* What the labels above take, the framing preview gives back: Generate stays in the first screen. */
+  #framing {height: 92px !important;}
   /* Room under the side column for the fixed Generate bar: the price above it is never under it. */
   #create-side {padding-bottom: 76px;}
   #price {scroll-margin-bottom: 84px;}
