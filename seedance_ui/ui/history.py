@@ -38,10 +38,10 @@ def gallery(ctx: AppContext, visitor: Visitor, search: str = "") -> tuple[Any, l
     return items, ids, gr.update(choices=choices, value=[]), note
 
 
-async def shelf_view(ctx: AppContext, visitor: Visitor, search: str = "", keyed: bool | None = None) -> tuple:
-    """The gallery (see ``gallery``) with what the page says around it: the balance in key mode, and on a Space
-    where a visitor's paid takes went when the key is not pasted in this visit. ``keyed`` is the browser's
-    remembered "takes were made here with a key" (a yes or no, never the key)."""
+def shelf_view(ctx: AppContext, visitor: Visitor, search: str = "", keyed: bool | None = None) -> tuple:
+    """The gallery (see ``gallery``) with, on a Space, where a visitor's paid takes went when the key is not pasted
+    in this visit. ``keyed`` is the browser's remembered "takes were made here with a key" (a yes or no, never the
+    key). The balance follows in its own step (``history_words.balance_now``): the takes never wait on WaveSpeed."""
     items, ids, choices, note = gallery(ctx, visitor, search)
     if ctx.on_space and visitor.key and items:
         keyed = True
@@ -49,7 +49,7 @@ async def shelf_view(ctx: AppContext, visitor: Visitor, search: str = "", keyed:
         note = (note + " " if items else "") + history_words.HIDDEN_PAID
     # a new list is not the old one: no thumbnail stays marked as picked (the panel is cleared apart from this)
     shown = gr.update(value=items, selected_index=None)
-    return shown, ids, choices, note, bool(keyed), await history_words.balance_now(ctx, visitor)
+    return shown, ids, choices, note, bool(keyed)
 
 
 def select(ctx: AppContext, visitor: Visitor, ids: list[str], evt: gr.SelectData) -> tuple[Any, ...]:
@@ -235,14 +235,21 @@ def build(ctx: AppContext, visitor: Any, create: Any, keyed: Any = None) -> Any:
         stitch_note = gr.Markdown()
 
     banner = getattr(create, "banner", None)
-    shelf_out = [shelf, ids, pick, empty, keyed, balance, *([banner] if banner is not None else [])]
+    shelf_in, shelf_out = [visitor, search, keyed], [shelf, ids, pick, empty, keyed]
+    money_out = [balance, *([banner] if banner is not None else [])]
+    fill = partial(shelf_view, ctx)
 
-    async def fill(v: Visitor, text: str = "", k: bool | None = None) -> tuple:
-        out = await shelf_view(ctx, v, text, k)  # the banner's balance follows the one just asked for
-        return (*out, settings.banner(ctx, v)) if banner is not None else out
+    async def money(v: Visitor) -> Any:  # the banner's balance follows the one just asked for
+        line = await history_words.balance_now(ctx, v)
+        return (line, settings.banner(ctx, v)) if banner is not None else line
 
-    refresh.click(fill, [visitor, search, keyed], shelf_out, **private)
-    search.submit(fill, [visitor, search, keyed], shelf_out, **private)
+    def refill(ev: Any) -> Any:
+        """After an event: the gallery at once, then the balance (key mode) as WaveSpeed says it now."""
+        return ev.then(fill, shelf_in, shelf_out, **private).then(money, [visitor], money_out, **private,
+                                                                  show_progress="hidden")  # fmt: skip
+
+    refresh.click(fill, shelf_in, shelf_out, **private).then(money, [visitor], money_out, **private)
+    search.submit(fill, shelf_in, shelf_out, **private)
 
     def on_select(v: Any, taken: list[str], evt: gr.SelectData) -> Any:
         return select(ctx, v, taken, evt)
@@ -259,19 +266,18 @@ def build(ctx: AppContext, visitor: Any, create: Any, keyed: Any = None) -> Any:
     del_btn.click(lambda t: gr.update(visible=bool(t)), [chosen], [sure_row], **private)
     no_btn.click(lambda: gr.update(visible=False), None, [sure_row], **private)
     deleted = yes_btn.click(partial(delete, ctx), [visitor, chosen], panel, **private)
-    reprice(deleted).then(lambda: gr.update(visible=False), None, [sure_row], **private).then(
-        fill, [visitor, search, keyed], shelf_out, **private)  # fmt: skip
+    refill(reprice(deleted).then(lambda: gr.update(visible=False), None, [sure_row], **private))
     # An upscale starts: the note of an earlier action (e.g. "the last frame is now your first picture") goes;
     # it ends: the new take shows in the gallery and the balance says what it cost.
     reprice.started.then(lambda: "", None, [note], **private)
-    reprice.ended.then(fill, [visitor, search, keyed], shelf_out, **private)
-    rec_btn.click(partial(recover_task, ctx), [visitor, task_box], [player, rec_note], concurrency_limit=None,
-                  **private).then(fill, [visitor, search, keyed], shelf_out, **private)  # fmt: skip
-    resume_btn.click(partial(finish_unfinished, ctx), [visitor], [rec_note], concurrency_limit=None, **private).then(
-        fill, [visitor, search, keyed], shelf_out, **private)  # fmt: skip
+    refill(reprice.ended)
+    refill(rec_btn.click(partial(recover_task, ctx), [visitor, task_box], [player, rec_note], concurrency_limit=None,
+                         **private))  # fmt: skip
+    refill(resume_btn.click(partial(finish_unfinished, ctx), [visitor], [rec_note], concurrency_limit=None,
+                            **private))  # fmt: skip
     stitch_btn.click(partial(stitch, ctx), [visitor, pick], [stitched, stitch_note], **private)
-    create.generated.then(fill, [visitor, search, keyed], shelf_out, **private)
+    refill(create.generated)
     # Kept as the click goes (a take paid with a key exists from its submit on), not only when the takes end.
     create.go.click(lambda v, k: True if ctx.on_space and v is not None and v.key else k, [visitor, keyed], [keyed],
                     **private)  # fmt: skip
-    return lambda ev: ev.then(fill, [visitor, search, keyed], shelf_out, **private)
+    return refill
