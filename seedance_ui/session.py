@@ -159,7 +159,8 @@ class Session:
             raise NotReady(f"Can't keep a copy of the pictures in {inputs} ({e.strerror or e}).") from None
         takes = [self.studio.ledger.begin(Take(
             id=f"{stamp[:12]}{i}{uuid.uuid4().hex[:3]}", session=self.owner, model_id=plan.spec.id,
-            prompt=plan.values["prompt"], settings=plan.take_values(i), seed=plan.seeds[i],
+            prompt=plan.values["prompt"], seed=plan.seeds[i],
+            settings={**plan.take_values(i), "click": stamp, "take_number": i + 1, "takes_in_click": plan.takes},
             price_usd=f"{plan.quote.per_take:.2f}", price_published=plan.quote.published,
             first_image=str(first_copy), last_image=str(last_copy) if last_copy else None,
         )) for i in range(plan.takes)]  # fmt: skip

@@ -18,12 +18,15 @@ MP4_OPTIONS = {"movflags": "+faststart"}
 
 
 def extract_frame(video: str | Path, at: str = "last") -> Image.Image:
-    """The first or last frame of a video as a picture."""
+    """The first, middle or last frame of a video as a picture."""
     with av.open(str(video)) as c:
+        stream = c.streams.video[0]
+        # The middle by the frame count the container states; a stream that doesn't say is decoded to its end.
+        stop = 0 if at == "first" else (stream.frames // 2 if at == "middle" and stream.frames else None)
         picked = None
-        for frame in c.decode(c.streams.video[0]):
+        for i, frame in enumerate(c.decode(stream)):
             picked = frame
-            if at == "first":
+            if stop is not None and i >= stop:
                 break
         if picked is None:
             raise ValueError("This video has no frames.")
@@ -31,8 +34,9 @@ def extract_frame(video: str | Path, at: str = "last") -> Image.Image:
 
 
 def save_poster(video: str | Path, out: str | Path, max_side: int = 480) -> Path:
-    """A small JPEG of the first frame, for the history gallery."""
-    im = extract_frame(video, "first")
+    """A small JPEG of the middle frame, for the history gallery: several takes from one picture all start on
+    that picture, so their first frames look alike; the middle shows what each take made of it."""
+    im = extract_frame(video, "middle")
     im.thumbnail((max_side, max_side))
     im.save(out, "JPEG", quality=85)
     return Path(out)

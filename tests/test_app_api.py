@@ -138,7 +138,7 @@ def test_after_delete_the_cached_video_is_gone(space_app, tmp_path):
     # The API's take belongs to a fresh visitor each call; delete it as its owner would.
     take = ctx.demo.studio.journal.get(facts["take_id"])
     owner = Visitor(token=take.session)
-    note, *_ = history.delete(ctx, owner, take.id)
+    *_, note = history.delete(ctx, owner, take.id)
     assert note.startswith("Deleted") and not os.path.exists(take.first_image) and not os.path.exists(take.video_path)
     assert httpx.get(file_url).status_code in (403, 404)
     client.close()

@@ -42,7 +42,7 @@ def history_shows(page, words: str, *, refresh: bool = False, timeout: float = 6
     from playwright.sync_api import expect
 
     page.get_by_role("tab", name="History").click()
-    saved = re.compile(re.escape(words) + r".* · seed \d+ · 5 s$")
+    saved = re.compile(r" · 5 s · “" + re.escape(words) + r".*” · \d\d [A-Z][a-z]{2} \d\d:\d\d$")
     caption = page.locator("#history-gallery .caption-label").filter(has_text=saved)
     deadline = time.monotonic() + timeout
     while refresh and caption.count() == 0 and time.monotonic() < deadline:
@@ -128,8 +128,12 @@ def test_a_pasted_key_is_checked_kept_off_the_browser_and_finds_its_takes_again(
     expect(page.locator("#banner")).to_contain_text("Demo mode")
     page.get_by_role("tab", name="History").click()
     expect(page.locator("#history-gallery .caption-label").filter(has_text="Paid take")).to_have_count(0)
+    hidden = "Paste your key in Settings to see the takes made with it."  # issue 23: where they went
+    expect(page.locator("#history-empty")).to_contain_text(hidden)
+    shot(page, "space-paid-takes-hidden-after-reload")
     use_key(page, VISITOR_KEY)
     history_shows(page, "Paid take with the visitor")
+    expect(page.locator("#history-empty")).not_to_contain_text(hidden)
     assert VISITOR_KEY not in stored_in_browser(page, ctx)
     assert bad_text(page) == []
     ctx.close()

@@ -90,19 +90,22 @@ def on_family(family: str, resolution: str, duration: float, *, models: Models =
     choices = catalog.resolutions_for_family(family, catalog.MODELS if models is None else models)
     res = resolution if resolution in choices else spec.default_resolution
     dur = min(max(int(duration or spec.duration_default), spec.duration_min), spec.duration_max)
+    from .model_guide import control_updates, resolution_hint
+
     notice = f"⚠️ {spec.notice}" if spec.notice else spec.summary
+    audio, _, missing = control_updates(family)
     return (
-        gr.update(choices=choices, value=res),
+        gr.update(choices=choices, value=res, info=resolution_hint(choices)),
         gr.update(
             minimum=spec.duration_min,
             maximum=spec.duration_max,
             value=dur,
             info=f"{spec.duration_min}–{spec.duration_max} seconds",
         ),
-        gr.update(visible=spec.accepts_audio),
+        audio,
         gr.update(visible=spec.accepts_last_image),
         gr.update(visible=spec.accepts_aspect_ratio),
-        notice,
+        f"{notice} {missing}".strip(),
     )
 
 
@@ -126,6 +129,11 @@ def prompt_info(prompt: str, family: str, resolution: str, camera_fixed: bool, *
     count = f"{'⚠️ ' if n > spec.prompt_max_chars else ''}{n} / {spec.prompt_max_chars} characters"
     if spec.prompt_required and not (prompt or "").strip():
         count += f" · {spec.name} needs a prompt"
+    if n > spec.prompt_max_chars:  # nothing is cut silently: the box keeps it all, and the part past the limit shows
+        over = n - spec.prompt_max_chars
+        count += (f": {over} characters over {spec.name}'s limit would be cut. Shorten the prompt; these "
+                  f"{over} characters are past the limit:<blockquote class='cut-text'>"
+                  f"{html.escape(prompt[spec.prompt_max_chars:])}</blockquote>")  # fmt: skip
     warn = prompts.camera_conflict(prompt or "", bool(camera_fixed))
     return count, (f"⚠️ {warn}" if warn else "")
 

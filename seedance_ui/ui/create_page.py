@@ -14,7 +14,7 @@ import gradio as gr
 from .. import catalog, prompts
 from ..plan import MAX_TAKES
 from . import create as c
-from . import extras_panel
+from . import extras_panel, model_guide
 from . import takes_view as tv
 from .state import AppContext, Visitor
 
@@ -66,6 +66,10 @@ class CreatePage:
     tabs: Any = None
     note: Any = None
     """Where History's "settings loaded" note shows: the status line above the takes."""
+    go: Any = None
+    """The Generate button (History notes when a Space visitor's key makes takes)."""
+    banner: Any = None
+    """The mode banner, whose balance History keeps fresh."""
 
 
 PICKER_INFO = "What each model does and costs shows below it."
@@ -87,12 +91,14 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
                     last_check = gr.Markdown("Optional: the picture the video should end on.", elem_classes="hint-text",
                                              elem_id="last-check")  # fmt: skip
                     last_fix = gr.Button("🛠️ Fix it for me", visible=False, size="sm")
-            prompt = gr.Textbox(label="Prompt", lines=3, max_length=catalog.PROMPT_MAX_CHARS, elem_id="prompt",
+            prompt = gr.Textbox(label="Prompt", lines=3, elem_id="prompt",
                                 placeholder="Close-up portrait in soft window light. She slowly turns toward the "
                                             "camera and smiles. Slow push-in, cinematic.",
                                 info="What happens: subject, action, camera, look.")  # fmt: skip
             with gr.Row(elem_id="prompt-notes"):
-                char_count = gr.Markdown(f"0 / {catalog.PROMPT_MAX_CHARS} characters", elem_classes="hint-text")
+                char_count = gr.Markdown(
+                    f"0 / {catalog.PROMPT_MAX_CHARS} characters", elem_classes="hint-text", elem_id="char-count"
+                )  # no max_length: the browser would cut a paste silently
                 cam_warning = gr.Markdown(elem_classes="hint-text")
 
         with gr.Column(elem_id="create-side", min_width=280):
@@ -126,6 +132,7 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
                     seed_buttons.append(use_seed)
                 slots.append((group, text, player, stop))
             facts = gr.HTML(visible=False, elem_id="take-facts")
+            balance_now = gr.HTML(visible=False, elem_id="balance-now")
             files = gr.File(label="Download", file_count="multiple", visible=False, interactive=False,
                             elem_id="take-files")  # fmt: skip
 
@@ -133,11 +140,15 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
             with gr.Accordion("Settings: model, length, shape, sound", open=True, elem_id="settings-acc"):
                 family = gr.Dropdown(catalog.families(), value=default.family, label="Model",
                                      info=PICKER_INFO)  # fmt: skip
-                notice = gr.Markdown(default.summary, elem_classes="hint-text")
+                notice = gr.Markdown(default.summary, elem_classes="hint-text", elem_id="model-notice")
+                with gr.Accordion("Compare the models for these settings: price, speed, length, sound", open=False,
+                                  elem_id="compare-acc"):  # fmt: skip
+                    compare = gr.HTML(elem_id="model-compare")
                 with gr.Row(elem_id="size-row"):
                     resolution = gr.Radio(catalog.resolutions_for_family(default.family), min_width=200,
                                           value=default.default_resolution, label="Resolution",
-                                          info="480p for quick tries, 720p for most uses.")  # fmt: skip
+                                          info=model_guide.resolution_hint(
+                                              catalog.resolutions_for_family(default.family)))  # fmt: skip
                     duration = gr.Slider(default.duration_min, default.duration_max, step=1, min_width=200,
                                          value=default.duration_default, label="Length (seconds)",
                                          info=f"{default.duration_min}–{default.duration_max} seconds")  # fmt: skip
@@ -145,7 +156,8 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
                     aspect = gr.Dropdown(c.ASPECT_CHOICES, value=c.MATCH, label="Shape", min_width=160,
                                          info="Match keeps your picture's shape.", elem_id="shape")  # fmt: skip
                     audio = gr.Checkbox(value=default.audio_default, label="Sound", min_width=120,
-                                        info="Doubles the price.", elem_id="sound")  # fmt: skip
+                                        info=model_guide.sound_words(default), elem_id="sound",
+                                        interactive=default.accepts_audio)  # fmt: skip
                     camera_fixed = gr.Checkbox(value=False, label="Camera fixed", info="Only the scene moves.",
                                                min_width=120, elem_id="camera-fixed")  # fmt: skip
             options_box, option_parts, extras = extras_panel.build()
@@ -177,10 +189,12 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
     frame_in = [visitor, first, family, resolution, aspect]  # the visitor first: their own catalog (c.per_visitor)
     last_in = [visitor, last, first, family, resolution, aspect]
     prompt_in = [visitor, prompt, family, resolution, camera_fixed]
+    compare_in = [visitor, family, resolution, duration, aspect, audio, first]
     own = partial(c.per_visitor, ctx)
 
     def refresh(ev: Any) -> Any:
         ev = ev.then(bind(c.price_card, ctx), price_in, [price, confirm, go], **QUIET)
+        ev.then(bind(model_guide.compare, ctx), compare_in, [compare], trigger_mode="always_last", **QUIET)
         ev.then(bind(c.price_and_button, ctx), api_in, [api_price, go], trigger_mode="always_last", **QUIET)
         return ev.then(own(c.framing), frame_in, [frame_img, frame_text], **QUIET).then(
             own(c.framing_last), last_in, [last_frame_img, last_frame_text], **QUIET)  # fmt: skip
@@ -197,6 +211,7 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
         button.click(c.insert_phrase, [prompt, gr.State(button.value)], [prompt], **QUIET)
     fam = family.change(own(c.on_family), [visitor, family, resolution, duration],
                         [resolution, duration, audio, last_col, aspect, notice], **QUIET)  # fmt: skip
+    fam.then(lambda f: model_guide.control_updates(f)[1], [family], [camera_fixed], **QUIET)
     controls, model_in = option_parts[1:], [visitor, family, resolution]
 
     def options_follow(ev: Any) -> Any:  # the model's own inputs, then what they were set to
@@ -221,11 +236,13 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
 
     gen_in = [visitor, first, last, prompt, family, resolution, duration, aspect, audio, camera_fixed, seed, takes,
               confirm, threshold, extras]  # fmt: skip
-    gen_out = [status] + [x for slot in slots for x in slot] + [files, facts, error]
+    gen_out = [status] + [x for slot in slots for x in slot] + [files, facts, error, balance_now]
     # The page runs a click's events one after another, a streaming one to its end: the scroll goes first.
     go.click(None, js=SHOW_RESULT, **PRIVATE)
     generated = go.click(run, gen_in, gen_out, concurrency_limit=None, trigger_mode="once", show_progress="hidden",
                          api_name="run_takes", **PRIVATE)  # fmt: skip
+    # The takes have ended: WaveSpeed's quote line shows the balance as it is now (key mode).
+    generated.then(bind(c.price_from_wavespeed, ctx), api_in, [api_price], **QUIET)
     for i, (_, text, _, stop) in enumerate(slots):
         stop.click(bind(tv.cancel_take, ctx), [visitor, gr.State(i)], [text], concurrency_limit=None, **PRIVATE)
 
@@ -233,4 +250,5 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
         use_seed.click(bind(tv.seed_of_slot, ctx), [visitor, gr.State(i)], [seed], **PRIVATE)
     page = CreatePage(first, last, prompt, family, resolution, duration, aspect, audio, camera_fixed, seed, threshold)
     page.generated, page.refresh_price, page.note = generated, refresh, status
+    page.go = go
     return page

@@ -11,7 +11,7 @@ from typing import Any
 import gradio as gr
 
 from ..errors import InputError, SeedanceError
-from . import upscale_panel, words
+from . import history_words, settings, upscale_panel, words
 from .create import MATCH
 from .state import AppContext, Visitor
 
@@ -19,13 +19,14 @@ FORM = ("first", "last", "prompt", "family", "resolution", "duration", "aspect",
 
 
 def gallery(ctx: AppContext, visitor: Visitor, search: str = "") -> tuple[Any, list[str], Any, str]:
-    """Thumbnails with readable captions, their take ids, the stitch choices, and a note when nothing matches."""
+    """Thumbnails with readable captions (a click's takes together), their take ids, the stitch choices, and a
+    note when nothing matches."""
     try:
         session = ctx.session(visitor)
     except SeedanceError as e:
         return [], [], gr.update(choices=[]), e.message
     items, ids, choices = [], [], []
-    for t in session.history(search or "", limit=60):
+    for t in words.grouped(session.history(search or "", limit=60)):
         poster = t.poster_path if t.poster_path and Path(t.poster_path).exists() else t.first_image
         if poster and Path(poster).exists():
             items.append((poster, words.caption(t)))
@@ -36,18 +37,39 @@ def gallery(ctx: AppContext, visitor: Visitor, search: str = "") -> tuple[Any, l
     return items, ids, gr.update(choices=choices, value=[]), note
 
 
-def select(ctx: AppContext, visitor: Visitor, ids: list[str], evt: gr.SelectData) -> tuple[Any, Any, str, str]:
-    """A take was picked: its video, its download, its facts and its id."""
+def shelf_view(ctx: AppContext, visitor: Visitor, search: str = "", keyed: bool | None = None) -> tuple:
+    """The gallery (see ``gallery``) with, on a Space, where a visitor's paid takes went when the key is not pasted
+    in this visit. ``keyed`` is the browser's remembered "takes were made here with a key" (a yes or no, never the
+    key). The balance follows in its own step (``history_words.balance_now``): the takes never wait on WaveSpeed."""
+    items, ids, choices, note = gallery(ctx, visitor, search)
+    if ctx.on_space and visitor.key and items:
+        keyed = True
+    elif ctx.on_space and keyed and not visitor.key:
+        note = (note + " " if items else "") + history_words.HIDDEN_PAID
+    # a new list is not the old one: no thumbnail stays marked as picked (the panel is cleared apart from this)
+    shown = gr.update(value=items, selected_index=None)
+    return shown, ids, choices, note, bool(keyed)
+
+
+def select(ctx: AppContext, visitor: Visitor, ids: list[str], evt: gr.SelectData) -> tuple[Any, ...]:
+    """A take was picked: its video, its download, its facts, its id, its actions shown, and no note left over
+    from the take before."""
     if evt is None or evt.index is None or not isinstance(evt.index, int) or evt.index >= len(ids):
-        return None, gr.update(visible=False), "", ""
+        return nothing_picked("")
     try:
         session = ctx.session(visitor)
         take = session.take(ids[evt.index])
     except SeedanceError as e:
-        return None, gr.update(visible=False), e.message, ""
+        return nothing_picked(e.message)
     video = take.video_path if take.video_path and Path(take.video_path).exists() else None
     facts = words.take_facts(session, take, session.facts(take)["model"])
-    return video, gr.update(value=[video] if video else None, visible=bool(video)), facts, take.id
+    return (video, gr.update(value=[video] if video else None, visible=bool(video)), facts, take.id,
+            gr.update(visible=True), "")  # fmt: skip
+
+
+def nothing_picked(note: str) -> tuple[Any, ...]:
+    """The panel with no take in it: no player, no download, no facts, no actions; ``note`` says why."""
+    return None, gr.update(value=None, visible=False), history_words.PICK, "", gr.update(visible=False), note
 
 
 def load_settings(ctx: AppContext, visitor: Visitor, take_id: str, mode: str = "same") -> dict[str, Any]:
@@ -89,18 +111,19 @@ def form_outputs(values: dict[str, Any]) -> list[Any]:
     return out
 
 
-def delete(ctx: AppContext, visitor: Visitor, take_id: str) -> tuple[str, Any, Any, str]:
+def delete(ctx: AppContext, visitor: Visitor, take_id: str) -> tuple[Any, ...]:
     """Delete after the person confirmed: the take's files, pictures and journal entry, and the copies Gradio
-    served from its cache (their links answer 404 afterwards); the player is cleared."""
+    served from its cache (their links answer 404 afterwards). Nothing of it stays on the page: the player, the
+    download, the facts and the actions go (the outputs of ``nothing_picked``)."""
     try:
         session = ctx.session(visitor)
         take = session.take(take_id)
         session.delete(take_id)
     except SeedanceError as e:
-        return e.message, gr.skip(), gr.skip(), take_id
+        return gr.skip(), gr.skip(), gr.skip(), take_id, gr.skip(), e.message
     names = {Path(p).name for p in (take.video_path, take.poster_path, take.first_image, take.last_image) if p}
     forget_cached(names)
-    return "Deleted from this computer.", None, gr.update(value=None, visible=False), ""
+    return nothing_picked("Deleted from this computer.")
 
 
 def forget_cached(names: set[str]) -> int:
@@ -156,38 +179,48 @@ def stitch(ctx: AppContext, visitor: Visitor, take_ids: list[str]) -> tuple[str 
     return info["path"], f"✅ Joined {info['clips']} takes" + (" with their sound." if info.get("audio") else ".")
 
 
-def build(ctx: AppContext, visitor: Any, create: Any) -> Any:
-    """The History tab's components and wiring; ``create`` is the Create page (its form and its generate event).
-    Returns the refresh function (visitor -> gallery) for the app's load event."""
+def keyed_store(ctx: AppContext) -> Any:
+    """The browser's yes or no "takes were made here with a key" (never the key), so that after a reload a Space
+    can say where they went."""
+    return gr.BrowserState(False, storage_key="seedance-keyed-takes", secret=ctx.browser_secret)
+
+
+def build(ctx: AppContext, visitor: Any, create: Any, keyed: Any = None) -> Any:
+    """The History tab's components and wiring; ``create`` is the Create page (its form and its generate event),
+    ``keyed`` the browser's ``keyed_store``. Returns the refresh function (visitor -> gallery) for the load event."""
     from functools import partial
 
     private: dict[str, Any] = {"api_visibility": "private"}
     ids = gr.State([])
+    keyed = keyed if keyed is not None else gr.State(False)
     with gr.Row():
         search = gr.Textbox(label="Search", placeholder="words from the prompt, a model or a task id", scale=4)
         refresh = gr.Button("🔄 Refresh", scale=1, min_width=100)
+    balance = gr.HTML(elem_id="history-balance")
     empty = gr.Markdown(elem_id="history-empty")
     shelf = gr.Gallery(label="Your takes", columns=[2, 3, 4, 6], height="auto", allow_preview=False, preview=False,
-                       object_fit="cover", interactive=False, elem_id="history-gallery")  # fmt: skip
+                       object_fit="contain", interactive=False, elem_id="history-gallery")  # fmt: skip
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=280):
             player = gr.Video(label="Selected take", interactive=False, elem_id="history-player")
             download = gr.File(label="Download", visible=False, interactive=False)
         with gr.Column(scale=2, min_width=280):
-            facts = gr.Markdown("Pick a take above.", elem_id="history-facts")
+            facts = gr.Markdown(history_words.PICK, elem_id="history-facts")
             chosen = gr.Textbox(visible=False)
-            with gr.Row():
-                load_btn = gr.Button("📝 Load settings")
-                cont_btn = gr.Button("➡️ Continue from last frame")
-            with gr.Row():
-                loop_btn = gr.Button("🔁 Loop")
-                del_btn = gr.Button("🗑️ Delete", variant="stop")
-            with gr.Row(visible=False, elem_id="delete-confirm") as sure_row:
-                gr.Markdown("Delete this take's video and pictures from this computer?")
-                yes_btn = gr.Button("Yes, delete", variant="stop", size="sm")
-                no_btn = gr.Button("Keep it", size="sm")
-            note = gr.Markdown()
-            reprice = upscale_panel.build(ctx, visitor, chosen, (player, download, facts))
+            with gr.Column(visible=False, elem_id="take-actions") as actions:
+                with gr.Row():
+                    load_btn = gr.Button("📝 Load settings")
+                    cont_btn = gr.Button("➡️ Continue from last frame")
+                with gr.Row():
+                    loop_btn = gr.Button("🔁 Loop")
+                    del_btn = gr.Button("🗑️ Delete", variant="stop")
+                with gr.Column(visible=False, elem_id="delete-confirm") as sure_row:
+                    gr.Markdown("Delete this take's video and pictures from this computer?", elem_id="delete-question")
+                    with gr.Row():
+                        yes_btn = gr.Button("Yes, delete", variant="stop", size="sm", min_width=120)
+                        no_btn = gr.Button("Keep it", size="sm", min_width=120)
+                reprice = upscale_panel.build(ctx, visitor, chosen, (player, download, facts))
+            note = gr.Markdown(elem_id="history-note")
     with gr.Accordion("Recover a video by its task id", open=False):
         task_box = gr.Textbox(label="Task id", info="A string of letters and digits, shown on each take's card, in "
                               "History and in WaveSpeed's dashboard (e.g. 3f2b9c41…).")  # fmt: skip
@@ -201,15 +234,29 @@ def build(ctx: AppContext, visitor: Any, create: Any) -> Any:
         stitched = gr.Video(label="Stitched", interactive=False)
         stitch_note = gr.Markdown()
 
-    shelf_out = [shelf, ids, pick, empty]
-    fill = partial(gallery, ctx)
-    refresh.click(fill, [visitor, search], shelf_out, **private)
-    search.submit(fill, [visitor, search], shelf_out, **private)
+    banner = getattr(create, "banner", None)
+    shelf_in, shelf_out = [visitor, search, keyed], [shelf, ids, pick, empty, keyed]
+    money_out = [balance, *([banner] if banner is not None else [])]
+    fill = partial(shelf_view, ctx)
+
+    async def money(v: Visitor) -> Any:  # the banner's balance follows the one just asked for
+        line = await history_words.balance_now(ctx, v)
+        return (line, settings.banner(ctx, v)) if banner is not None else line
+
+    def refill(ev: Any) -> Any:
+        """After an event: the gallery at once, then the balance (key mode) as WaveSpeed says it now."""
+        return ev.then(fill, shelf_in, shelf_out, **private).then(money, [visitor], money_out, **private,
+                                                                  show_progress="hidden")  # fmt: skip
+
+    refresh.click(fill, shelf_in, shelf_out, **private).then(money, [visitor], money_out, **private)
+    search.submit(fill, shelf_in, shelf_out, **private)
 
     def on_select(v: Any, taken: list[str], evt: gr.SelectData) -> Any:
         return select(ctx, v, taken, evt)
 
-    reprice(shelf.select(on_select, [visitor, ids], [player, download, facts, chosen], **private))
+    panel = [player, download, facts, chosen, actions, note]
+    reprice(shelf.select(on_select, [visitor, ids], panel, **private).then(
+        lambda: gr.update(visible=False), None, [sure_row], **private))  # fmt: skip
     form = [getattr(create, k) for k in FORM]
     for btn, mode in ((load_btn, "same"), (cont_btn, "continue"), (loop_btn, "loop")):
         # The note shows on both pages: on Create, where the settings went, and here when nothing was loaded.
@@ -218,13 +265,19 @@ def build(ctx: AppContext, visitor: Any, create: Any) -> Any:
             None, js="() => window.scrollTo({top: 0})")  # fmt: skip
     del_btn.click(lambda t: gr.update(visible=bool(t)), [chosen], [sure_row], **private)
     no_btn.click(lambda: gr.update(visible=False), None, [sure_row], **private)
-    deleted = yes_btn.click(partial(delete, ctx), [visitor, chosen], [note, player, download, chosen], **private)
-    reprice(deleted).then(lambda: gr.update(visible=False), None, [sure_row], **private).then(
-        fill, [visitor, search], shelf_out, **private)  # fmt: skip
-    rec_btn.click(partial(recover_task, ctx), [visitor, task_box], [player, rec_note], concurrency_limit=None,
-                  **private).then(fill, [visitor, search], shelf_out, **private)  # fmt: skip
-    resume_btn.click(partial(finish_unfinished, ctx), [visitor], [rec_note], concurrency_limit=None, **private).then(
-        fill, [visitor, search], shelf_out, **private)  # fmt: skip
+    deleted = yes_btn.click(partial(delete, ctx), [visitor, chosen], panel, **private)
+    refill(reprice(deleted).then(lambda: gr.update(visible=False), None, [sure_row], **private))
+    # An upscale starts: the note of an earlier action (e.g. "the last frame is now your first picture") goes;
+    # it ends: the new take shows in the gallery and the balance says what it cost.
+    reprice.started.then(lambda: "", None, [note], **private)
+    refill(reprice.ended)
+    refill(rec_btn.click(partial(recover_task, ctx), [visitor, task_box], [player, rec_note], concurrency_limit=None,
+                         **private))  # fmt: skip
+    refill(resume_btn.click(partial(finish_unfinished, ctx), [visitor], [rec_note], concurrency_limit=None,
+                            **private))  # fmt: skip
     stitch_btn.click(partial(stitch, ctx), [visitor, pick], [stitched, stitch_note], **private)
-    create.generated.then(fill, [visitor], shelf_out, **private)
-    return lambda ev: ev.then(fill, [visitor], shelf_out, **private)
+    refill(create.generated)
+    # Kept as the click goes (a take paid with a key exists from its submit on), not only when the takes end.
+    create.go.click(lambda v, k: True if ctx.on_space and v is not None and v.key else k, [visitor, keyed], [keyed],
+                    **private)  # fmt: skip
+    return refill

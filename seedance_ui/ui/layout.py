@@ -8,7 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from . import api, create_page, history, mcp_tools, queue_page, settings, storyboard
+from . import api, create_page, history, look, mcp_tools, queue_page, settings, storyboard
 from .state import AppContext
 
 MAX_UPLOAD = "40mb"
@@ -117,8 +117,8 @@ def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
     allowed += [str(ctx.work_dir), str(create_page._EXAMPLE_DIR)]
     return {
         "theme": THEME,
-        "css": CSS + storyboard.CSS,
-        "js": A11Y_JS,
+        "css": CSS + look.CSS + storyboard.CSS,
+        "js": look.page_js(A11Y_JS, look.ANY_FILE_JS),
         "run_history": False,  # would keep every input, a key included, in the browser's storage
         "allowed_paths": allowed,
         "show_error": True,
@@ -155,6 +155,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
     with gr.Blocks(title="Seedance Studio", delete_cache=(3600, 86400)) as demo:
         visitor = gr.State(None)  # filled by a private load event: a callable value would be a public endpoint
         token = gr.BrowserState(None, storage_key="seedance-visitor", secret=ctx.browser_secret)
+        keyed = history.keyed_store(ctx)  # outside the tabs: a hidden tab's BrowserState is never saved
         gr.HTML(
             "<h1>🎬 Seedance Studio <span class='tagline'>turn a still picture into a short video</span></h1>",
             elem_id="title",
@@ -165,9 +166,9 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         with gr.Tabs() as tabs:
             with gr.Tab("Create", id="create"):
                 page = create_page.build(ctx, visitor, threshold)
-            page.tabs = tabs
+            page.tabs, page.banner = tabs, banner
             with gr.Tab("History", id="history"):
-                fill_history = history.build(ctx, visitor, page)
+                fill_history = history.build(ctx, visitor, page, keyed)
             with gr.Tab("Storyboard", id="storyboard"):
                 fill_boards = storyboard.build(ctx, visitor, page, threshold)
             with gr.Tab("Queue", id="queue"):

@@ -17,13 +17,16 @@ from .. import price_gate
 from ..errors import Money, SeedanceError
 from ..plan import MAX_TAKES, Plan
 from ..take_run import Progress, TakeResult
-from . import words
+from . import history_words, words
 from .create import choices_for, usable_size
 from .state import AppContext, Visitor
 
 STAGE_ICONS = {"checking": "🔎", "uploading": "⬆️", "submitting": "🚀", "checking_job": "🔎", "queued": "⏳",
                "rendering": "🎞️", "downloading": "⬇️"}  # fmt: skip
 
+
+ENDS = ("saved", "failed")
+"""Progress stages after which a take is over (finished, failed or cancelled): the balance is asked again."""
 
 _BACKGROUND: set[asyncio.Task] = set()
 """Runs whose page went away: kept referenced until they finish (their takes land in History)."""
@@ -47,6 +50,8 @@ class Frame:
     files: list[str] | None = None
     facts: str = ""
     error: str = ""
+    balance: str | None = None
+    """The balance line after a take ended (key mode), None while nothing has ended."""
 
 
 def _stage_line(i: int, p: Progress, started: float) -> str:
@@ -125,7 +130,9 @@ async def _run(session: Any, plan: Plan, visitor: Visitor, first: str, last: str
             except asyncio.TimeoutError:
                 p = None
             if p is not None:
-                _apply(frame, p, visitor, started, session.demo)
+                _apply(frame, p, visitor, started, session.demo, str(plan.quote.per_take))
+                if p.stage in ENDS and not session.demo:  # what the account says now that this take has ended
+                    frame.balance = (await history_words.balance_of(session))[0]
             yield frame
     except asyncio.CancelledError:  # the page went away: the takes go on, and land in History when they finish
         _BACKGROUND.add(run)
@@ -146,7 +153,7 @@ async def _run(session: Any, plan: Plan, visitor: Visitor, first: str, last: str
     yield frame
 
 
-def _apply(frame: Frame, p: Progress, visitor: Visitor, started: float, demo: bool) -> None:
+def _apply(frame: Frame, p: Progress, visitor: Visitor, started: float, demo: bool, price: str = "") -> None:
     i, slot = p.index, frame.slots[p.index]
     visitor.running[i] = p.take_id
     if p.stage == "saved" and p.video is not None:
@@ -158,7 +165,7 @@ def _apply(frame: Frame, p: Progress, visitor: Visitor, started: float, demo: bo
         slot.running = False
         visitor.running.pop(i, None)
         if i in visitor.cancelled:
-            money = "" if demo else f" {Money.CANCEL_ASKED.sentence}"
+            money = "" if demo else f" {history_words.cancel_money(price)}"
             slot.text = words.card(None, f"Take {i + 1} cancelled.{money}", kind="calm")
         elif isinstance(p.error, SeedanceError):
             p.error.message = f"Take {i + 1}: {p.error.message}"
@@ -197,14 +204,19 @@ async def cancel_take(ctx: AppContext, visitor: Visitor, slot: int) -> str:
         return ""
     visitor.cancelled.add(int(slot))
     try:
-        message = await ctx.session(visitor).cancel(take_id)
+        session = ctx.session(visitor)
+        message = await session.cancel(take_id)
+        if not session.demo:  # the general sentence, with the amount at stake named
+            message = message.replace(Money.CANCEL_ASKED.sentence,
+                                      history_words.cancel_money(session.take(take_id).price_usd))  # fmt: skip
     except SeedanceError as e:
         message = e.message
     return f"<div class='card calm-card' role='status'>{html.escape(message)}</div>"
 
 
 def outputs_of(frame: Frame) -> list[Any]:
-    """A Frame as the values of: status, then per slot (group, text, video, cancel button), files, facts, error."""
+    """A Frame as the values of: status, then per slot (group, text, video, cancel button), files, facts, error,
+    balance."""
     import gradio as gr
 
     out: list[Any] = [frame.status]
@@ -215,5 +227,6 @@ def outputs_of(frame: Frame) -> list[Any]:
         gr.update(value=frame.files, visible=bool(frame.files)),
         gr.update(value=frame.facts, visible=bool(frame.facts)),
         gr.update(value=frame.error, visible=bool(frame.error)),
+        gr.update(value=frame.balance, visible=True) if frame.balance is not None else gr.skip(),
     ]
     return out

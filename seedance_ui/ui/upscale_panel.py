@@ -119,6 +119,12 @@ def build(ctx: AppContext, visitor: Any, chosen: Any, shown: tuple[Any, Any, Any
     quiet = {**private, "show_progress": "hidden"}  # a quick price update: no spinner, nothing read out
     target.change(priced, [visitor, chosen, target], [note, button], **quiet)
     # The upscaled take becomes the one shown; its ✅ stays until another take or size is picked.
-    button.click(lambda: gr.update(interactive=False), None, [button], **private).then(
-        upscaled, [visitor, chosen, target], [note, *shown, chosen, button], concurrency_limit=None, **private)  # fmt: skip
-    return lambda ev: ev.then(priced, [visitor, chosen, target], [note, button], **quiet)
+    started = button.click(lambda: gr.update(interactive=False), None, [button], **private)
+    ended = started.then(upscaled, [visitor, chosen, target], [note, *shown, chosen, button], concurrency_limit=None,
+                         **private)  # fmt: skip
+
+    def reprice(ev: Any) -> Any:
+        return ev.then(priced, [visitor, chosen, target], [note, button], **quiet)
+
+    reprice.started, reprice.ended = started, ended  # type: ignore[attr-defined]  # History chains on these
+    return reprice

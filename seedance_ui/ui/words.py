@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import time
 
-from ..errors import SeedanceError
+from ..errors import Money, SeedanceError
 from ..journal import Take
 from ..session import Session
 
@@ -43,18 +43,58 @@ def card(session: Session | None, e: SeedanceError | str, *, kind: str = "error"
 
 
 def money_line(session: Session, take: Take) -> str:
-    return session.money(take.money).sentence if take.money else ""
+    """The take's money in a sentence; a cancel names the amount at stake. Empty in demo mode."""
+    if session.demo or not take.money:
+        return ""
+    if take.money == Money.CANCEL_ASKED:
+        from .history_words import cancel_money
+
+        return cancel_money(take.price_usd)
+    return session.money(take.money).sentence
+
+
+def short_model(model_id: str) -> str:
+    """The model's name without the maker's word: "2.0 Fast", "V1.5 Pro"; the upscaler says so."""
+    from .. import catalog
+
+    spec = catalog.MODELS_BY_ID.get(model_id)
+    if spec is not None:
+        return spec.name.removeprefix("Seedance ").strip() or spec.name
+    if "upscal" in model_id:
+        return "Upscaler"
+    return model_id.rsplit("/", 2)[-2] if "/" in model_id else model_id
+
+
+def take_number(t: Take) -> str:
+    """Says "Take 2 of 4" for a take from a click of several; "" for a single take (or one from before this was kept)."""
+    n, of = t.settings.get("take_number"), t.settings.get("takes_in_click")
+    return f"Take {n} of {of}" if isinstance(n, int) and isinstance(of, int) and of > 1 else ""
 
 
 def caption(t: Take) -> str:
-    """When, the prompt's start, seed and length: short enough to read under a thumbnail."""
-    when = time.strftime("%d %b %H:%M", time.localtime(t.created_at))
+    """Take N of M, the model, the length, the prompt's start and when: what tells takes apart under a thumbnail
+    (the seed is in the take's facts)."""
     words = (t.prompt or "(no prompt)").strip()
-    words = words if len(words) <= 28 else words[:27].rstrip() + "…"
-    length = f" · {t.settings.get('duration')} s" if t.settings.get("duration") else ""
-    state = "" if t.state == "downloaded" else f" · {STATE_WORDS.get(t.state, t.state)}"
-    upscaled = f" · upscaled to {t.settings['target_resolution']}" if t.settings.get("source_take") else ""
-    return f"{when} · {words} · seed {t.seed}{length}{upscaled}{state}"
+    words = words if len(words) <= 40 else words[:39].rstrip() + "…"
+    duration = t.settings.get("duration")
+    upscaled = f"upscaled to {t.settings['target_resolution']}" if t.settings.get("source_take") else ""
+    state = "" if t.state == "downloaded" else STATE_WORDS.get(t.state, t.state)
+    when = time.strftime("%d %b %H:%M", time.localtime(t.created_at))
+    parts = [take_number(t), short_model(t.settings.get("source_model") or t.model_id),
+             f"{duration} s" if duration else "", upscaled, f"“{words}”", when, state]  # fmt: skip
+    return " · ".join(p for p in parts if p)
+
+
+def grouped(takes: list[Take]) -> list[Take]:
+    """Newest click first, and the takes of one click together in their own order (take 1, 2, 3...)."""
+    groups: dict[str, list[Take]] = {}
+    for t in takes:  # newest first already: a group's place is where its newest take is
+        groups.setdefault(str(t.settings.get("click") or t.id), []).append(t)
+    out: list[Take] = []
+    for members in groups.values():
+        out += sorted(members, key=lambda t: (t.settings.get("source_take") is not None,
+                                              t.settings.get("take_number") or 0, t.created_at))  # fmt: skip
+    return out
 
 
 def take_facts(session: Session, t: Take, model_name: str) -> str:
