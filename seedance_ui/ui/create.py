@@ -93,7 +93,7 @@ def on_family(family: str, resolution: str, duration: float, *, models: Models =
     from .model_guide import control_updates, resolution_hint
 
     notice = f"⚠️ {spec.notice}" if spec.notice else spec.summary
-    audio, _, missing = control_updates(family)
+    audio, _, missing = control_updates(family, models)
     return (
         gr.update(choices=choices, value=res, info=resolution_hint(choices)),
         gr.update(

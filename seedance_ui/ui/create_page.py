@@ -211,7 +211,8 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
         button.click(c.insert_phrase, [prompt, gr.State(button.value)], [prompt], **QUIET)
     fam = family.change(own(c.on_family), [visitor, family, resolution, duration],
                         [resolution, duration, audio, last_col, aspect, notice], **QUIET)  # fmt: skip
-    fam.then(lambda f: model_guide.control_updates(f)[1], [family], [camera_fixed], **QUIET)
+    fam.then(lambda v, f: model_guide.control_updates(f, ctx.models(v))[1], [visitor, family], [camera_fixed],
+             **QUIET)  # fmt: skip
     controls, model_in = option_parts[1:], [visitor, family, resolution]
 
     def options_follow(ev: Any) -> Any:  # the model's own inputs, then what they were set to

@@ -67,9 +67,10 @@ def missing_words(spec: catalog.ModelSpec) -> str:
     return f"{spec.family} " + ", ".join(lacks) + "." if lacks else ""
 
 
-def control_updates(family: str) -> tuple[Any, Any, str]:
-    """The Sound and Camera fixed boxes for a model: usable, or greyed with the reason; and the missing line."""
-    spec = next(m for m in catalog.MODELS if m.family == family)
+def control_updates(family: str, models: Any = None) -> tuple[Any, Any, str]:
+    """The Sound and Camera fixed boxes for a model: usable, or greyed with the reason; and the missing line.
+    ``models``: the visitor's own list (the snapshot's when None)."""
+    spec = next(m for m in (catalog.MODELS if models is None else models) if m.family == family)
     audio = gr.update(visible=True, interactive=spec.accepts_audio, info=sound_words(spec),
                       **({} if spec.accepts_audio else {"value": False}))  # fmt: skip
     camera = gr.update(interactive=spec.accepts_camera_fixed,
@@ -79,11 +80,11 @@ def control_updates(family: str) -> tuple[Any, Any, str]:
 
 
 def _price(spec: catalog.ModelSpec, family: list[catalog.ModelSpec], resolution: str, duration: float, aspect: str,
-           audio: bool, size: tuple[int, int] | None) -> str:  # fmt: skip
+           audio: bool, size: tuple[int, int] | None, models: Any = None) -> str:  # fmt: skip
     res = resolution if any(resolution in m.resolutions for m in family) else spec.default_resolution
     dur = min(max(int(duration or spec.duration_default), spec.duration_min), spec.duration_max)
     try:
-        plan = Plan.make(choices_for(spec.family, res, dur, aspect, audio, prompt="x"), image_size=size)
+        plan = Plan.make(choices_for(spec.family, res, dur, aspect, audio, prompt="x"), image_size=size, models=models)
     except (SeedanceError, StopIteration, KeyError):
         return "—"
     mark = "" if plan.quote.published else " (estimate)"
@@ -109,13 +110,14 @@ async def compare(ctx: AppContext, visitor: Visitor, family: str, resolution: st
     """Every model side by side for the current settings; the chosen one marked."""
     size = usable_size(first)
     groups: dict[str, list[catalog.ModelSpec]] = {}
-    for m in catalog.MODELS:
+    models = ctx.models(visitor)
+    for m in models:
         groups.setdefault(m.family, []).append(m)
     rows = []
     for name, members in groups.items():
         spec = members[0]
         resolutions = ", ".join(dict.fromkeys(r for m in members for r in m.resolutions))
-        cells = [short(spec), _price(spec, members, resolution, duration, aspect, audio, size), good_for(members),
+        cells = [short(spec), _price(spec, members, resolution, duration, aspect, audio, size, models), good_for(members),
                  _speed(ctx, visitor, members, resolution, duration), f"{spec.duration_min}–{spec.duration_max} s",
                  resolutions, "yes" if spec.accepts_audio else "no", "yes" if spec.accepts_last_image else "no"]  # fmt: skip
         chosen = " class='chosen' aria-current='true'" if name == family else ""
