@@ -156,13 +156,15 @@ def test_a_space_says_where_a_visitors_paid_takes_went(tmp_path):
 
 
 def test_the_model_guide_and_controls_follow_the_model(demo_ctx):
-    audio, camera, missing = mg.control_updates("Seedance 2.0")
+    # Seedance 2.0 Turbo: no sound, no camera option and no 480p in the snapshot (2.0 itself gained sound and 480p)
+    audio, camera, missing = mg.control_updates("Seedance 2.0 Turbo")
     assert audio["interactive"] is False and audio["value"] is False and audio["visible"] is True
-    assert audio["info"].startswith("Seedance 2.0 has no sound option")
-    assert camera["interactive"] is False and missing == "Seedance 2.0 has no Camera fixed option."
+    assert audio["info"].startswith("Seedance 2.0 Turbo has no sound option")
+    assert camera["interactive"] is False and missing == "Seedance 2.0 Turbo has no Camera fixed option."
     assert mg.control_updates(V15)[0]["interactive"] is True
-    res, *_ = c.on_family("Seedance 2.0", "480p", 5)
-    assert res["choices"] == ["720p"] and "480p" not in res["info"] and res["info"] == "This model renders 720p only."
+    res, *_ = c.on_family("Seedance 2.0 Turbo", "480p", 5)
+    assert res["choices"] == ["720p", "1080p"] and res["value"] == "720p" and "480p" not in res["info"]
+    assert mg.resolution_hint(["720p"]) == "This model renders 720p only."
     assert "480p for quick tries" in c.on_family(V15, "720p", 5)[0]["info"]
     assert "takes no last frame" in mg.missing_words(
         catalog.MODELS_BY_ID["bytedance/seedance-v1-pro-fast/image-to-video"]
