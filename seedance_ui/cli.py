@@ -15,28 +15,21 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from . import catalog, images
+from .cli_common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_UNEXPECTED,
+    Refusal,
+    add_choice_args,
+    choices_from,
+    emit,
+    models_in_use,
+    say,
+)
 from .errors import InputError, InvalidRequest, NotReady, SeedanceError
-from .plan import Choices, Plan
+from .plan import Plan
 
-EXIT_OK, EXIT_REFUSED, EXIT_UNEXPECTED = 0, 2, 1
 log = logging.getLogger("seedance_ui.cli")
-
-
-class Refusal(Exception):
-    """A plain refusal raised by a command: printed as one line (or JSON), exit 2."""
-
-    def __init__(self, message: str, extra: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.message, self.extra = message, extra or {}
-
-
-def emit(args: argparse.Namespace, data: Any, text: str) -> None:
-    print(json.dumps(data, indent=2, default=str) if getattr(args, "json", False) else text)
-
-
-def say(message: str) -> None:
-    """A progress line for the person, on stderr so that --json output stays clean."""
-    print(message, file=sys.stderr, flush=True)
 
 
 def _refuse(as_json: bool, message: str, extra: dict[str, Any] | None = None, code: int = EXIT_REFUSED) -> int:
@@ -67,22 +60,6 @@ def cmd_check_image(args: argparse.Namespace) -> int:
         lines.append(f"  suggested aspect ratio: {check.suggested_aspect_ratio}")
     emit(args, check.to_dict(), "\n".join(lines))
     return EXIT_OK if check.ok else EXIT_REFUSED
-
-
-def choices_from(args: argparse.Namespace) -> Choices:
-    return Choices.of(model_id=args.model, prompt=getattr(args, "prompt", "") or "", duration=args.duration,
-                      resolution=args.resolution, aspect_ratio=args.aspect_ratio, generate_audio=args.audio,
-                      camera_fixed=getattr(args, "camera_fixed", False), seed=getattr(args, "seed", None),
-                      takes=args.takes)  # fmt: skip
-
-
-def models_in_use() -> tuple[catalog.ModelSpec, ...]:
-    """The catalog of this command's key and base URL (``live_catalog`` loaded it), else the built-in list."""
-    import os
-
-    from . import catalog_live
-
-    return catalog_live.models_for(os.environ.get("WAVESPEED_API_KEY", "").strip() or None)
 
 
 def cmd_price(args: argparse.Namespace) -> int:
@@ -141,16 +118,6 @@ def cmd_models(args: argparse.Namespace) -> int:
     )
     emit(args, data, text)
     return EXIT_OK
-
-
-def add_choice_args(sp: argparse.ArgumentParser, *, duration_required: bool = False) -> None:
-    sp.add_argument("--model", default=catalog.DEFAULT_MODEL_ID, help="model id (see 'seedance models')")
-    sp.add_argument("--duration", type=int, required=duration_required, help="seconds (default: the model's)")
-    sp.add_argument("--resolution", help="480p, 720p or 1080p (default: the model's)")
-    sp.add_argument("--aspect-ratio", choices=catalog.ASPECT_RATIOS, help="default: match the picture")
-    sp.add_argument("--audio", action=argparse.BooleanOptionalAction, default=None,
-                    help="sound (V1.5 Pro; on by default there)")  # fmt: skip
-    sp.add_argument("--takes", type=int, default=1, help="how many versions at once, 1-4 (one seed each)")
 
 
 def build_parser() -> argparse.ArgumentParser:

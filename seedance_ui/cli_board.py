@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .board_run import BoardRun, ShotProgress
-from .cli import EXIT_OK, EXIT_REFUSED, Refusal, emit, say
+from .cli_common import EXIT_OK, EXIT_REFUSED, Refusal, emit, say
 from .cli_jobs import _demo_banner, _session
 from .errors import InputError
 from .plan import Plan

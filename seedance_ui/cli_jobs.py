@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import images, runtime
-from .cli import EXIT_OK, EXIT_REFUSED, Refusal, add_choice_args, choices_from, emit, models_in_use, say
+from .cli_common import EXIT_OK, EXIT_REFUSED, Refusal, add_choice_args, choices_from, emit, models_in_use, say
 from .errors import SeedanceError
 from .plan import Plan
 from .session import TASK_ID, Session

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import batch, levels
-from .cli import EXIT_OK, EXIT_REFUSED, Refusal, emit, say
+from .cli_common import EXIT_OK, EXIT_REFUSED, Refusal, emit, say
 from .cli_jobs import _demo_banner, _session
 from .queue_runner import Pacer, Runner, enqueue, estimate
 from .queue_store import QueueStore
