@@ -19,6 +19,7 @@ from .. import catalog, images, prompts
 from .. import framing as framing_geo
 from ..errors import InvalidRequest, SeedanceError
 from ..plan import Choices, Plan
+from .model_words import control_updates, resolution_hint
 from .state import AppContext, Visitor
 
 MATCH = "Match my image"
@@ -90,8 +91,6 @@ def on_family(family: str, resolution: str, duration: float, *, models: Models =
     choices = catalog.resolutions_for_family(family, catalog.MODELS if models is None else models)
     res = resolution if resolution in choices else spec.default_resolution
     dur = min(max(int(duration or spec.duration_default), spec.duration_min), spec.duration_max)
-    from .model_guide import control_updates, resolution_hint
-
     notice = f"⚠️ {spec.notice}" if spec.notice else spec.summary
     audio, _, missing = control_updates(family, models)
     return (
