@@ -257,12 +257,12 @@ def test_a_model_without_sound_or_480p_says_so(browser, demo_app):
     expect(compare.locator("tbody tr")).to_have_count(len(catalog.families()))
     expect(compare.locator("tr.chosen")).to_contain_text("V1.5 Pro")
     page.get_by_label("Model").click()
-    page.get_by_role("option", name="Seedance 2.0", exact=True).click()
-    expect(page.locator("#sound")).to_contain_text("Seedance 2.0 has no sound option")
+    page.get_by_role("option", name="Seedance 2.0 Turbo", exact=True).click()  # no sound, no 480p in the snapshot
+    expect(page.locator("#sound")).to_contain_text("Seedance 2.0 Turbo has no sound option")
     expect(page.locator("#sound input")).to_be_disabled()
     expect(page.locator("#size-row")).not_to_contain_text("480p for quick tries")
-    expect(page.locator("#size-row")).to_contain_text("This model renders 720p only.")
-    expect(compare.locator("tr.chosen")).to_contain_text("2.0")
+    expect(page.locator("#size-row")).to_contain_text("720p for most uses, 1080p for the sharpest.")
+    expect(compare.locator("tr.chosen")).to_contain_text("2.0 Turbo")
     compare.scroll_into_view_if_needed()
     shot(page, "model-compare-2-0")
     assert axe_serious(page) == []  # the comparison table and the greyed Sound box included

@@ -163,7 +163,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         banner = gr.Markdown(elem_id="banner")
         threshold = gr.Number(value=ctx.spend_threshold, label="Ask before spending more than ($)",
                               info="Generate asks you to confirm above this amount.", render=False)  # fmt: skip
-        with gr.Tabs() as tabs:
+        with gr.Tabs(overflow_behavior="wrap") as tabs:  # five tabs: on a phone they wrap, none hidden in a menu
             with gr.Tab("Create", id="create"):
                 page = create_page.build(ctx, visitor, threshold)
             page.tabs, page.banner = tabs, banner
