@@ -32,7 +32,7 @@ TAKES = 40
 @contextlib.contextmanager
 def emulator(tier: str, minute: float, processing: float) -> Iterator[str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "seedance_ui.cli", "emulator", "--port", str(port), "--render",
+    proc = subprocess.Popen([sys.executable, "-m", "seedance_ui.cli", "emulator", "--port", str(port), "--test-endpoints", "--render",
                              "stub", "--tier", tier, "--minute-seconds", str(minute), "--processing-seconds",
                              str(processing)], stderr=subprocess.DEVNULL)  # fmt: skip
     url = f"http://127.0.0.1:{port}"

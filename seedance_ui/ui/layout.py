@@ -60,6 +60,7 @@ CSS = """
   #title h1 {font-size: 1.2em;}
   #title .tagline {display: block; font-size: .72em;}
   #banner {font-size: .85em; line-height: 1.35;}
+  .tab-container > button {padding-left: 7px !important; padding-right: 7px !important; font-size: .9em;}  /* 5 tabs, one row */
   #create-inputs, #create-side {gap: 8px !important;}
   #create-grid {grid-template-columns: minmax(0, 1fr); grid-template-rows: none; margin-bottom: 72px;
     grid-template-areas: "inputs" "side" "settings" "examples";}
