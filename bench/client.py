@@ -15,8 +15,6 @@ import contextlib
 import io
 import os
 import re
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,7 +24,7 @@ from PIL import Image
 
 from seedance_ui.client import EtaModel, WaveSpeedClient
 
-from .common import Row, free_port, p, table
+from .common import Row, emulator_process, p, table
 
 MODEL = "bytedance/seedance-v1-lite-i2v-480p"
 KEY = "bench-key"
@@ -48,25 +46,11 @@ def _rss_mb() -> float:
     return float("nan")
 
 
-@contextlib.contextmanager
-def emulator(per_video_second: float = PER_VIDEO_SECOND, jitter: float = JITTER):
+def emulator(
+    per_video_second: float = PER_VIDEO_SECOND, jitter: float = JITTER
+) -> contextlib.AbstractContextManager[str]:
     """`seedance emulator` in its own process, so its work never shares a CPU thread or the GIL with a client."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "seedance_ui.cli", "emulator", "--port", str(port), "--test-endpoints", "--render",
-                             "stub", "--per-video-second", str(per_video_second), "--jitter", str(jitter)],
-                            stderr=subprocess.DEVNULL)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                httpx.get(url + "/_emulator/stats", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    return emulator_process("--render", "stub", "--per-video-second", str(per_video_second), "--jitter", str(jitter))
 
 
 def _stats(url: str) -> dict:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import platform
 import socket
 import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+import httpx
 
 
 @dataclass
@@ -68,3 +75,26 @@ def free_port() -> int:
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+@contextlib.contextmanager
+def emulator_process(*args: str) -> Iterator[str]:
+    """`seedance emulator ARGS` in its own process (so its work never shares a CPU thread or the GIL with the
+    client measured), with its test endpoints; yields its URL once it answers, and stops it at the end."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "seedance_ui.cli", "emulator", "--port", str(port),
+                             "--test-endpoints", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(400):
+            try:
+                httpx.get(url + "/_emulator/stats", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        else:
+            raise RuntimeError("the emulator did not start")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -14,39 +14,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 
-from .common import Row, free_port, table
+from .common import Row, emulator_process, table
 
 MODEL = "bytedance/seedance-v1-lite-i2v-480p"
 TAKES = 40
 
 
-@contextlib.contextmanager
-def emulator(tier: str, minute: float, processing: float) -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "seedance_ui.cli", "emulator", "--port", str(port), "--test-endpoints", "--render",
-                             "stub", "--tier", tier, "--minute-seconds", str(minute), "--processing-seconds",
-                             str(processing)], stderr=subprocess.DEVNULL)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                httpx.get(url + "/_emulator/stats", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
+def emulator(tier: str, minute: float, processing: float) -> contextlib.AbstractContextManager[str]:
+    return emulator_process("--render", "stub", "--tier", tier, "--minute-seconds", str(minute),
+                            "--processing-seconds", str(processing))  # fmt: skip
 
 
 def _photo(folder: Path) -> Path:

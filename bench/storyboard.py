@@ -10,39 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 from PIL import Image
 
-from .common import Row, free_port, table
+from .common import Row, emulator_process, table
 
 DEFAULTS = {"model_id": "bytedance/seedance-v1.5-pro/image-to-video", "resolution": "480p", "duration": 4,
             "generate_audio": True}  # fmt: skip
 PROMPTS = ["slow push-in on the street", "slow push-in towards the door", "slow push-in, the door opens",
            "slow push-in into the hall"]  # fmt: skip
 GOAL_EXTRA = 1.5
-
-
-def _emulator(data: Path, seconds: float) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "seedance_ui.cli", "emulator", "--port", str(port), "--test-endpoints",
-                             "--processing-seconds", str(seconds), "--data-dir", str(data)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(400):
-        try:
-            httpx.get(f"{url}/_emulator/stats", timeout=1)
-            return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("the emulator did not start")
 
 
 def _picture(path: Path) -> Path:
@@ -84,10 +65,9 @@ def run(processing: float = 1.5, rounds: int = 2) -> list[Row]:
     from seedance_ui import runtime
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-board-"))
-    emu, url = _emulator(tmp / "emulator", processing)
     picture = _picture(tmp / "street.jpg")
     sums, boards = [], []
-    try:
+    with emulator_process("--processing-seconds", str(processing), "--data-dir", str(tmp / "emulator")) as url:
         rt = runtime.start(api_key="bench-key", base_url=url, demo=False, data_dir=tmp / "data")
         os.environ.setdefault("SEEDANCE_CONFIRM_ABOVE_USD", "1000")
         try:
@@ -105,9 +85,6 @@ def run(processing: float = 1.5, rounds: int = 2) -> list[Row]:
                 boards.append(b)
         finally:
             rt.close()
-    finally:
-        emu.terminate()
-        emu.wait(10)
     s, b = min(sums), min(boards)
     return [
         Row("storyboard: 4 chained shots, click to film", b, s, "s", f"<= sum + {GOAL_EXTRA} s",

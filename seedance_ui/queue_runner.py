@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import catalog, images, levels, request, take_run
 from .client import Prediction, notify
-from .errors import NotReady, RateLimited, SeedanceError
+from .errors import RateLimited, SeedanceError
 from .journal import Take
 from .plan import Plan
 from .queue_store import QueueStore, runner_id
@@ -46,17 +46,8 @@ def enqueue(session: Session, plan: Plan, first: str | Path, last: str | Path | 
     first_img = images.prepare(first, fix=fix_images, max_side=plan.upload_side)
     last_img = images.prepare(last, fix=fix_images, max_side=plan.upload_side) if last else None
     plan = plan.for_image((first_img.width, first_img.height))
-    stamp = uuid.uuid4().hex[:16]
-    inputs = session.studio.library_for(session.owner) / "inputs"
-    first_copy = inputs / f"{stamp}_first{first_img.extension}"
-    last_copy = inputs / f"{stamp}_last{last_img.extension}" if last_img else None
-    try:
-        first_copy.write_bytes(first_img.data)
-        if last_copy and last_img:
-            last_copy.write_bytes(last_img.data)
-    except OSError as e:
-        raise NotReady(f"Can't keep a copy of the pictures in {inputs} ({e.strerror or e}); nothing was queued.") \
-            from None  # fmt: skip
+    stamp, first_copy, last_copy = session.studio.keep_pictures(session.owner, first_img, last_img,
+                                                                then="; nothing was queued")  # fmt: skip
     store, out = QueueStore(session.studio.journal), []
     for i in range(plan.takes):
         one = plan.choices.model_copy(update={"seed": plan.seeds[i], "takes": 1})

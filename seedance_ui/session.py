@@ -147,16 +147,7 @@ class Session:
             last_img = await asyncio.to_thread(images.prepare, last, fix=fix, max_side=side) if last else None
         plan = plan.for_image((first_img.width, first_img.height))
         plan = await price_gate.priced_by_wavespeed(self, plan)  # a price to record, or refused before any send
-        stamp = uuid.uuid4().hex[:16]
-        inputs = self.studio.library_for(self.owner) / "inputs"
-        first_copy = inputs / f"{stamp}_first{first_img.extension}"
-        last_copy = inputs / f"{stamp}_last{last_img.extension}" if last_img else None
-        try:
-            first_copy.write_bytes(first_img.data)
-            if last_copy and last_img:
-                last_copy.write_bytes(last_img.data)
-        except OSError as e:
-            raise NotReady(f"Can't keep a copy of the pictures in {inputs} ({e.strerror or e}).") from None
+        stamp, first_copy, last_copy = self.studio.keep_pictures(self.owner, first_img, last_img)
         takes = [self.studio.ledger.begin(Take(
             id=f"{stamp[:12]}{i}{uuid.uuid4().hex[:3]}", session=self.owner, model_id=plan.spec.id,
             prompt=plan.values["prompt"], seed=plan.seeds[i],

@@ -9,6 +9,7 @@ import asyncio
 import os
 import re
 import time
+import uuid
 import weakref
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 
 from .client import WaveSpeedClient
 from .downloads import clean_stale_parts
+from .errors import NotReady
 from .journal import Journal
 from .takes import Ledger
 
@@ -110,6 +112,24 @@ class Studio:
         path = self.library if owner == "local" else self.library / "sessions" / re.sub(r"[^A-Za-z0-9_-]", "", owner)
         (path / "inputs").mkdir(parents=True, exist_ok=True)
         return path
+
+    def keep_pictures(
+        self, owner: str, first: Any, last: Any = None, *, then: str = ""
+    ) -> tuple[str, Path, Path | None]:
+        """Copies of a take's prepared pictures in the owner's library (the journal points at them, so nothing
+        depends on the original files staying put): a stamp for the takes' ids, and the two paths. ``then`` ends
+        the refusal when the folder can't be written ("; nothing was queued")."""
+        stamp = uuid.uuid4().hex[:16]
+        inputs = self.library_for(owner) / "inputs"
+        first_copy = inputs / f"{stamp}_first{first.extension}"
+        last_copy = inputs / f"{stamp}_last{last.extension}" if last else None
+        try:
+            first_copy.write_bytes(first.data)
+            if last_copy and last:
+                last_copy.write_bytes(last.data)
+        except OSError as e:
+            raise NotReady(f"Can't keep a copy of the pictures in {inputs} ({e.strerror or e}){then}.") from None
+        return stamp, first_copy, last_copy
 
     async def once(self, key: str, make: Callable[[], Awaitable[T]]) -> T:
         """Run ``make()`` unless a run under the same key is under way, whose outcome is then shared: the same
