@@ -8,13 +8,17 @@ to them in order; ``assign`` is the one place that says which control shows whic
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
 from ..catalog import ModelSpec
 from ..catalog_schema import ExtraField
-from . import create as c
+from .form import FormFields
+from .state import AppContext
+
+QUIET: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden"}
 
 POOL = {"choice": 3, "number": 3, "flag": 2, "text": 2}
 """Controls of each kind on the page (no Seedance model has come near this many inputs of one kind)."""
@@ -58,10 +62,8 @@ def _update(kind: str, f: ExtraField | None) -> Any:
     return gr.update(**common, value=f.default if f.has_default else "", max_length=f.max_length)
 
 
-def on_model(family: str, resolution: str, *, models: Any = None) -> list[Any]:
-    """The accordion, its note, then every control of the pool in order: shown with an input, or hidden.
-    ``models``: the visitor's catalog (None: the built-in list)."""
-    spec = c.spec_for(family, resolution, models)
+def on_model(spec: ModelSpec) -> list[Any]:
+    """The accordion, its note, then every control of the pool in order: shown with an input, or hidden."""
     shown, left = assign(spec)
     out: list[Any] = []
     count = sum(len(v) for v in shown.values())
@@ -77,9 +79,10 @@ def on_model(family: str, resolution: str, *, models: Any = None) -> list[Any]:
     return out
 
 
-def collect(family: str, resolution: str, *values: Any, models: Any = None) -> dict[str, Any]:
-    """The extra inputs as chosen, by name (empty ones left out: the schema's default then applies)."""
-    shown, _ = assign(c.spec_for(family, resolution, models))
+def collect(spec: ModelSpec, values: list[Any]) -> dict[str, Any]:
+    """The extra inputs as chosen, by name, from the pool's values in order (empty ones left out: the schema's
+    default then applies)."""
+    shown, _ = assign(spec)
     out: dict[str, Any] = {}
     it = iter(values)
     for kind, n in POOL.items():
@@ -93,7 +96,40 @@ def collect(family: str, resolution: str, *values: Any, models: Any = None) -> d
     return out
 
 
-def build() -> tuple[Any, list[Any], Any]:
+@dataclass
+class Options:
+    """The "More options" accordion: its controls, the State holding the chosen values by name, and the events
+    that keep that State true to the model and to the controls."""
+
+    box: Any
+    note: Any
+    controls: list[Any]
+    chosen: Any
+
+    def follow(self, ctx: AppContext, fields: FormFields, event: Any) -> Any:
+        """After ``event`` (a new model or resolution): the model's own inputs, then what they were set to."""
+
+        def shown(data: dict[Any, Any]) -> list[Any]:
+            form = fields.read(data)
+            return on_model(form.spec(ctx.models(form.visitor)))
+
+        return event.then(shown, fields.all(), [self.box, self.note, *self.controls], **QUIET).then(
+            self._collect(ctx, fields), fields.all() | set(self.controls), [self.chosen], **QUIET)  # fmt: skip
+
+    def chosen_by(self, ctx: AppContext, fields: FormFields, control: Any) -> Any:
+        """A control changed by the person: the chosen values, by name."""
+        return control.input(self._collect(ctx, fields), fields.all() | set(self.controls), [self.chosen],
+                             trigger_mode="always_last", **QUIET)  # fmt: skip
+
+    def _collect(self, ctx: AppContext, fields: FormFields) -> Any:
+        def chosen(data: dict[Any, Any]) -> dict[str, Any]:
+            form = fields.read(data)
+            return collect(form.spec(ctx.models(form.visitor)), [data[c] for c in self.controls])
+
+        return chosen
+
+
+def build() -> Options:
     """The accordion (hidden until a model has inputs of its own), its controls in pool order, and the State
     holding the chosen values by name."""
     controls: list[Any] = []
@@ -111,4 +147,4 @@ def build() -> tuple[Any, list[Any], Any]:
                 else:
                     controls.append(gr.Textbox(visible=False, elem_id=eid))
     chosen = gr.State({})
-    return box, [note, *controls], chosen
+    return Options(box, note, controls, chosen)

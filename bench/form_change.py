@@ -1,0 +1,126 @@
+"""What one change on the Create page costs the server: price formula evaluations and plans made, per handler.
+
+It builds the real page, finds the events a control's change sets off (the change itself and every ``.then``
+chained after it, as Gradio registered them) and runs their functions with the page's values (a first picture
+added), counting ``formula.evaluate`` and ``Plan.make`` calls. It reads the page as built, so it measures whatever
+the page binds: run it on an older commit for the comparison.
+
+python -m bench.form_change
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from seedance_ui import formula, plan, runtime
+from seedance_ui.ui.layout import build_app
+from seedance_ui.ui.state import AppContext, Visitor
+
+ROOT = Path(__file__).resolve().parents[1]
+PICTURE = ROOT / "assets" / "examples" / "sunset-lake.jpg"
+CONTROLS = {"slider (length)": "Length (seconds)", "model": "Model", "sound": "Sound", "shape": "Shape"}
+
+
+class Counting:
+    """Counts formula evaluations and plans made while it is installed."""
+
+    def __init__(self) -> None:
+        self.formulas = 0
+        self.plans = 0
+
+    def __enter__(self) -> Counting:
+        self._evaluate, self._make = formula.evaluate, plan.Plan.make.__func__  # type: ignore[attr-defined]
+
+        def evaluate(*a: Any, **k: Any) -> Any:
+            self.formulas += 1
+            return self._evaluate(*a, **k)
+
+        def make(cls: Any, *a: Any, **k: Any) -> Any:
+            self.plans += 1
+            return self._make(cls, *a, **k)
+
+        formula.evaluate = evaluate  # type: ignore[assignment]
+        plan.Plan.make = classmethod(make)  # type: ignore[method-assign, assignment]
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        formula.evaluate = self._evaluate  # type: ignore[assignment]
+        plan.Plan.make = classmethod(self._make)  # type: ignore[method-assign, assignment]
+
+
+def _chain(demo: gr.Blocks, target: int, event: str) -> Iterator[Any]:
+    """The functions one event sets off, in the order the page runs them."""
+    fns = list(demo.fns.values())
+    todo = [f for f in fns if (target, event) in f.targets]
+    while todo:
+        fn = todo.pop(0)
+        yield fn
+        todo += [f for f in fns if f.trigger_after == fn._id]
+
+
+def _value(comp: Any, visitor: Visitor, overrides: dict[int, Any]) -> Any:
+    if comp._id in overrides:
+        return overrides[comp._id]
+    if isinstance(comp, gr.State) and comp.value is None:
+        return visitor
+    return getattr(comp, "value", None)
+
+
+async def _call(fn: Any, visitor: Visitor, overrides: dict[int, Any]) -> None:
+    if fn.fn is None:
+        return
+    if fn.inputs_as_dict:
+        result = fn.fn({c: _value(c, visitor, overrides) for c in fn.inputs})
+    else:
+        result = fn.fn(*[_value(c, visitor, overrides) for c in fn.inputs])
+    if inspect.isawaitable(result):
+        await result
+    elif inspect.isasyncgen(result):
+        async for _ in result:
+            pass
+
+
+def measure(ctx: AppContext, label: str) -> list[tuple[str, int, int]]:
+    """Per function the change of ``label`` sets off: (name, formula evaluations, plans made)."""
+    demo = build_app(ctx)
+    comps = [b for b in demo.blocks.values() if getattr(b, "label", None) in (label, "First frame")]
+    first = next(b for b in comps if b.label == "First frame")
+    control = next(b for b in comps if b.label == label)
+    visitor = Visitor()
+    rows = []
+    for fn in _chain(demo, control._id, "change"):
+        with Counting() as n:
+            asyncio.run(_call(fn, visitor, {first._id: str(PICTURE)}))
+        rows.append((fn.name or "js", n.formulas, n.plans))
+    return rows
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        rt = runtime.start(demo=True, data_dir=Path(folder))
+        try:
+            ctx = AppContext(demo=rt, live=None)
+            for what, label in CONTROLS.items():
+                rows = measure(ctx, label)
+                print(f"\nOne {what} change, demo mode, a first picture added")
+                print("| handler | formula evaluations | plans made |\n|---|---|---|")
+                for name, formulas, plans in rows:
+                    print(f"| {name} | {formulas} | {plans} |")
+                total = Counter()
+                for _, formulas, plans in rows:
+                    total.update(formulas=formulas, plans=plans)
+                print(f"| **total** | **{total['formulas']}** | **{total['plans']}** |")
+        finally:
+            rt.close()
+
+
+if __name__ == "__main__":
+    main()
