@@ -97,9 +97,11 @@ def measure(ctx: AppContext, label: str) -> list[tuple[str, int, int]]:
     visitor = Visitor()
     rows = []
     for fn in _chain(demo, control._id, "change"):
+        if fn.renderable is not None:  # gr.render's rebuild of "More options": no formula, and needs a live page
+            continue
         with Counting() as n:
             asyncio.run(_call(fn, visitor, {first._id: str(PICTURE)}))
-        rows.append((fn.name or "js", n.formulas, n.plans))
+        rows.append((getattr(fn.fn, "func", fn.fn).__name__ if fn.fn else "js", n.formulas, n.plans))
     return rows
 
 

@@ -86,7 +86,7 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
             side = _side(ctx)
         with gr.Column(elem_id="create-settings", min_width=280):
             settings = _settings()
-            options = extras_panel.build()
+            options = extras_panel.build(ctx, visitor, settings.family, settings.resolution)
             more = _more()
         with gr.Column(elem_id="create-examples", min_width=280):
             if EXAMPLES:
@@ -95,6 +95,7 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
                         settings.duration, settings.aspect, settings.audio, settings.camera_fixed, more.seed,
                         more.takes, side.confirm, threshold, options.chosen)  # fmt: skip
     refresh = _wire_form(ctx, fields, side, settings)
+    options.fields, options.refresh = fields, refresh  # the model's own controls bind to the form when built
     _wire_pictures(ctx, fields, inputs, side, refresh)
     _wire_settings(ctx, fields, inputs, settings, options, more, refresh)
     generated = _wire_takes(ctx, fields, side)
@@ -232,6 +233,7 @@ def _form(fields: FormFields, handler: Any, *before: Any) -> Any:
     def with_form(data: dict[Any, Any]) -> Any:
         return handler(*before, fields.read(data))
 
+    with_form.__name__ = handler.__name__  # not functools.wraps: Gradio would read the handler's signature
     return with_form
 
 
@@ -291,8 +293,6 @@ def _wire_settings(ctx: AppContext, fields: FormFields, inputs: SimpleNamespace,
     refresh(options.follow(ctx, fields, model).then(_form(fields, c.prompt_info, ctx), form, words, **QUIET))
     resized = settings.resolution.change(lambda: None, None, None, trigger_mode="always_last", **QUIET)
     refresh(options.follow(ctx, fields, resized))
-    for control in options.controls:
-        refresh(options.chosen_by(ctx, fields, control))
     for comp in (settings.duration, settings.aspect, settings.audio, more.takes, fields.threshold):
         refresh(comp.change(lambda: None, None, None, trigger_mode="always_last", **QUIET))
 
