@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import tempfile
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,8 @@ import gradio as gr
 from seedance_ui import formula, plan, runtime
 from seedance_ui.ui.layout import build_app
 from seedance_ui.ui.state import AppContext, Visitor
+
+from .common import emulator_process
 
 ROOT = Path(__file__).resolve().parents[1]
 PICTURE = ROOT / "assets" / "examples" / "sunset-lake.jpg"
@@ -74,18 +75,29 @@ def _value(comp: Any, visitor: Visitor, overrides: dict[int, Any]) -> Any:
     return getattr(comp, "value", None)
 
 
-async def _call(fn: Any, visitor: Visitor, overrides: dict[int, Any]) -> None:
+async def _call(fn: Any, visitor: Visitor, values: dict[int, Any]) -> None:
+    """Runs one event's function; what it returns becomes the value its outputs hold for the next one."""
     if fn.fn is None:
         return
     if fn.inputs_as_dict:
-        result = fn.fn({c: _value(c, visitor, overrides) for c in fn.inputs})
+        result = fn.fn({c: _value(c, visitor, values) for c in fn.inputs})
     else:
-        result = fn.fn(*[_value(c, visitor, overrides) for c in fn.inputs])
+        result = fn.fn(*[_value(c, visitor, values) for c in fn.inputs])
     if inspect.isawaitable(result):
-        await result
+        result = await result
     elif inspect.isasyncgen(result):
-        async for _ in result:
-            pass
+        frames = [frame async for frame in result]
+        result = frames[-1] if frames else None
+    if isinstance(result, dict) and all(hasattr(k, "_id") for k in result):
+        pairs = list(result.items())
+    else:
+        pairs = list(zip(fn.outputs, result if isinstance(result, list | tuple) else [result], strict=False))
+    for comp, value in pairs:
+        if isinstance(value, dict) and value.get("__type__") == "update":
+            if "value" not in value:
+                continue
+            value = value["value"]
+        values[comp._id] = value
 
 
 def measure(ctx: AppContext, label: str) -> list[tuple[str, int, int]]:
@@ -95,33 +107,40 @@ def measure(ctx: AppContext, label: str) -> list[tuple[str, int, int]]:
     first = next(b for b in comps if b.label == "First frame")
     control = next(b for b in comps if b.label == label)
     visitor = Visitor()
-    rows = []
+    rows, values = [], {first._id: str(PICTURE)}
     for fn in _chain(demo, control._id, "change"):
         if fn.renderable is not None:  # gr.render's rebuild of "More options": no formula, and needs a live page
             continue
         with Counting() as n:
-            asyncio.run(_call(fn, visitor, {first._id: str(PICTURE)}))
+            asyncio.run(_call(fn, visitor, values))
         rows.append((getattr(fn.fn, "func", fn.fn).__name__ if fn.fn else "js", n.formulas, n.plans))
     return rows
 
 
+def _print(rows: list[tuple[str, int, int]], title: str) -> None:
+    print(f"\n{title}")
+    print("| handler | formula evaluations | plans made |\n|---|---|---|")
+    for name, formulas, plans in rows:
+        print(f"| {name} | {formulas} | {plans} |")
+    print(f"| **total** | **{sum(r[1] for r in rows)}** | **{sum(r[2] for r in rows)}** |")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        rt = runtime.start(demo=True, data_dir=Path(folder))
+        demo = runtime.start(demo=True, data_dir=Path(folder) / "demo")
         try:
-            ctx = AppContext(demo=rt, live=None)
             for what, label in CONTROLS.items():
-                rows = measure(ctx, label)
-                print(f"\nOne {what} change, demo mode, a first picture added")
-                print("| handler | formula evaluations | plans made |\n|---|---|---|")
-                for name, formulas, plans in rows:
-                    print(f"| {name} | {formulas} | {plans} |")
-                total = Counter()
-                for _, formulas, plans in rows:
-                    total.update(formulas=formulas, plans=plans)
-                print(f"| **total** | **{total['formulas']}** | **{total['plans']}** |")
+                rows = measure(AppContext(demo=demo, live=None), label)
+                _print(rows, f"One {what} change, demo mode, a first picture added")
         finally:
-            rt.close()
+            demo.close()
+        with emulator_process() as url:  # key mode: WaveSpeed's quote is asked too (of the emulator)
+            live = runtime.start(api_key="wsk-bench-form-0001", base_url=url, demo=False, data_dir=Path(folder))
+            try:
+                rows = measure(AppContext(demo=None, live=live, owner_key=True), CONTROLS["slider (length)"])
+                _print(rows, "One slider (length) change, key mode, a first picture added")
+            finally:
+                live.close()
 
 
 if __name__ == "__main__":

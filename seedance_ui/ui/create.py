@@ -317,7 +317,7 @@ async def price_and_button(ctx: AppContext, visitor: Visitor, priced: Plan | See
     """WaveSpeed's quote line for the plan the form change made, and the Generate button: when the price can only
     be WaveSpeed's and its quote can't be had, the button says so (a click would be refused before anything is
     sent)."""
-    if visitor is None or priced is None or ctx.is_demo(visitor):
+    if visitor is None or not isinstance(priced, Plan | SeedanceError) or ctx.is_demo(visitor):
         return gr.update(value="", visible=False), gr.skip()
     words, refused = await _wavespeed_words(ctx, visitor, priced)
     return gr.update(value=words, visible=True), gr.update(value=NO_QUOTE_BUTTON) if refused else gr.skip()

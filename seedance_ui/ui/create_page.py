@@ -95,7 +95,6 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
                         settings.duration, settings.aspect, settings.audio, settings.camera_fixed, more.seed,
                         more.takes, side.confirm, threshold, options.chosen)  # fmt: skip
     refresh = _wire_form(ctx, fields, side, settings)
-    options.fields, options.refresh = fields, refresh  # the model's own controls bind to the form when built
     _wire_pictures(ctx, fields, inputs, side, refresh)
     _wire_settings(ctx, fields, inputs, settings, options, more, refresh)
     generated = _wire_takes(ctx, fields, side)
@@ -293,7 +292,7 @@ def _wire_settings(ctx: AppContext, fields: FormFields, inputs: SimpleNamespace,
     refresh(options.follow(ctx, fields, model).then(_form(fields, c.prompt_info, ctx), form, words, **QUIET))
     resized = settings.resolution.change(lambda: None, None, None, trigger_mode="always_last", **QUIET)
     refresh(options.follow(ctx, fields, resized))
-    for comp in (settings.duration, settings.aspect, settings.audio, more.takes, fields.threshold):
+    for comp in (settings.duration, settings.aspect, settings.audio, more.takes, fields.threshold, options.chosen):
         refresh(comp.change(lambda: None, None, None, trigger_mode="always_last", **QUIET))
 
     def preset(data: dict[Any, Any]) -> tuple:

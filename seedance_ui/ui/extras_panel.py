@@ -95,12 +95,9 @@ def defaults(spec: ModelSpec) -> dict[str, Any]:
 @dataclass
 class Options:
     """The "More options" accordion, built for the chosen model by ``gr.render``, and the State holding what its
-    controls are set to. ``fields`` and ``refresh`` are given once the page's form exists (the render runs later,
-    at each model change)."""
+    controls are set to (the page refreshes the price when it changes)."""
 
     chosen: Any
-    fields: FormFields | None = None
-    refresh: Any = None
 
     def follow(self, ctx: AppContext, fields: FormFields, event: Any) -> Any:
         """After ``event`` (a new model or resolution): the new controls' values, which are the model's defaults."""
@@ -114,6 +111,10 @@ class Options:
     def render(self, ctx: AppContext, visitor: Any, family: Any, resolution: Any) -> None:
         """Declare, where it is called, the accordion that ``gr.render`` fills with the model's own controls."""
 
+        with gr.Column(elem_id="model-options-place"):  # takes no room while the model has no options (CSS)
+            self._render(ctx, visitor, family, resolution)
+
+    def _render(self, ctx: AppContext, visitor: Any, family: Any, resolution: Any) -> None:
         @gr.render(inputs=[visitor, family, resolution], show_progress="hidden")
         def more_options(v: Any, fam: str, res: str) -> None:
             try:
@@ -130,17 +131,14 @@ class Options:
             self._bind(spec, controls)
 
     def _bind(self, spec: ModelSpec, controls: list[Any]) -> None:
-        """The person sets a control: the chosen values by name, then the form change (made with the controls)."""
-        if self.fields is None:
-            return
+        """The person sets a control: the chosen values by name. Only this event is made inside the render: what
+        follows (the form change) hangs on the State's change, outside, so no chain points into old controls."""
 
         def chosen(data: dict[Any, Any]) -> dict[str, Any]:
             return collect(spec, [data[c] for c in controls])
 
         for c in controls:
-            ev = c.input(chosen, set(controls), [self.chosen], trigger_mode="always_last", **QUIET)
-            if self.refresh is not None:
-                self.refresh(ev)
+            c.input(chosen, set(controls), [self.chosen], trigger_mode="always_last", **QUIET)
 
 
 def build(ctx: AppContext, visitor: Any, family: Any, resolution: Any) -> Options:
