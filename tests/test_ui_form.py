@@ -141,7 +141,8 @@ def test_one_change_on_the_page_makes_one_plan(monkeypatch, tmp_path, label, pic
         dict_events += fn.inputs_as_dict
         args = [{comp: value(comp) for comp in fn.inputs}] if fn.inputs_as_dict else [value(x) for x in fn.inputs]
         result = fn.fn(*args)
-        if inspect.isawaitable(result):
+        if inspect.isawaitable(result):  # Gradio awaits only a coroutine function: a plain one must not return one
+            assert inspect.iscoroutinefunction(fn.fn), f"{fn.name} returns an awaitable Gradio won't await"
             asyncio.run(result)
     assert n.plans == 1 and 0 < n.formulas <= 6 + 11  # one plan; the comparison table prices each model once
     assert dict_events >= 1

@@ -247,9 +247,9 @@ def _wire_form(ctx: AppContext, fields: FormFields, side: SimpleNamespace, setti
         view = c.on_form_change(ctx, fields.read(data))
         return {comp: getattr(view, name) for name, comp in shown.items()}
 
-    def compare(data: dict[Any, Any]) -> Any:
+    async def compare(data: dict[Any, Any]) -> Any:
         f = fields.read(data)
-        return model_guide.compare(ctx, f.visitor, f.family, f.resolution, f.duration, f.aspect, f.audio, f.first)
+        return await model_guide.compare(ctx, f.visitor, f.family, f.resolution, f.duration, f.aspect, f.audio, f.first)
 
     def refresh(ev: Any, *, form_only: bool = False) -> Any:
         changed = ev.then(form_changed, fields.all(), list(shown.values()), **QUIET)
