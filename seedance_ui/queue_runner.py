@@ -104,8 +104,11 @@ class Runner:
     """Works through one owner's queue on this event loop."""
 
     def __init__(self, session: Session, *, tier: str = "auto", lease: float = LEASE,
-                 on_progress: Callable[[Progress], Any] | None = None) -> None:  # fmt: skip
+                 on_progress: Callable[[Progress], Any] | None = None,
+                 tier_source: Callable[[], str] | None = None) -> None:  # fmt: skip
+        """``tier_source``: asked before each start, so a level changed in Settings applies to the next take."""
         self.session = session
+        self.tier_source = tier_source
         self.store = QueueStore(session.studio.journal)
         self.pacer = Pacer(self.store, tier)
         self.minute = levels.minute()
@@ -143,6 +146,8 @@ class Runner:
 
     async def _start_next(self) -> bool:
         """Claim and start one take if the level allows it now."""
+        if self.tier_source is not None:
+            self.pacer.tier = levels.parse_tier(self.tier_source())
         level, probe = self.pacer.level, False
         take_id = self.store.claim(self.me, self.session.owner, level, self.minute, self.lease)
         if take_id is None and self.pacer.may_probe(self.minute) and not self.active:

@@ -20,7 +20,7 @@ from ..errors import SeedanceError
 from ..queue_runner import Pacer, Runner, enqueue, estimate
 from ..queue_store import QueueStore
 from ..session import Session
-from . import words
+from . import queue_settings, words
 from .state import AppContext, Visitor
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
@@ -51,7 +51,8 @@ _runners_lock = threading.Lock()
 
 
 def tier_of(session: Session) -> str:
-    return QueueStore(session.studio.journal).meta("tier") or ("ultra" if session.demo else "auto")
+    """The level chosen in Settings (or with ``seedance batch --tier``); none in demo mode."""
+    return queue_settings.runner_tier(session)
 
 
 def ensure_runner(session: Session) -> None:
@@ -65,7 +66,7 @@ def ensure_runner(session: Session) -> None:
         def work() -> None:
             async def go() -> None:
                 try:
-                    await Runner(session, tier=tier_of(session)).run()
+                    await Runner(session, tier=tier_of(session), tier_source=partial(tier_of, session)).run()
                 finally:
                     await session.aclose()
 
