@@ -135,6 +135,38 @@ def add(ctx: AppContext, visitor: Visitor, rows: list[dict[str, Any]], confirmed
     return f"Queued {n} take{'s' if n != 1 else ''}.", gr.update(value=None), done, [], ""
 
 
+def queue_if_busy(ctx: AppContext, visitor: Visitor, session: Session, plan: Any, first: str,
+                  last: str | None = None) -> str | None:  # fmt: skip
+    """Create's Generate while the visitor's queue has takes waiting or under way: the click's takes (its Plan,
+    checked, priced and confirmed as for a run) join the end of the queue instead of starting beside it, which
+    would go past the account's level. Returns the words for the take area, or None when the queue is idle (then
+    Generate runs the takes at once, as always)."""
+    store = QueueStore(session.studio.journal)
+    waiting = store.items(session.owner)
+    if not waiting:
+        return None
+    try:
+        if ctx.on_space and len(waiting) + plan.takes > SPACE_CAP:
+            return words.card(None, f"Your queue is busy and full ({SPACE_CAP} takes on this Space): nothing was "
+                                    "added or sent. Try again when some have finished.", kind="calm")  # fmt: skip
+        session.preflight(plan.takes)
+        added = [t.id for t in enqueue(session, plan, first, last)]
+    except SeedanceError as e:
+        return words.card(session, e)
+    ensure_runner(session)
+    places = [i.position for i in store.items(session.owner) if i.take.id in added and i.position]
+    eta = estimate(session, Pacer(store, tier_of(session)).level)
+    when = max((eta.get(i, 0.0) for i in added), default=0.0)
+    n = len(added)
+    what = "this take was" if n == 1 else f"these {n} takes were"
+    where = (f"#{places[0]} to #{places[-1]}" if len(places) > 2 and places[-1] - places[0] == len(places) - 1
+             else " and ".join(f"#{p}" for p in places) or "the end")  # fmt: skip
+    held = " Your queue is paused: press Resume all there to start it." if store.paused(session.owner) else ""
+    sent = "Nothing is sent until its turn" if session.demo else "Nothing is sent or charged until its turn"
+    return words.card(None, f"Your queue is busy, so {what} added to it at {where}, ready in about {_human(when)}. "
+                            f"{sent}; the Queue tab shows {'it' if n == 1 else 'them'}.{held}", kind="calm")  # fmt: skip
+
+
 def snapshot(ctx: AppContext, visitor: Visitor | None) -> dict[str, Any]:
     """The visitor's queue as the page shows it; ETAs rounded so the list redraws only now and then."""
     if visitor is None:
