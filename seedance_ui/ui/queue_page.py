@@ -21,6 +21,7 @@ from ..queue_runner import Pacer, Runner, enqueue, estimate
 from ..queue_store import QueueStore
 from ..session import Session
 from . import queue_settings, words
+from .queue_share import ShareGate
 from .state import AppContext, Visitor
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
@@ -55,9 +56,11 @@ def tier_of(session: Session) -> str:
     return queue_settings.runner_tier(session)
 
 
-def ensure_runner(session: Session) -> None:
-    """Start this owner's runner in the background unless one is running; it stops when the queue is empty."""
+def ensure_runner(session: Session, ctx: AppContext | None = None) -> None:
+    """Start this owner's runner in the background unless one is running; it stops when the queue is empty. On
+    a Space in demo mode it takes its turns in the fair share's line (the Space's CPU renders the previews)."""
     key = (id(session.studio), session.owner)
+    gate = ShareGate(ctx.fair_share, session.owner) if ctx and ctx.on_space and session.demo else None
     with _runners_lock:
         running = _runners.get(key)
         if running is not None and running.is_alive():
@@ -66,7 +69,7 @@ def ensure_runner(session: Session) -> None:
         def work() -> None:
             async def go() -> None:
                 try:
-                    await Runner(session, tier=tier_of(session), tier_source=partial(tier_of, session)).run()
+                    await Runner(session, tier=tier_of(session), tier_source=partial(tier_of, session), gate=gate).run()
                 finally:
                     await session.aclose()
 
@@ -129,7 +132,7 @@ def add(ctx: AppContext, visitor: Visitor, rows: list[dict[str, Any]], confirmed
         n = sum(len(enqueue(session, r.plan, r.image_path)) for r in good if r.plan and r.image_path)
     except SeedanceError as e:
         return words.card(None, e.message), *[gr.skip()] * 4
-    ensure_runner(session)
+    ensure_runner(session, ctx)
     # the checked list is spent: a second click must not queue (and pay for) the same pictures again
     done = gr.update(value="Queue", interactive=False)
     return f"Queued {n} take{'s' if n != 1 else ''}.", gr.update(value=None), done, [], ""
@@ -153,7 +156,7 @@ def queue_if_busy(ctx: AppContext, visitor: Visitor, session: Session, plan: Any
         added = [t.id for t in enqueue(session, plan, first, last)]
     except SeedanceError as e:
         return words.card(session, e)
-    ensure_runner(session)
+    ensure_runner(session, ctx)
     places = [i.position for i in store.items(session.owner) if i.take.id in added and i.position]
     eta = estimate(session, Pacer(store, tier_of(session)).level)
     when = max((eta.get(i, 0.0) for i in added), default=0.0)
@@ -230,7 +233,7 @@ def pause_all(ctx: AppContext, visitor: Visitor, on: bool) -> str:
     store = QueueStore(session.studio.journal)
     (store.pause if on else store.resume)(session.owner)
     if not on:
-        ensure_runner(session)
+        ensure_runner(session, ctx)
     return "Paused: nothing new starts; takes already started finish." if on else "Resumed."
 
 
@@ -243,7 +246,7 @@ def resume_on_load(ctx: AppContext, visitor: Visitor | None) -> None:
     except SeedanceError:
         return
     if QueueStore(session.studio.journal).queued_count(session.owner):
-        ensure_runner(session)
+        ensure_runner(session, ctx)
 
 
 def build(ctx: AppContext, visitor: Any, threshold: Any, tabs: Any) -> Any:
