@@ -60,7 +60,8 @@ def test_generate_joins_a_busy_queue_and_says_where_and_when(key_ctx, emu, photo
     enqueue(session, lite_plan(takes=2), photo)
     frames = click(key_ctx, v, photo, takes=2)
     said = html.unescape(frames[-1].error)
-    assert "Your queue is busy, so these 2 takes were added to it at #3 and #4, ready in about" in said
+    assert "Your queue is busy, so these 2 takes were added to it at #3 and #4, ready about" in said
+    assert "after you resume it" in said
     assert "Nothing is sent or charged until its turn; the Queue tab shows them." in said
     assert "Your queue is paused" in said and "calm-card" in frames[-1].error
     assert emu.emulator.count("submit") == 0 and emu.emulator.count("upload") == 0  # nothing started beside it
@@ -77,6 +78,23 @@ def test_generate_joins_a_busy_queue_and_says_where_and_when(key_ctx, emu, photo
     asyncio.run(Runner(session, tier="ultra").run())
     assert emu.emulator.count("submit") == 4
     assert [i.take.state for i in store.items(session.owner, include_done=True)] == ["downloaded"] * 4
+
+
+def test_a_take_under_way_is_a_busy_queue_too(key_ctx, emu, photo):
+    emu.emulator.processing_seconds = 3.0
+    v = Visitor()
+    session = key_ctx.session(v)
+    store = QueueStore(session.studio.journal)
+    enqueue(session, lite_plan(), photo)
+    queue_page.ensure_runner(session, key_ctx)
+    while not [i for i in store.items(session.owner) if i.take.task_id]:  # sent, rendering at WaveSpeed
+        asyncio.run(asyncio.sleep(0.05))
+    said = html.unescape(click(key_ctx, v, photo, takes=1)[-1].error)
+    assert "Your queue is busy, so this take was added to it at #1, ready in about" in said
+    assert "paused" not in said and "the Queue tab shows it." in said
+    stop_runners()
+    assert [i.take.state for i in store.items(session.owner, include_done=True)] == ["downloaded"] * 2
+    assert emu.emulator.count("submit") == 2
 
 
 def test_the_spend_confirmation_still_comes_first(key_ctx, emu, photo):

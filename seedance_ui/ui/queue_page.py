@@ -164,10 +164,15 @@ def queue_if_busy(ctx: AppContext, visitor: Visitor, session: Session, plan: Any
     what = "this take was" if n == 1 else f"these {n} takes were"
     where = (f"#{places[0]} to #{places[-1]}" if len(places) > 2 and places[-1] - places[0] == len(places) - 1
              else " and ".join(f"#{p}" for p in places) or "the end")  # fmt: skip
-    held = " Your queue is paused: press Resume all there to start it." if store.paused(session.owner) else ""
+    paused = store.paused(session.owner)
+    when_words = f"about {_human(when)} after you resume it" if paused else f"in about {_human(when)}"
+    title = f"Your queue is busy, so {what} added to it at {where}, ready {when_words}."
     sent = "Nothing is sent until its turn" if session.demo else "Nothing is sent or charged until its turn"
-    return words.card(None, f"Your queue is busy, so {what} added to it at {where}, ready in about {_human(when)}. "
-                            f"{sent}; the Queue tab shows {'it' if n == 1 else 'them'}.{held}", kind="calm")  # fmt: skip
+    rest = f"{sent}; the Queue tab shows {'it' if n == 1 else 'them'}."
+    if paused:
+        rest += " Your queue is paused: press Resume all there to start it."
+    return (f"<div class='card calm-card' role='status'><b>{html.escape(title)}</b>"
+            f"<div class='hint'>{html.escape(rest)}</div></div>")  # fmt: skip
 
 
 def snapshot(ctx: AppContext, visitor: Visitor | None) -> dict[str, Any]:
