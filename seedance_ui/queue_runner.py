@@ -60,6 +60,21 @@ def enqueue(session: Session, plan: Plan, first: str | Path, last: str | Path | 
     return out
 
 
+def tier_key(owner: str) -> str:
+    """Where an owner's level is remembered: ``tier`` for the desktop's one owner (the key ``seedance batch
+    --tier`` writes), ``tier:<owner>`` for a visitor on a Space, so one visitor's level is never another's."""
+    return "tier" if owner == "local" else f"tier:{owner}"
+
+
+def remembered_tier(session: Session) -> str:
+    """The level chosen in Settings or with ``--tier``; auto when none was (or the journal holds nonsense)."""
+    value = QueueStore(session.studio.journal).meta(tier_key(session.owner))
+    try:
+        return levels.parse_tier(value)
+    except ValueError:
+        return "auto"
+
+
 class Gate(Protocol):
     """A turn in a line shared with others (the app's fair share on a Space)."""
 

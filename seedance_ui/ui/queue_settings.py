@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import levels
 from ..errors import SeedanceError
+from ..queue_runner import remembered_tier, tier_key
 from ..queue_store import QueueStore
 from ..session import Session
 from .state import AppContext, Visitor
@@ -29,17 +30,11 @@ DEMO_WORDS = ("Demo mode doesn't pace: its free previews render on this computer
 
 
 def meta_key(session: Session) -> str:
-    """Where the level is remembered: the CLI's own key for the desktop's owner, one per visitor on a Space."""
-    return "tier" if session.owner == "local" else f"tier:{session.owner}"
+    return tier_key(session.owner)
 
 
 def remembered(session: Session) -> str:
-    """The level chosen in Settings or with ``--tier``; auto when none was."""
-    value = QueueStore(session.studio.journal).meta(meta_key(session))
-    try:
-        return levels.parse_tier(value)
-    except ValueError:  # a hand-edited journal: the safe default
-        return "auto"
+    return remembered_tier(session)
 
 
 def runner_tier(session: Session) -> str:
