@@ -120,7 +120,8 @@ class BoardRun:
             self.save()
             # paced to the account's level (a 3-shot film on Bronze: two start, the third a minute later, no 429)
             results = await paced_start.generate(self.session, plan, first or "", shot.last_image,
-                                                 original_size=shot.cont, on_progress=self._hook(i))  # fmt: skip
+                                                 original_size=shot.cont, on_progress=self._hook(i),
+                                                 on_wait=lambda words: self._tell(ShotProgress(i, "waiting", words)))  # fmt: skip
             self._settle(i, results)
         except SeedanceError as e:  # refused before its takes began (a picture, the disk): the others go on
             shot.problem = f"shot {i + 1} could not start ({e.message.rstrip('.')})"

@@ -9,6 +9,7 @@ ended without one. A key whose level isn't known (auto that has learned nothing 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from .take_run import Progress, ProgressFn, TakeResult
 if TYPE_CHECKING:
     from .session import Session
 
+WaitFn = Callable[[str], Awaitable[None] | None]
 STAMPED = ("submitting", "queued", "rendering", "downloading", "saved", "failed")
 """Progress stages by which a take's start is in the journal, or will never be."""
 
@@ -46,24 +48,32 @@ def one_take_plans(plan: Plan) -> list[Plan]:
                       models=plan.models) for seed in plan.seeds]  # fmt: skip
 
 
-async def promised_start(session: Session, level: levels.Level) -> str:
-    """Wait until the level leaves room for one more start, and hold it (its key in the journal)."""
+async def promised_start(session: Session, level: levels.Level, on_wait: WaitFn | None = None) -> str:
+    """Wait until the level leaves room for one more start, and hold it (its key in the journal); ``on_wait``
+    hears once, in words, that the take waits."""
     store, minute_s = QueueStore(session.studio.journal), levels.minute()
+    told = False
     while (key := await asyncio.to_thread(store.promise_start, level, minute_s)) is None:
+        if not told and on_wait is not None:
+            told = True
+            await notify(on_wait, f"Waiting for a start: your {level.name.title()} level allows {level.per_minute:,} "
+                                  f"a minute and {level.at_once:,} at once. Nothing is sent until then.")  # fmt: skip
         await asyncio.sleep(min(0.25, max(0.02, minute_s / 100)))
     return key
 
 
 async def generate(session: Session, plan: Plan, first: str | Path, last: str | Path | None = None, *,
                    original_size: bool = False,
-                   on_progress: ProgressFn | None = None) -> list[TakeResult | SeedanceError]:  # fmt: skip
-    """``Session.generate``, each take started only when the account's level leaves room for it."""
+                   on_progress: ProgressFn | None = None,
+                   on_wait: WaitFn | None = None) -> list[TakeResult | SeedanceError]:  # fmt: skip
+    """``Session.generate``, each take started only when the account's level leaves room for it (``on_wait``:
+    told in words when one must wait)."""
     level = level_of(session)
     if level is None:
         return await session.generate(plan, first, last, original_size=original_size, on_progress=on_progress)
 
     async def one(part: Plan) -> list[TakeResult | SeedanceError]:
-        key = await promised_start(session, level)
+        key = await promised_start(session, level, on_wait)
         store = QueueStore(session.studio.journal)
 
         async def seen(p: Progress) -> None:

@@ -41,9 +41,11 @@ def test_a_three_shot_film_on_bronze_draws_no_429(bronze, tmp_path):
     server, studio = bronze
     session = studio.session(key=TEST_KEY)
 
+    said = []
+
     async def go():
         try:
-            return await BoardRun(session, three_shots(tmp_path)).render()
+            return await BoardRun(session, three_shots(tmp_path), on_progress=said.append).render()
         finally:
             await session.aclose()
 
@@ -52,6 +54,8 @@ def test_a_three_shot_film_on_bronze_draws_no_429(bronze, tmp_path):
     assert emu.count("submit_429") == 0, "a shot was sent past the level's minute"
     assert emu.count("submit") == 3 and len(emu.jobs) == 3
     assert all(s.chosen for s in board.shots) and board.film
+    waited = [p for p in said if p.stage == "waiting"]
+    assert len(waited) == 1 and "your Bronze level allows 2 a minute" in waited[0].message
     starts = sorted(studio.journal.get(s.chosen).submitted_at for s in board.shots)
     assert starts[2] - starts[0] >= MINUTE * 0.95, "the third shot did not wait for the level's next minute"
     promised = studio.journal._db.execute("SELECT key FROM queue_meta WHERE key LIKE 'start:%'").fetchall()
