@@ -15,7 +15,8 @@ from seedance_ui.queue_store import QueueStore
 from seedance_ui.ui import create as c
 from seedance_ui.ui import queue_page
 from seedance_ui.ui import takes_view as tv
-from seedance_ui.ui.state import AppContext, Visitor
+from seedance_ui.ui.queue_share import ShareGate
+from seedance_ui.ui.state import AppContext, FairShare, Visitor
 
 IN_PROGRESS = ("created", "processing")
 
@@ -88,3 +89,21 @@ def test_visitors_queues_share_the_spaces_two_slots_first_come_first_served(spac
     assert starts[cc.token][0] < starts[a.token][-1], "visitor c waited for visitor a's whole queue"
     assert not space.fair_share.running and not space.fair_share.waiting  # every turn given back
     assert all(QueueStore(journal).items(o) == [] for o in owners)
+
+
+def test_a_gate_waits_behind_the_visitors_own_preview_and_keeps_its_place_honestly():
+    share = FairShare(slots=1)
+    gate, other = ShareGate(share, "v"), ShareGate(share, "w")
+    share.join("v")
+    assert share.ahead("v") is None  # the visitor's own preview from Create holds their turn
+    assert gate.my_turn() is False and share.waiting == []  # not a second place for the same visitor
+    assert other.my_turn() is False and share.waiting == ["w"]
+    share.leave("v")
+    assert gate.my_turn() is False and share.waiting == ["w", "v"]  # first come first served
+    share.leave("v")  # a stray leave takes the place away: the gate joins again instead of failing
+    assert gate.my_turn() is False and share.waiting == ["w", "v"]
+    assert other.my_turn() is True and share.running == {"w"}
+    other.give_back()
+    assert gate.my_turn() is True and share.running == {"v"} and share.waiting == []
+    gate.give_back()
+    assert not share.running and not share.waiting

@@ -22,6 +22,8 @@ class ShareGate:
         with share.lock:
             if self.holding:
                 return True
+            if self.in_line and self.token not in share.waiting:  # a preview's ``leave`` took this place too
+                self.in_line = False
             if not self.in_line:
                 if share.busy(self.token):  # their own preview from Create holds the visitor's turn
                     return False
