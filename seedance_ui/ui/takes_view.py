@@ -19,6 +19,7 @@ from ..plan import MAX_TAKES, Plan
 from ..take_run import Progress, TakeResult
 from . import history_words, words
 from .form import Form
+from .queue_page import queue_if_busy
 from .state import AppContext, Visitor
 
 STAGE_ICONS = {"checking": "🔎", "uploading": "⬆️", "submitting": "🚀", "checking_job": "🔎", "queued": "⏳",
@@ -90,6 +91,9 @@ async def generate(ctx: AppContext, form: Form):  # type: ignore[no-untyped-def]
     if not session.demo and plan.needs_confirm(form.threshold) and not form.confirmed:
         yield Frame(error=words.card(None, f"This will cost ${plan.quote.total:.2f}. Tick 'Yes, spend "
                                            f"${plan.quote.total:.2f}' above the button to go ahead."))  # fmt: skip
+        return
+    if (queued := await asyncio.to_thread(queue_if_busy, ctx, visitor, session, plan, first, form.last)) is not None:
+        yield Frame(error=queued)
         return
     share = ctx.fair_share if session.demo and ctx.on_space else None
     if share is not None:
