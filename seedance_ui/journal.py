@@ -18,10 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import JournalError
-
-STATES = ("preparing", "submitting", "submitted", "running", "completed", "downloaded", "failed", "cancelled",
-          "unknown", "expired", "not_started", "queued")  # fmt: skip
-UNFINISHED = ("queued", "preparing", "submitting", "submitted", "running", "completed", "unknown")
+from .take_states import UNFINISHED, TakeState
 
 
 @dataclass
@@ -30,7 +27,7 @@ class Take:
 
     id: str
     session: str = "local"
-    state: str = "submitting"
+    state: TakeState = TakeState.SUBMITTING
     model_id: str = ""
     prompt: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
@@ -193,6 +190,7 @@ class Journal:
         for k in _JSON_FIELDS:
             d[k] = json.loads(d[k] or "{}")
         d["price_published"] = bool(d["price_published"])
+        d["state"] = TakeState(d["state"])
         return Take(**d)
 
     def add(self, take: Take) -> Take:
@@ -207,8 +205,8 @@ class Journal:
         bad = set(changes) - set(_COLUMNS)
         if bad:
             raise KeyError(f"unknown journal fields: {sorted(bad)}")
-        if "state" in changes and changes["state"] not in STATES:
-            raise ValueError(f"unknown state {changes['state']!r}")
+        if "state" in changes:
+            changes["state"] = TakeState(changes["state"])  # ValueError on a state that isn't one
         changes["updated_at"] = time.time()
         for k in _JSON_FIELDS & set(changes):
             changes[k] = json.dumps(changes[k], sort_keys=True)

@@ -25,6 +25,7 @@ from .journal import Take
 from .plan import Plan
 from .queue_store import QueueStore, runner_id
 from .take_run import Progress, TakeResult, reporter
+from .take_states import TakeState
 
 if TYPE_CHECKING:
     from .session import Session
@@ -255,7 +256,7 @@ class Runner:
     async def _resume(self, take: Take) -> None:
         report = reporter(take.id, 0, self.on_progress)
         try:
-            if take.state == "completed" and take.output_url:
+            if take.state == TakeState.COMPLETED and take.output_url:
                 p = Prediction(id=take.task_id or "", status="completed", outputs=(take.output_url,))
                 result = await take_run.save(self.session, take, p)
             else:

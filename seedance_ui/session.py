@@ -37,6 +37,7 @@ from .journal import Take
 from .plan import Plan
 from .studio import Studio
 from .take_run import ProgressFn, TakeResult, reporter
+from .take_states import ENDED, ENDED_WITHOUT_VIDEO, OUTCOME_UNKNOWN, TakeState
 
 log = logging.getLogger("seedance_ui.session")
 
@@ -220,11 +221,11 @@ class Session:
     async def cancel(self, take_id: str) -> str:
         """Ask WaveSpeed to stop a take, and say truly what that means for the money."""
         take = self.take(take_id)
-        if take.state in ("downloaded", "expired", "failed", "not_started", "cancelled"):
+        if take.state in ENDED:
             return "That take had already ended; there was nothing to cancel."
-        if take.state == "completed":  # deleting it now would throw away a finished, paid video
+        if take.state == TakeState.COMPLETED:  # deleting it now would throw away a finished, paid video
             return "That take has finished rendering and is being saved; there is nothing left to stop."
-        if take.state == "queued":
+        if take.state == TakeState.QUEUED:
             from .queue_store import QueueStore
 
             if QueueStore(self.studio.journal).cancel(take.id, self.owner):
@@ -232,7 +233,7 @@ class Session:
                     "Taken out of the queue before it was sent: nothing was charged." if not self.demo else "Cancelled."
                 )
             return await self.cancel(take_id)  # a runner claimed it just now: cancel it where it is
-        if take.state == "preparing":
+        if take.state == TakeState.PREPARING:
             self.studio.ledger.never_sent(take.id, "Cancelled before it was sent.")
             return (
                 "Cancelled before anything was sent to WaveSpeed: nothing was charged."
@@ -301,14 +302,14 @@ class Session:
 
         QueueStore(self.studio.journal).release_expired()  # a dead runner's unsent claims go back to the queue
         for t in self.studio.journal.unfinished(self.owner):  # a live claim was updated when it was claimed
-            if t.state == "preparing" and now - max(t.created_at, t.updated_at) > STALE_PREPARING:
+            if t.state == TakeState.PREPARING and now - max(t.created_at, t.updated_at) > STALE_PREPARING:
                 report.ended.append(ledger.never_sent(t.id, "The app closed before this take was sent to WaveSpeed."))
         try:
             await take_run.reconcile(self)
         except SeedanceError as e:
             log.info("reconcile during recovery: %s", e.message)
         for t in self.studio.journal.unfinished(self.owner):
-            if t.state in ("submitting", "unknown") and not t.task_id:
+            if t.state in OUTCOME_UNKNOWN and not t.task_id:
                 if t.error_code == job_match.CANT_TELL:  # two jobs could be it: the person picks, never "not started"
                     report.waiting.append(t)
                 elif now - (t.submitted_at or t.created_at) > self.studio.list_lag:
@@ -330,7 +331,7 @@ class Session:
 
     async def _resume(self, take: Take) -> TakeResult:
         report = reporter(take.id, 0, None)
-        if take.state == "completed" and take.output_url:
+        if take.state == TakeState.COMPLETED and take.output_url:
             from .client import Prediction
 
             return await take_run.save(self, take, Prediction(id=take.task_id or "", status="completed",
@@ -349,7 +350,12 @@ class Session:
         take = self.studio.journal.by_task(task_id)
         if take is not None and take.session != self.owner:
             raise InputError("That task id isn't one of your takes.")
-        if take is not None and take.state == "downloaded" and take.video_path and Path(take.video_path).exists():
+        if (
+            take is not None
+            and take.state == TakeState.DOWNLOADED
+            and take.video_path
+            and Path(take.video_path).exists()
+        ):
             return TakeResult(take, Path(take.video_path), self.facts(take))
         if take is None:
             try:
@@ -365,7 +371,7 @@ class Session:
                     note="Recovered by its task id (the prompt and seed are not in WaveSpeed's answer).",
                 ))  # fmt: skip
                 take = self.studio.ledger.accepted(take.id, task_id)
-        elif take.state in ("failed", "cancelled", "expired", "not_started"):
+        elif take.state in ENDED_WITHOUT_VIDEO:
             take = self.studio.ledger.accepted(take.id, task_id)
         return await self._resume(take)
 
@@ -378,7 +384,7 @@ class Session:
         studio = self.studio
         for t in sorted(studio.journal.unfinished(self.owner), key=lambda t: t.submitted_at or t.created_at):
             sent = t.submitted_at or t.created_at
-            if t.state in ("submitting", "unknown") and not t.task_id and t.model_id == p.model \
+            if t.state in OUTCOME_UNKNOWN and not t.task_id and t.model_id == p.model \
                     and -studio.window_after <= sent - created <= studio.window_before:  # fmt: skip
                 return t
         return None

@@ -20,6 +20,7 @@ from . import catalog_live, job_match, upscale, video
 from .client import Prediction, notify
 from .errors import CantTellJobs, DownloadFailed, JournalError, SeedanceError, SubmissionUnknown
 from .journal import Take
+from .take_states import OUTCOME_UNKNOWN, TakeState
 
 if TYPE_CHECKING:
     from .session import Session
@@ -83,7 +84,9 @@ async def start(session: Session, take: Take, payload: dict[str, Any], report: R
     """Send the one submit POST of a take, then carry it to a saved video."""
     studio = session.studio
     current = studio.ledger.get(take.id)
-    if current is None or current.state != "preparing":  # cancelled while its pictures were prepared: never send it
+    if (
+        current is None or current.state != TakeState.PREPARING
+    ):  # cancelled while its pictures were prepared: never send it
         unsent = SeedanceError("Cancelled before anything was sent to WaveSpeed.")
         unsent.code = "not_sent"
         raise studio.ledger.settle(take.id, unsent)
@@ -164,7 +167,7 @@ async def reconcile(session: Session) -> list[str]:
     studio = session.studio
     async with studio.reconcile_lock():
         await studio.quiet_submits()
-        unknown = [t for t in studio.journal.unfinished(session.owner) if t.state in ("submitting", "unknown")
+        unknown = [t for t in studio.journal.unfinished(session.owner) if t.state in OUTCOME_UNKNOWN
                    and not t.task_id and t.id not in studio.submitting_now]  # fmt: skip
         adopted: list[str] = []
         for model_id in sorted({t.model_id for t in unknown}):
@@ -194,7 +197,7 @@ async def finish(session: Session, take: Take, report: Report) -> TakeResult:
     client = studio.client()
     expected = client.eta.expected(take.eta_key)
     started_mono = time.monotonic() - max(0.0, time.time() - (take.submitted_at or time.time()))
-    running = take.state == "running"
+    running = take.state == TakeState.RUNNING
 
     async def on_poll(p: Prediction, elapsed: float) -> None:
         nonlocal running
