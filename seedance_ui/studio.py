@@ -1,6 +1,7 @@
 """The engine every visitor shares: the journal and its ledger, the library, one WaveSpeed client per event loop,
-and the bookkeeping that keeps one click to one POST. Visitors reach it only through a ``Session``
-(``studio.session(owner, key)``), which binds their key and ownership once.
+and the bookkeeping that keeps one click to one POST. Visitors reach it only through a ``Session``, which a
+``runtime.Runtime`` makes for each visitor (``Runtime.session(owner, key)``) and which binds their key and ownership
+once; the Studio itself knows nothing of sessions.
 """
 
 from __future__ import annotations
@@ -61,11 +62,6 @@ class Studio:
         self.inflight: dict[str, asyncio.Future] = {}
         self.submits_in_flight = 0
         self.submitting_now: set[str] = set()
-
-    def session(self, owner: str = "local", key: str | None = None):  # type: ignore[no-untyped-def]
-        from .session import Session
-
-        return Session(self, owner=owner, key=key)
 
     def client(self) -> WaveSpeedClient:
         """This event loop's client, made on first use and taught the render times the journal knows."""
