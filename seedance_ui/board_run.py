@@ -169,7 +169,7 @@ class BoardRun:
             if t.state == TakeState.PREPARING:  # journaled by a process that ended before its POST: nothing was sent
                 ledger.never_sent(t.id, "The app closed before this take was sent to WaveSpeed.")
         if any(t.state in OUTCOME_UNKNOWN and not t.task_id for t in takes):
-            await take_run.reconcile(self.session)
+            await self.session.runner().reconcile()
         takes = [ledger.get(t.id) or t for t in takes]
         todo = [t for t in takes if not t.finished and t.task_id]
         await self._tell(ShotProgress(i, "resuming", "Picking up where the render was…"))

@@ -31,7 +31,7 @@ async def priced_by_wavespeed(session: Session, plan: Plan) -> Plan:
     if not plan.quote.needs_server_quote:
         return plan
     try:
-        price = await session.studio.client().quote(plan.spec.id, plan.payload(0, None), api_key=session.key)
+        price = await session.wavespeed.quote(plan.spec.id, plan.payload(0, None))
     except SeedanceError as e:
         raise NotReady(REFUSED.format(name=plan.spec.name, why=e.message.rstrip("."))) from None
     if not pricing.is_a_price(price):

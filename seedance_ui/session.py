@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import images, job_match, price_gate, take_run, upscale_run, video
+from .bound_client import BoundClient
 from .errors import (
     AuthenticationError,
     InputError,
@@ -36,7 +37,7 @@ from .errors import (
 from .journal import Take
 from .plan import Plan
 from .studio import Studio
-from .take_run import ProgressFn, TakeResult, reporter
+from .take_run import ProgressFn, TakeResult, TakeRunner, reporter
 from .take_states import ENDED, ENDED_WITHOUT_VIDEO, OUTCOME_UNKNOWN, TakeState
 
 log = logging.getLogger("seedance_ui.session")
@@ -79,6 +80,15 @@ class Session:
     @property
     def demo(self) -> bool:
         return self.studio.demo
+
+    @property
+    def wavespeed(self) -> BoundClient:
+        """This event loop's shared client, bound to this visitor's key (None: the runtime's)."""
+        return self.studio.client().bound(self.key)
+
+    def runner(self) -> TakeRunner:
+        """This visitor's take runner (made per run: the client it holds belongs to the running event loop)."""
+        return TakeRunner(self.studio, self.wavespeed, self.owner)
 
     # Money words -----------------------------------------------------------------------------------------
 
@@ -148,29 +158,20 @@ class Session:
             last_img = await asyncio.to_thread(images.prepare, last, fix=fix, max_side=side) if last else None
         plan = plan.for_image((first_img.width, first_img.height))
         plan = await price_gate.priced_by_wavespeed(self, plan)  # a price to record, or refused before any send
-        stamp, first_copy, last_copy = self.studio.keep_pictures(self.owner, first_img, last_img)
-        takes = [self.studio.ledger.begin(Take(
-            id=f"{stamp[:12]}{i}{uuid.uuid4().hex[:3]}", session=self.owner, model_id=plan.spec.id,
-            prompt=plan.values["prompt"], seed=plan.seeds[i],
-            settings={**plan.take_values(i), "click": stamp, "take_number": i + 1, "takes_in_click": plan.takes},
-            price_usd=f"{plan.quote.per_take:.2f}", price_published=plan.quote.published,
-            first_image=str(first_copy), last_image=str(last_copy) if last_copy else None,
-        )) for i in range(plan.takes)]  # fmt: skip
+        takes = self._begin_takes(plan, first_img, last_img)
         reports = [reporter(t.id, i, on_progress, t0) for i, t in enumerate(takes)]
         for r in reports:
             await r("uploading", "Uploading your pictures…")
-        client = self.studio.client()
+        client, runner = self.wavespeed, self.runner()
         try:
-            first_url = await client.upload(
-                first_img.data, f"first{first_img.extension}", first_img.mime, api_key=self.key
-            )
-            last_url = await client.upload(last_img.data, f"last{last_img.extension}", last_img.mime,
-                                           api_key=self.key) if last_img else None  # fmt: skip
+            first_url = await client.upload(first_img.data, f"first{first_img.extension}", first_img.mime)
+            last_url = await client.upload(last_img.data, f"last{last_img.extension}", last_img.mime) \
+                if last_img else None  # fmt: skip
         except SeedanceError as e:
             return [await self.ended(t, e, r) for t, r in zip(takes, reports, strict=False)]
 
         async def one(i: int, take: Take) -> TakeResult:
-            result = await take_run.start(self, take, plan.payload(i, first_url, last_url), reports[i])
+            result = await runner.start(take, plan.payload(i, first_url, last_url), reports[i])
             # said the moment this take is saved, not when the slowest take of the click ends
             await reports[i]("saved", "Saved.", task_id=result.take.task_id, video=result.video_path)
             return result
@@ -190,6 +191,17 @@ class Session:
             else:
                 results.append(await self.ended(take, result, report))
         return results
+
+    def _begin_takes(self, plan: Plan, first_img: Any, last_img: Any) -> list[Take]:
+        """A plan's takes, journaled before anything is uploaded (with copies of their pictures)."""
+        stamp, first_copy, last_copy = self.studio.keep_pictures(self.owner, first_img, last_img)
+        return [self.studio.ledger.begin(Take(
+            id=f"{stamp[:12]}{i}{uuid.uuid4().hex[:3]}", session=self.owner, model_id=plan.spec.id,
+            prompt=plan.values["prompt"], seed=plan.seeds[i],
+            settings={**plan.take_values(i), "click": stamp, "take_number": i + 1, "takes_in_click": plan.takes},
+            price_usd=f"{plan.quote.per_take:.2f}", price_published=plan.quote.published,
+            first_image=str(first_copy), last_image=str(last_copy) if last_copy else None,
+        )) for i in range(plan.takes)]  # fmt: skip
 
     async def ended(self, take: Take, e: BaseException, report: Any) -> SeedanceError:
         if not isinstance(e, SeedanceError):
@@ -241,7 +253,7 @@ class Session:
                 else "Cancelled."
             )
         if take.task_id:
-            await self.studio.client().cancel(take.task_id, api_key=self.key)
+            await self.wavespeed.cancel(take.task_id)
             self.studio.ledger.cancelled(take.id)
             return "Cancelled." if self.demo else "Cancelled. " + Money.CANCEL_ASKED.sentence
         return "Cancelled while WaveSpeed was being asked; it stays in History until we know whether it started."
@@ -305,7 +317,7 @@ class Session:
             if t.state == TakeState.PREPARING and now - max(t.created_at, t.updated_at) > STALE_PREPARING:
                 report.ended.append(ledger.never_sent(t.id, "The app closed before this take was sent to WaveSpeed."))
         try:
-            await take_run.reconcile(self)
+            await self.runner().reconcile()
         except SeedanceError as e:
             log.info("reconcile during recovery: %s", e.message)
         for t in self.studio.journal.unfinished(self.owner):
@@ -313,7 +325,7 @@ class Session:
                 if t.error_code == job_match.CANT_TELL:  # two jobs could be it: the person picks, never "not started"
                     report.waiting.append(t)
                 elif now - (t.submitted_at or t.created_at) > self.studio.list_lag:
-                    take_run.not_started(self, t)
+                    self.runner().not_started(t)
                     report.ended.append(ledger.get(t.id) or t)
                 else:
                     report.waiting.append(t)
@@ -334,9 +346,9 @@ class Session:
         if take.state == TakeState.COMPLETED and take.output_url:
             from .client import Prediction
 
-            return await take_run.save(self, take, Prediction(id=take.task_id or "", status="completed",
+            return await self.runner().save(take, Prediction(id=take.task_id or "", status="completed",
                                                                outputs=(take.output_url,)))  # fmt: skip
-        return await take_run.finish(self, take, report)
+        return await self.runner().finish(take, report)
 
     async def recover_task(self, task_id: str) -> TakeResult:
         """Bring a task into this visitor's library: one of their own takes, or a task WaveSpeed confirms with
@@ -359,7 +371,7 @@ class Session:
             return TakeResult(take, Path(take.video_path), self.facts(take))
         if take is None:
             try:
-                p = await self.studio.client().result(task_id, api_key=self.key)
+                p = await self.wavespeed.result(task_id)
             except NotFound:
                 raise InputError("WaveSpeed has no task with that id for your key (tasks are kept 7 days).") from None
             lost = self._lost_take_for(p)
@@ -394,7 +406,7 @@ class Session:
     async def check_key(self) -> PriceCheck:
         """One balance call: the balance, or the plain reason this key can't be used."""
         try:
-            return PriceCheck(balance=await self.studio.client().balance(api_key=self.key))
+            return PriceCheck(balance=await self.wavespeed.balance())
         except AuthenticationError as e:
             return PriceCheck(problem=e.message + " New WaveSpeed keys start working after the account's first top-up.")
         except (NetworkError, SeedanceError) as e:
@@ -404,11 +416,10 @@ class Session:
         """WaveSpeed's own price for the plan's full inputs and the balance, quickly, or why not."""
         if self.demo:
             return PriceCheck()
-        client = self.studio.client()
+        client = self.wavespeed
         inputs = plan.payload(0, None)
         try:
-            price, balance = await asyncio.gather(client.quote(plan.spec.id, inputs, api_key=self.key),
-                                                  client.balance(api_key=self.key))  # fmt: skip
+            price, balance = await asyncio.gather(client.quote(plan.spec.id, inputs), client.balance())
         except SeedanceError as e:
             return PriceCheck(problem=e.message)
         return PriceCheck(api_total=price * plan.takes, balance=balance)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import take_run, upscale, video
+from . import upscale, video
 from .errors import InputError, Money, NotReady, SeedanceError
 from .journal import Take
 from .take_run import ProgressFn, TakeResult, reporter
@@ -78,9 +78,9 @@ async def _quote(session: Session, take: Take, path: Path, data: bytes | None, t
     if usd is not None:
         return UpscaleQuote(**base, usd=usd, kind="formula")
     try:  # a formula only WaveSpeed can evaluate: it needs the video itself (uploads are free)
-        client = session.studio.client()
-        url = await client.upload(data or path.read_bytes(), "take.mp4", "video/mp4", api_key=session.key)
-        usd = await client.quote(up.id, up.inputs(url, target), api_key=session.key)
+        client = session.wavespeed
+        url = await client.upload(data or path.read_bytes(), "take.mp4", "video/mp4")
+        usd = await client.quote(up.id, up.inputs(url, target))
     except SeedanceError as e:
         return UpscaleQuote(**base, usd=None, kind="wavespeed", problem=e.message)
     return UpscaleQuote(**base, usd=usd, kind="wavespeed", published=True)
@@ -113,8 +113,8 @@ async def _run(session: Session, take_id: str, target: str, on_progress: Progres
     report = reporter(take.id, 0, on_progress)
     await report("uploading", "Sending the take's video…")
     try:
-        url = await session.studio.client().upload(data, "take.mp4", "video/mp4", api_key=session.key)
-        result = await take_run.start(session, take, up.inputs(url, target), report)
+        url = await session.wavespeed.upload(data, "take.mp4", "video/mp4")
+        result = await session.runner().start(take, up.inputs(url, target), report)
     except SeedanceError as e:
         raise await session.ended(take, e, report) from None
     await report("saved", "Saved.", task_id=result.take.task_id, video=result.video_path)
