@@ -33,7 +33,8 @@ class Take:
     settings: dict[str, Any] = field(default_factory=dict)
     """Every setting as the person chose it, with the resolved seed."""
     payload: dict[str, Any] = field(default_factory=dict)
-    """The exact JSON body submitted (image URLs included): what reconciliation matches on."""
+    """The exact JSON body submitted (image URLs included). Reconciliation (``job_match``) pairs a lost take with a
+    listed job by model and time, and by these inputs only when WaveSpeed's list carries the job's inputs."""
     seed: int | None = None
     price_usd: str = ""
     price_published: bool = True
