@@ -249,7 +249,7 @@ def make_film(session: Session, board: Board) -> Take:
         raise InputError(f"The film could not be made: {e}") from None
     seconds = round(sum(float(t.settings.get("duration") or 0) for t in takes), 2)
     made = session.studio.ledger.begin(Take(
-        id=uuid.uuid4().hex[:16], session=session.owner, model_id=FILM_MODEL,
+        id=uuid.uuid4().hex[:16], owner=session.owner, model_id=FILM_MODEL,
         prompt=" / ".join(t.prompt for t in takes)[:1000],
         settings={"board_id": board.id, "board": board.name, "shots": [t.id for t in takes],
                   "join": f"crossfade {board.crossfade:g} s" if board.crossfade else "cut",

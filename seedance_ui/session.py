@@ -196,7 +196,7 @@ class Session:
         """A plan's takes, journaled before anything is uploaded (with copies of their pictures)."""
         stamp, first_copy, last_copy = self.studio.keep_pictures(self.owner, first_img, last_img)
         return [self.studio.ledger.begin(Take(
-            id=f"{stamp[:12]}{i}{uuid.uuid4().hex[:3]}", session=self.owner, model_id=plan.spec.id,
+            id=f"{stamp[:12]}{i}{uuid.uuid4().hex[:3]}", owner=self.owner, model_id=plan.spec.id,
             prompt=plan.values["prompt"], seed=plan.seeds[i],
             settings={**plan.take_values(i), "click": stamp, "take_number": i + 1, "takes_in_click": plan.takes},
             price_usd=f"{plan.quote.per_take:.2f}", price_published=plan.quote.published,
@@ -223,12 +223,12 @@ class Session:
 
     def take(self, take_id: str) -> Take:
         take = self.studio.ledger.get(take_id) if take_id else None
-        if take is None or take.session != self.owner:
+        if take is None or take.owner != self.owner:
             raise InputError("That take isn't in your history. Pick one from History.")
         return take
 
     def history(self, text: str = "", limit: int = 60) -> list[Take]:
-        return self.studio.journal.history(session=self.owner, text=text or "", limit=limit)
+        return self.studio.journal.history(owner=self.owner, text=text or "", limit=limit)
 
     async def cancel(self, take_id: str) -> str:
         """Ask WaveSpeed to stop a take, and say truly what that means for the money."""
@@ -360,7 +360,7 @@ class Session:
             raise InputError("That doesn't look like a WaveSpeed task id: it is a string of letters and digits "
                              "(e.g. 3f2b9c…) shown on the take's card, in History, and in WaveSpeed's dashboard.")  # fmt: skip
         take = self.studio.journal.by_task(task_id)
-        if take is not None and take.session != self.owner:
+        if take is not None and take.owner != self.owner:
             raise InputError("That task id isn't one of your takes.")
         if (
             take is not None
@@ -379,7 +379,7 @@ class Session:
                 take = self.studio.ledger.accepted(lost.id, task_id, note="Matched to its task id by hand (recover).")
             else:
                 take = self.studio.ledger.begin(Take(
-                    id=uuid.uuid4().hex[:16], session=self.owner, model_id=p.model, prompt="", settings={},
+                    id=uuid.uuid4().hex[:16], owner=self.owner, model_id=p.model, prompt="", settings={},
                     note="Recovered by its task id (the prompt and seed are not in WaveSpeed's answer).",
                 ))  # fmt: skip
                 take = self.studio.ledger.accepted(take.id, task_id)

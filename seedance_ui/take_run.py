@@ -226,7 +226,7 @@ class TakeRunner:
         studio = self.studio
         facts = facts_of(take, self.demo)
         try:
-            dest = _claim(studio.library_for(take.session), library_name(take))
+            dest = _claim(studio.library_for(take.owner), library_name(take))
         except OSError as e:
             raise studio.ledger.settle(take.id, DownloadFailed(
                 f"The video could not be saved on this computer ({e.strerror or e}).", task_id=take.task_id)) from None  # fmt: skip

@@ -103,7 +103,7 @@ async def _run(session: Session, take_id: str, target: str, on_progress: Progres
         raise e
     up = upscale.current()
     take = session.studio.ledger.begin(Take(
-        id=uuid.uuid4().hex[:16], session=session.owner, model_id=up.id, prompt=source.prompt,
+        id=uuid.uuid4().hex[:16], owner=session.owner, model_id=up.id, prompt=source.prompt,
         settings={**source.settings, "target_resolution": target, "source_take": source.id,
                   "source_model": source.model_id},
         seed=source.seed, price_usd=f"{q.usd:.2f}" if q.usd is not None else "", price_published=q.published,

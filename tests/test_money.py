@@ -258,4 +258,4 @@ def test_recover_task_refuses_another_visitors_take_and_another_accounts_task(co
                       json={"image": "data:image/jpeg;base64," + __import__("base64").b64encode(make_photo()).decode(),
                             "duration": 2}).json()["data"]["id"]  # fmt: skip
     got = drive(bob, lambda: bob.recover_task(mine))
-    assert got.take.session == "visitor-b" and got.take.state == "downloaded" and "task id" in got.take.note
+    assert got.take.owner == "visitor-b" and got.take.state == "downloaded" and "task id" in got.take.note

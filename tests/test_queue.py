@@ -32,7 +32,7 @@ def photo(tmp_path):
 def queued(store: QueueStore, n: int, owner: str = "local") -> list[str]:
     ids = []
     for i in range(n):
-        take = store.add(Take(id=f"q{i:03d}", session=owner, model_id="m", prompt=f"p{i}"), {"choices": {}})
+        take = store.add(Take(id=f"q{i:03d}", owner=owner, model_id="m", prompt=f"p{i}"), {"choices": {}})
         ids.append(take.id)
     return ids
 
