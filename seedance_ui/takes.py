@@ -78,7 +78,7 @@ class Ledger:
 
     def sending(self, take_id: str, payload: dict[str, Any]) -> Take:
         """Just before the one submit POST: from here on, it may have reached WaveSpeed."""
-        return self._set(take_id, TakeState.SUBMITTING, Money.CHECKING, payload=payload, submitted_at=time.time())
+        return self._set(take_id, TakeState.SUBMITTING, Money.UNKNOWN, payload=payload, submitted_at=time.time())
 
     def accepted(self, take_id: str, task_id: str, note: str | None = None) -> Take:
         changes: dict[str, Any] = {"task_id": task_id, "error_code": None, "error_message": None}

@@ -349,7 +349,7 @@ def test_framing_geometry_and_words():
 
 
 def test_framing_preview_draws_the_frame():
-    pic, geo = framing.framing_preview(photo(1600, 1200), 1280, 720)
+    pic, geo = framing.draw_framing(images.small_copy(photo(1600, 1200), 640), 1280, 720)
     assert max(pic.size) == 640 and geo.cut_axis == "vertical"
     assert sum(pic.getpixel((320, 5))) < sum(pic.getpixel((320, 240)))  # outside is dimmed
 

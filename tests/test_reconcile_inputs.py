@@ -64,7 +64,7 @@ def test_without_inputs_two_candidates_are_said_not_picked(core, photo, emu):
     assert stranger in r.message and ours in r.message and "can't tell" in r.message
     assert "seedance recover TASK_ID" in r.hint
     [take] = session.history()
-    assert take.state == "unknown" and take.task_id is None and take.money == Money.CHECKING.value
+    assert take.state == "unknown" and take.task_id is None and take.money == Money.UNKNOWN.value
     assert core.journal.by_task(stranger) is None and core.journal.by_task(ours) is None
     assert _our_posts(emu) == 1
     # recovery does not end it as "never started" (there is a job), nor pick one: it waits for the person

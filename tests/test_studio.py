@@ -112,7 +112,7 @@ def test_journal_concurrent_writers(tmp_path):
         ("preparing", NetworkError("x"), "failed", Money.NOT_CHARGED),
         ("submitting", NetworkError("x"), "failed", Money.NOT_CHARGED),  # provably never sent
         ("submitting", BadRequest("x", status=400), "failed", Money.NOT_CHARGED),
-        ("submitting", SubmissionUnknown("x", model_id=LITE, submitted_at=0), "unknown", Money.CHECKING),
+        ("submitting", SubmissionUnknown("x", model_id=LITE, submitted_at=0), "unknown", Money.UNKNOWN),
         ("submitting", JournalError("x", task_id="t-1"), "submitting", Money.RENDERING),  # the id came back
         ("submitted", NetworkError("x"), "submitted", Money.RENDERING),  # same class, later: charged
         ("running", BadRequest("x", status=400), "running", Money.RENDERING),
