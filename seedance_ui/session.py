@@ -13,8 +13,6 @@ import hashlib
 import json
 import logging
 import secrets
-import shutil
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -22,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import images, job_match, price_gate, take_run, upscale_run, video
+from . import images, job_match, price_gate, room, take_run, upscale_run, video
 from .bound_client import BoundClient
 from .errors import (
     AuthenticationError,
@@ -42,8 +40,6 @@ from .take_states import ENDED, ENDED_WITHOUT_VIDEO, OUTCOME_UNKNOWN, TakeState
 
 log = logging.getLogger("seedance_ui.session")
 
-ROOM_PER_TAKE = 64 * 1024 * 1024
-"""Free disk asked for each take before paying: a 12 s 1080p Seedance MP4 is well under this."""
 STALE_PREPARING = 600.0
 """A take still 'preparing' this long after it began was left by a process that died before sending it."""
 TASK_ID = r"[A-Za-z0-9_-]{6,80}"
@@ -112,20 +108,7 @@ class Session:
             self.studio.journal.ping()
         except JournalError as e:
             raise NotReady(e.message) from None
-        folders = [self.studio.library_for(self.owner)] + ([Path(out_dir)] if out_dir else [])
-        for folder in folders:
-            if folder.exists() and not folder.is_dir():
-                raise NotReady(f"{folder} is a file, not a folder: give a folder for the videos.")
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
-                    pass
-                free = shutil.disk_usage(folder).free
-            except OSError as e:
-                raise NotReady(f"Can't write videos to {folder} ({e.strerror or e}).") from None
-            if free < takes * ROOM_PER_TAKE:
-                raise NotReady(f"Only {free // 2**20} MB free at {folder}; each video needs up to "
-                               f"{ROOM_PER_TAKE // 2**20} MB.")  # fmt: skip
+        room.check_room([self.studio.library_for(self.owner)] + ([Path(out_dir)] if out_dir else []), takes)
 
     async def generate(self, plan: Plan, first: str | Path, last: str | Path | None = None, *,
                        fix_images: bool = False, original_size: bool = False,
@@ -374,7 +357,8 @@ class Session:
                 p = await self.wavespeed.result(task_id)
             except NotFound:
                 raise InputError("WaveSpeed has no task with that id for your key (tasks are kept 7 days).") from None
-            lost = self._lost_take_for(p)
+            lost = job_match.lost_take_for(self.studio.journal.unfinished(self.owner), p, self.studio.window_before,
+                                           self.studio.window_after)  # fmt: skip
             if lost is not None:  # the take whose submit answer never reached its journal row
                 take = self.studio.ledger.accepted(lost.id, task_id, note="Matched to its task id by hand (recover).")
             else:
@@ -386,20 +370,6 @@ class Session:
         elif take.state in ENDED_WITHOUT_VIDEO:
             take = self.studio.ledger.accepted(take.id, task_id)
         return await self._resume(take)
-
-    def _lost_take_for(self, p: Any) -> Take | None:
-        """This visitor's oldest take whose submit outcome is unknown, of the task's model, sent in the window
-        around the task's creation: the take a task id given by hand belongs to."""
-        created = p.created.timestamp() if p.created else None
-        if created is None:
-            return None
-        studio = self.studio
-        for t in sorted(studio.journal.unfinished(self.owner), key=lambda t: t.submitted_at or t.created_at):
-            sent = t.submitted_at or t.created_at
-            if t.state in OUTCOME_UNKNOWN and not t.task_id and t.model_id == p.model \
-                    and -studio.window_after <= sent - created <= studio.window_before:  # fmt: skip
-                return t
-        return None
 
     # Account --------------------------------------------------------------------------------------------
 

@@ -27,8 +27,7 @@ from conftest import (
     table_row,
 )
 
-from seedance_ui import runtime
-from seedance_ui import session as session_module
+from seedance_ui import room, runtime
 from seedance_ui.errors import (
     AuthenticationError,
     BadRequest,
@@ -180,7 +179,7 @@ def test_a_locked_journal_is_refused_before_anything_is_sent(core, photo, emu):
 
 
 def test_no_room_for_the_video_is_refused_before_anything_is_sent(core, photo, emu, monkeypatch):
-    monkeypatch.setattr(session_module, "ROOM_PER_TAKE", 2**62)  # more than any disk: "not enough room"
+    monkeypatch.setattr(room, "ROOM_PER_TAKE", 2**62)  # more than any disk: "not enough room"
     session = open_session(core)
     with pytest.raises(NotReady, match="MB free"):
         drive(session, lambda: session.generate(lite_plan(), photo))
