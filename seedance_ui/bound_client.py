@@ -1,18 +1,19 @@
 """One visitor's view of the shared WaveSpeed client: the same connection pool, their key bound once.
 
-In the manner of openai-python's ``client.with_options(api_key=...)``: ``client.bound(key)`` costs nothing (no new
-pool, no new connections) and every call made through it carries that key, so the code that runs a visitor's takes
-never handles the key itself. ``key=None`` means the client's own key (the runtime's).
+In the manner of openai-python's ``client.with_options(api_key=...)``: ``BoundClient(client, key)`` costs nothing
+(no new pool, no new connections) and every call made through it carries that key, so the code that runs a
+visitor's takes never handles the key itself. ``key=None`` means the client's own key (the runtime's).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .client import EtaModel, Prediction, ProgressFn, WaveSpeedClient
+from .client import ProgressFn, WaveSpeedClient
+from .policies import EtaModel
+from .prediction import Prediction
 
 
 class BoundClient:

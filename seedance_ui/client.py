@@ -30,7 +30,6 @@ from urllib.parse import urlparse
 import httpx
 
 from . import keys
-from .bound_client import BoundClient
 from .catalog_door import model_path
 from .client_uploads import Uploads
 from .downloads import OutputFetcher
@@ -104,10 +103,6 @@ class WaveSpeedClient(Uploads):
         self.submits_refused = 0
         """Submits WaveSpeed answered 429 (nothing started): the queue's "auto" level learns from it."""
         """Requests sent, by kind (submit, result, upload, ...): for benchmarks and tests."""
-
-    def bound(self, key: str | None) -> BoundClient:
-        """A view of this client (the same pool) whose every call carries ``key`` (None: this client's own)."""
-        return BoundClient(self, key)
 
     def __repr__(self) -> str:
         return f"WaveSpeedClient(base_url={self.base_url!r}, key={'set' if self._key else 'unset'})"

@@ -80,7 +80,7 @@ class Session:
     @property
     def wavespeed(self) -> BoundClient:
         """This event loop's shared client, bound to this visitor's key (None: the runtime's)."""
-        return self.studio.client().bound(self.key)
+        return BoundClient(self.studio.client(), self.key)
 
     def runner(self) -> TakeRunner:
         """This visitor's take runner (made per run: the client it holds belongs to the running event loop)."""

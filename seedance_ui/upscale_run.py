@@ -17,7 +17,7 @@ from .journal import Take
 from .take_run import ProgressFn, TakeResult, reporter
 
 if TYPE_CHECKING:
-    from .session import Session
+    from .door import VisitorDoor
 
 
 @dataclass(frozen=True)
@@ -46,20 +46,20 @@ class UpscaleQuote:
         return f"Upscale this {self.seconds:.0f} s take to {size}: ${self.usd:.2f} ({how})."
 
 
-def _video_of(session: Session, take_id: str) -> tuple[Take, Path]:
+def _video_of(session: VisitorDoor, take_id: str) -> tuple[Take, Path]:
     take = session.take(take_id)
     if not take.video_path or not Path(take.video_path).exists():
         raise InputError("This take's video is not in the library, so there is nothing to upscale.")
     return take, Path(take.video_path)
 
 
-async def quote(session: Session, take_id: str, target: str) -> UpscaleQuote:
+async def quote(session: VisitorDoor, take_id: str, target: str) -> UpscaleQuote:
     """What upscaling this take to ``target`` costs, before anything is sent; InputError for a size it can't take."""
     take, path = _video_of(session, take_id)
     return await _quote(session, take, path, None, target)
 
 
-async def _quote(session: Session, take: Take, path: Path, data: bytes | None, target: str) -> UpscaleQuote:
+async def _quote(session: VisitorDoor, take: Take, path: Path, data: bytes | None, target: str) -> UpscaleQuote:
     """``quote`` for a take in hand; ``data`` is its video when already read (it is uploaded only if WaveSpeed
     must price it)."""
     try:
@@ -86,13 +86,13 @@ async def _quote(session: Session, take: Take, path: Path, data: bytes | None, t
     return UpscaleQuote(**base, usd=usd, kind="wavespeed", published=True)
 
 
-async def run(session: Session, take_id: str, target: str, on_progress: ProgressFn | None = None) -> TakeResult:
+async def run(session: VisitorDoor, take_id: str, target: str, on_progress: ProgressFn | None = None) -> TakeResult:
     """Upscale a take: the same click twice while it runs shares one run (one POST, one charge)."""
     key = hashlib.sha256(f"upscale|{session.owner}|{session.tab}|{take_id}|{target}".encode()).hexdigest()
     return await session.studio.once(key, lambda: _run(session, take_id, target, on_progress))
 
 
-async def _run(session: Session, take_id: str, target: str, on_progress: ProgressFn | None) -> TakeResult:
+async def _run(session: VisitorDoor, take_id: str, target: str, on_progress: ProgressFn | None) -> TakeResult:
     session.preflight(1)
     source, path = _video_of(session, take_id)
     data = path.read_bytes()
