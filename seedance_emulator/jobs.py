@@ -9,18 +9,35 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import av
 from PIL import Image
 
 from . import upscaler
+from .accounts import Accounts
 from .facts import SEED_MAX
-from .media import MediaError
+from .media import MediaError, MediaStore
+from .models import EmulatorCatalog
 from .render import ClipSpec, render_clip
 
-if TYPE_CHECKING:
-    from .server import Emulator
+
+class _OutputFiles(Protocol):
+    def write(self, name: str, data: bytes) -> None: ...
+
+
+class RenderHost(Protocol):
+    """What the render worker needs of the server (the ``Emulator``): the accounts, models, media and output
+    files, and the render settings. The worker receives it; it never imports the server."""
+
+    accounts: Accounts
+    catalog: EmulatorCatalog
+    media: MediaStore
+    outputs: _OutputFiles
+    max_concurrent: int | None
+    processing_seconds: Any
+    render_mode: str
+    render_workers: int
 
 
 @dataclass
@@ -84,7 +101,7 @@ def list_item(job: Job, base: str, link: str | None, with_inputs: bool = False) 
 class Worker:
     """Runs tasks in the background with the emulator's current settings (tests change them at runtime)."""
 
-    def __init__(self, emu: Emulator) -> None:
+    def __init__(self, emu: RenderHost) -> None:
         self.emu = emu
         self._tasks: set[asyncio.Task] = set()
         self._render_slots: asyncio.Semaphore | None = None

@@ -19,11 +19,10 @@ import asyncio
 import os
 import tempfile
 import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from .accounts import Accounts, fingerprint
 from .admin import admin_routes
 from .answers import early_answer, err, late_answer, ok
 from .faults import FaultPlan
+from .job_list import ListQuery
 from .jobs import Job, Worker, list_item, prediction
 from .levels import LEVELS, StartLimit, retry_after
 from .media import MediaError, MediaStore, base_url
@@ -48,21 +48,6 @@ from .webhooks import Deliveries, WebhookSecrets, webhook_url
 __all__ = ["Emulator", "EmulatorServer", "Job"]
 
 Handler = Callable[[Request, str], Awaitable[Response]]
-RETENTION = timedelta(days=7)
-PAGE_SIZE_MAX = 100
-
-
-def _parse_iso(s: Any) -> datetime:
-    if not isinstance(s, str):
-        raise TypeError("a time must be an ISO 8601 string")
-    dt = datetime.fromisoformat(s.replace("Z", "+00:00"))
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-
-
-def _int(v: Any) -> int:
-    if not isinstance(v, int) or isinstance(v, bool):
-        raise TypeError("not an integer")
-    return v
 
 
 class Emulator:
@@ -103,11 +88,7 @@ class Emulator:
         """Seconds before a new task shows in the prediction list (the docs: it "can take a while")."""
         self._list_lag_default = list_lag
         self.accounts = Accounts(balance)
-        self.jobs: dict[str, Job] = {}
-        self.deleted: dict[str, Job] = {}
-        self.stats: Counter[str] = Counter()
-        self.submit_keys: Counter[str] = Counter()
-        self.faults = FaultPlan()
+        self._new_records()
         self.media = MediaStore(self.data_dir / "media")
         self.outputs = Outputs(self.data_dir / "outputs", lambda: self.url_ttl)
         self.worker = Worker(self)
@@ -130,6 +111,14 @@ class Emulator:
         self.start_limit: StartLimit | None = None
         self.set_level(tier, minute_seconds)
         self.app = Starlette(routes=self._routes())
+
+    def _new_records(self) -> None:
+        """Empty records: the jobs (and those deleted), the request counts and the staged faults."""
+        self.jobs: dict[str, Job] = {}
+        self.deleted: dict[str, Job] = {}
+        self.stats: Counter[str] = Counter()
+        self.submit_keys: Counter[str] = Counter()
+        self.faults = FaultPlan()
 
     def set_level(self, tier: str | None, minute_seconds: float = 60.0) -> None:
         """Keep each account to a WaveSpeed account level (``levels.py``): starts per minute and jobs at once.
@@ -348,39 +337,16 @@ class Emulator:
         return ok({"deleted_count": deleted})
 
     async def h_list(self, request: Request, key: str) -> Response:
-        """``POST /api/v3/predictions``: the account's tasks of the last 7 days, newest first, each visible only
-        ``list_lag`` seconds after its submit. ``page_size`` is documented as 1-100: outside that (or not an
-        integer) the emulator answers 400/1401 rather than clamping, since nothing documents clamping."""
+        """``POST /api/v3/predictions``: the account's recent tasks (``job_list.py`` says which, and when)."""
         try:
             raw = await request.body()
-            q = await request.json() if raw.strip() else {}
-            if not isinstance(q, dict):
-                raise TypeError("the query must be a JSON object")
-            page, size = _int(q.get("page", 1)), _int(q.get("page_size", PAGE_SIZE_MAX))
-            if page < 1 or not 1 <= size <= PAGE_SIZE_MAX:
-                raise ValueError("page must be 1 or more and page_size 1 to 100")
-            after = _parse_iso(q["created_after"]) if q.get("created_after") else None
-            before = _parse_iso(q["created_before"]) if q.get("created_before") else None
+            query = ListQuery.parse(await request.json() if raw.strip() else {})
         except (ValueError, TypeError) as e:
             return err(400, f"Invalid list query: {e}", 1401)
-        account, now, oldest = (
-            self.accounts.account_of(fingerprint(key)),
-            time.monotonic(),
-            datetime.now(timezone.utc) - RETENTION,
-        )
-        with_inputs = self.list_inputs and q.get("include_inputs") is True
-        items = [
-            j for j in list(self.jobs.values())
-            if j.account == account and now - j.created_mono >= self.list_lag and j.created_at >= oldest
-            and (not q.get("model") or j.model == q["model"])
-            and (not q.get("status") or j.status == q["status"])
-            and (after is None or j.created_at >= after)
-            and (before is None or j.created_at <= before)
-        ]  # fmt: skip
-        items.sort(key=lambda j: j.created_at, reverse=True)
-        base = base_url(request)
-        chunk = items[(page - 1) * size : page * size]
-        return ok({"page": page, "page_size": size, "total": len(items),
+        account = self.accounts.account_of(fingerprint(key))
+        chunk, total = query.select(list(self.jobs.values()), account, self.list_lag)
+        base, with_inputs = base_url(request), self.list_inputs and query.include_inputs
+        return ok({"page": query.page, "page_size": query.size, "total": total,
                    "items": [list_item(j, base, self._link(base, j), with_inputs) for j in chunk]})  # fmt: skip
 
     async def h_balance(self, request: Request, key: str) -> Response:

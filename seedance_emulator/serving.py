@@ -5,16 +5,19 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from .server import Emulator
+
+class Served(Protocol):
+    """What is served: anything with an ASGI ``app`` (the ``Emulator``)."""
+
+    app: Any
 
 
 class EmulatorServer:
     """Run an ``Emulator`` under uvicorn in a thread on a loopback port (0 picks a free one)."""
 
-    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, emulator: Served, host: str = "127.0.0.1", port: int = 0) -> None:
         self.emulator = emulator
         self.host, self.port = host, port
         self._server: Any = None

@@ -26,6 +26,7 @@ from .errors import InputError, SeedanceError
 from .journal import Take
 from .storyboard import FILM_MODEL, Board, BoardStore
 from .take_run import Progress, TakeResult
+from .take_states import OUTCOME_UNKNOWN, TakeState
 
 if TYPE_CHECKING:
     from .session import Session
@@ -156,7 +157,7 @@ class BoardRun:
         errors = [r for r in results if isinstance(r, SeedanceError)]
         if not saved and errors:
             states = [t.state for t in (self.session.studio.ledger.get(x) for x in shot.round_ids) if t]
-            cancelled = "cancelled" in states
+            cancelled = TakeState.CANCELLED in states
             shot.problem = f"shot {i + 1} was cancelled" if cancelled else f"shot {i + 1} failed ({errors[0].message})"
 
     async def _resume(self, i: int) -> bool:
@@ -167,10 +168,10 @@ class BoardRun:
         if not takes or shot.stale:
             return False
         for t in takes:
-            if t.state == "preparing":  # journaled by a process that ended before its POST: nothing was sent
+            if t.state == TakeState.PREPARING:  # journaled by a process that ended before its POST: nothing was sent
                 ledger.never_sent(t.id, "The app closed before this take was sent to WaveSpeed.")
-        if any(t.state in ("submitting", "unknown") and not t.task_id for t in takes):
-            await take_run.reconcile(self.session)
+        if any(t.state in OUTCOME_UNKNOWN and not t.task_id for t in takes):
+            await self.session.runner().reconcile()
         takes = [ledger.get(t.id) or t for t in takes]
         todo = [t for t in takes if not t.finished and t.task_id]
         await self._tell(ShotProgress(i, "resuming", "Picking up where the render was…"))
@@ -178,10 +179,10 @@ class BoardRun:
         for r in results:
             if isinstance(r, TakeResult) and not shot.chosen:
                 shot.chosen = r.take.id
-        videos = [t.id for t in (ledger.get(x.id) or x for x in takes) if t.state == "downloaded"]
+        videos = [t.id for t in (ledger.get(x.id) or x for x in takes) if t.state == TakeState.DOWNLOADED]
         if videos and shot.chosen not in videos:
             shot.chosen = videos[0]
-        unsure = [t for t in (ledger.get(x.id) or x for x in takes) if t.state in ("submitting", "unknown")]
+        unsure = [t for t in (ledger.get(x.id) or x for x in takes) if t.state in OUTCOME_UNKNOWN]
         if unsure and not videos:
             shot.problem = f"shot {i + 1} may have started at WaveSpeed; we are still checking (seedance recover)"
         return bool(videos or unsure)
@@ -202,7 +203,7 @@ class BoardRun:
         if take_id not in shot.take_ids:
             raise InputError(f"That take isn't one of shot {i + 1}'s takes.")
         take = self.session.take(take_id)
-        if take.state != "downloaded":
+        if take.state != TakeState.DOWNLOADED:
             raise InputError("That take has no video yet; pick one that finished.")
         shot.chosen = take_id
         self.board.refresh_stale()
@@ -250,7 +251,7 @@ def make_film(session: Session, board: Board) -> Take:
         raise InputError(f"The film could not be made: {e}") from None
     seconds = round(sum(float(t.settings.get("duration") or 0) for t in takes), 2)
     made = session.studio.ledger.begin(Take(
-        id=uuid.uuid4().hex[:16], session=session.owner, model_id=FILM_MODEL,
+        id=uuid.uuid4().hex[:16], owner=session.owner, model_id=FILM_MODEL,
         prompt=" / ".join(t.prompt for t in takes)[:1000],
         settings={"board_id": board.id, "board": board.name, "shots": [t.id for t in takes],
                   "join": f"crossfade {board.crossfade:g} s" if board.crossfade else "cut",

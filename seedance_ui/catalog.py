@@ -68,10 +68,6 @@ _SIZES_V15: dict[str, dict[str, tuple[int, int]]] = {
 }  # fmt: skip
 _PUBLISHED_SIZES = {"1.0": _SIZES_V1, "1.5": _SIZES_V15}
 _SCALE_FROM_1080P = {"1440p": 4 / 3, "2k": 4 / 3, "2160p": 2.0, "4k": 2.0}
-SIZE_FALLBACK = (
-    "ByteDance publishes output sizes for Seedance 1.0 and 1.5 only; for other models the size is estimated from "
-    "the 1.5 table (scaled from 1080p for 2k/4k, from the shape's ratio for other shapes)."
-)
 
 
 @dataclass(frozen=True)
@@ -184,17 +180,6 @@ class ModelSpec:
         if not self.facts.get("sizes", {}).get("confirmed", True):
             return False
         return aspect_ratio in _PUBLISHED_SIZES.get(self.generation, {}).get(resolution, {})
-
-    @property
-    def size_note(self) -> str:
-        """Where the output sizes come from, in a sentence (for the framing preview)."""
-        if self.generation in _PUBLISHED_SIZES and self.facts.get("sizes", {}).get("confirmed", True):
-            return f"Output sizes from ByteDance's published Seedance {self.generation} table."
-        return SIZE_FALLBACK
-
-    def frame_count(self, duration: int) -> int:
-        """Frames in a clip: 24 per second plus the first frame (a 5 s clip has 121)."""
-        return duration * FPS + 1
 
     @property
     def notice(self) -> str:

@@ -129,13 +129,8 @@ def fields_from_api(item: dict[str, Any], notes: dict[str, Any] | None) -> dict[
     def prop(name: str) -> dict[str, Any]:
         return props.get(name) or {}
 
-    # Resolution: an input with an enum, else part of the id (V1 models), else our note, else 720p (a guess).
-    res_enum = [str(r) for r in prop("resolution").get("enum") or ()]
+    resolutions, default_res = _resolutions(prop("resolution"), model_id, notes)
     id_res = _RES_IN_ID.search(model_id)
-    fixed_res = notes.get("resolution") or (id_res.group(1) if id_res else "720p")
-    resolutions = tuple(res_enum) or (fixed_res,)
-    default_res = prop("resolution").get("default")
-    default_res = default_res if default_res in resolutions else ("720p" if "720p" in resolutions else resolutions[0])
 
     lo, hi, default, smart = _duration(prop("duration"))
     aspects = tuple(str(a) for a in prop("aspect_ratio").get("enum") or ())
@@ -181,6 +176,18 @@ def fields_from_api(item: dict[str, Any], notes: dict[str, Any] | None) -> dict[
         "description": str(item.get("description") or ""),
     }
     return out
+
+
+def _resolutions(field: dict[str, Any], model_id: str, notes: dict[str, Any]) -> tuple[tuple[str, ...], str]:
+    """The model's resolutions and its default: an input with an enum, else part of the id (V1 models), else our
+    note, else 720p (a guess)."""
+    res_enum = [str(r) for r in field.get("enum") or ()]
+    id_res = _RES_IN_ID.search(model_id)
+    fixed_res = notes.get("resolution") or (id_res.group(1) if id_res else "720p")
+    resolutions = tuple(res_enum) or (fixed_res,)
+    default_res = field.get("default")
+    default_res = default_res if default_res in resolutions else ("720p" if "720p" in resolutions else resolutions[0])
+    return resolutions, str(default_res)
 
 
 def _family(name: str, resolution: str) -> str:

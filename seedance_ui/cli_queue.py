@@ -21,6 +21,7 @@ from .queue_runner import Pacer, Runner, enqueue, estimate
 from .queue_store import QueueStore
 from .session import Session
 from .take_run import Progress
+from .take_states import TakeState
 
 
 def _tier(session: Session, given: str | None) -> str:
@@ -125,7 +126,7 @@ def _outcome(session: Session, take_id: str, row: batch.BatchRow, out_dir: Path 
         except OSError as e:
             reason = f"saved in the library at {video}, but not copied to {out_dir} ({e.strerror or e})"
     return {"row": row.number, "image": row.image, "prompt": take.prompt, "take_id": take.id, "state": take.state,
-            "ok": take.state == "downloaded", "video": video, "task_id": take.task_id, "reason": reason,
+            "ok": take.state == TakeState.DOWNLOADED, "video": video, "task_id": take.task_id, "reason": reason,
             "money": session.money(take.money).sentence if take.money else None}  # fmt: skip
 
 
@@ -174,7 +175,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
         _demo_banner(session)
         results = _run_queue(session, _tier(session, None))
         ended = [session.studio.ledger.get(t) for t in results]
-        data = {"ok": all(t is not None and t.state == "downloaded" for t in ended),
+        data = {"ok": all(t is not None and t.state == TakeState.DOWNLOADED for t in ended),
                 "takes": [{"take_id": t.id, "state": t.state, "video": t.video_path, "task_id": t.task_id,
                            "reason": t.error_message} for t in ended if t]}  # fmt: skip
     lines = [f"{t['take_id']}: " + (f"saved {t['video']}" if t["video"] else f"{t['state']}: {t['reason']}")

@@ -17,7 +17,6 @@ Rules it keeps:
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import os
 import time
@@ -32,6 +31,7 @@ import httpx
 
 from . import keys
 from .catalog_door import model_path
+from .client_uploads import Uploads
 from .downloads import OutputFetcher
 from .errors import (
     ApiError,
@@ -65,8 +65,9 @@ LIST_PAGE_SIZE = 100
 ProgressFn = Callable[[Prediction, float], Awaitable[None] | None]
 
 
-class WaveSpeedClient:
-    """One pooled ``httpx.AsyncClient`` for the API and one, without credentials, for output files."""
+class WaveSpeedClient(Uploads):
+    """One pooled ``httpx.AsyncClient`` for the API and one, without credentials, for output files. Uploads (the
+    pictures a take sends) are in ``client_uploads.py``."""
 
     def __init__(
         self,
@@ -346,64 +347,6 @@ class WaveSpeedClient:
         return str(data.get("status") or "deleted") if isinstance(data, dict) else "deleted"
 
     # Files -------------------------------------------------------------------------------------------------
-
-    async def upload(self, data: bytes, filename: str, mime: str, *, api_key: str | None = None) -> str:
-        """Upload a picture and return its URL; the same bytes are uploaded once per key and client, also when
-        several takes ask at the same moment (they wait for the one upload under way)."""
-        ident = (hashlib.sha256(data).hexdigest(), keys.fingerprint(self._key_for(api_key), "upload"))
-        done = self._uploaded.get(ident)
-        if isinstance(done, str):
-            return done
-        if done is not None:
-            return await asyncio.shield(done)
-        self._uploaded[ident] = under_way = asyncio.get_running_loop().create_future()
-        try:
-            url = await self._upload_once(data, filename, mime, api_key)
-        except asyncio.CancelledError:
-            del self._uploaded[ident]
-            under_way.cancel()
-            raise
-        except Exception as e:
-            del self._uploaded[ident]  # the next take tries again
-            under_way.set_exception(e)
-            under_way.exception()  # the waiters get it; a lone upload's error is not an unhandled one
-            raise
-        self._uploaded[ident] = url
-        under_way.set_result(url)
-        return url
-
-    async def _upload_once(self, data: bytes, filename: str, mime: str, api_key: str | None) -> str:
-        try:
-            ticket = await self._call("upload", "POST", "/api/v3/media/uploads", api_key=api_key,
-                                      json={"filename": filename, "size": len(data), "content_type": mime})  # fmt: skip
-            url = await self._put(ticket, data)
-        except ApiError as e:
-            if e.status not in (404, 405):
-                raise
-            url = await self._upload_legacy(data, filename, mime, api_key)
-        return url
-
-    async def _put(self, ticket: Any, data: bytes) -> str:
-        up = ticket.get("upload") if isinstance(ticket, dict) else None
-        if not isinstance(up, dict) or not up.get("url") or not ticket.get("download_url"):
-            raise ProtocolError("WaveSpeed's upload instructions could not be read.")
-        self.requests["put"] = self.requests.get("put", 0) + 1
-        try:
-            r = await self._files.request(str(up.get("method") or "PUT"), up["url"], content=data,
-                                          headers=dict(up.get("headers") or {}))  # fmt: skip
-        except httpx.TransportError as e:
-            raise NetworkError("The picture could not be uploaded. Check your connection and try again.") from e
-        if r.status_code >= 300:
-            raise ServiceError(f"The picture could not be uploaded (error {r.status_code}).", status=r.status_code)
-        return str(ticket["download_url"])
-
-    async def _upload_legacy(self, data: bytes, filename: str, mime: str, api_key: str | None) -> str:
-        out = await self._call("binary", "POST", "/api/v3/media/upload/binary", api_key=api_key,
-                               deadline_at=time.monotonic() + 120,  # the picture itself goes in this request
-                               files={"file": (filename, data, mime)})  # fmt: skip
-        if not isinstance(out, dict) or not out.get("download_url"):
-            raise ProtocolError("WaveSpeed's upload answer could not be read.")
-        return str(out["download_url"])
 
     async def download(self, prediction: Prediction, dest: Path, *, api_key: str | None = None) -> Path:
         """Stream the first output to ``dest``; one fresh link on 403/404 before calling it expired."""

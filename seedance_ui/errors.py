@@ -38,7 +38,9 @@ class Money(str, Enum):
 
     NOT_CHARGED = "not_charged"
     LIKELY_NOT_STARTED = "likely_not_started"
-    CHECKING = "unknown"
+    UNKNOWN = "unknown"
+    """It may have been charged: the request may have reached WaveSpeed, and we are checking."""
+    CHECKING = "unknown"  # the old name of UNKNOWN (an alias), kept until every branch has moved
     CHARGED = "charged"
     RENDERING = "still_running"
     REFUNDED = "refunded"
@@ -203,7 +205,7 @@ class NetworkError(SeedanceError):
 
 class SubmissionUnknown(SeedanceError):
     code = "submission_unknown"
-    money = Money.CHECKING
+    money = Money.UNKNOWN
     hint = "We look the job up with WaveSpeed before anything is sent again."
 
     def __init__(self, message: str, *, model_id: str, submitted_at: float, **kw: object) -> None:

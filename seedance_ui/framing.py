@@ -8,8 +8,6 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
-from .images import Source, small_copy
-
 
 @dataclass(frozen=True)
 class Framing:
@@ -55,8 +53,3 @@ def draw_framing(pic: Image.Image, out_w: int, out_h: int) -> tuple[Image.Image,
     out = Image.alpha_composite(pic.convert("RGBA"), shade)
     ImageDraw.Draw(out).rectangle(geo.box, outline=(255, 200, 0, 255), width=3)
     return out.convert("RGB"), geo
-
-
-def framing_preview(source: Source, out_w: int, out_h: int, max_side: int = 640) -> tuple[Image.Image, Framing]:
-    """A small copy of the picture with the output frame drawn on it."""
-    return draw_framing(small_copy(source, max_side), out_w, out_h)

@@ -16,6 +16,7 @@ from typing import Any
 
 from .journal import Take
 from .prediction import Prediction
+from .take_states import OUTCOME_UNKNOWN
 
 IDENTIFYING = ("image", "video", "last_image", "prompt")
 CANT_TELL = "cant_tell"
@@ -106,3 +107,17 @@ def cant_tell_message(unclear: CantTell) -> str:
     return (f"We lost contact while starting this take, and WaveSpeed's job list shows {len(unclear.task_ids)} jobs "
             f"{how} ({ids}): we can't tell which one is yours, so we haven't picked one. One of them may have been "
             "started elsewhere on your account.")  # fmt: skip
+
+
+def lost_take_for(unfinished: Sequence[Take], p: Prediction, window_before: float, window_after: float) -> Take | None:
+    """The oldest of these takes whose submit outcome is unknown, of the task's model, sent in the window around the
+    task's creation: the take a task id given by hand belongs to."""
+    created = p.created.timestamp() if p.created else None
+    if created is None:
+        return None
+    for t in sorted(unfinished, key=lambda t: t.submitted_at or t.created_at):
+        sent = t.submitted_at or t.created_at
+        if t.state in OUTCOME_UNKNOWN and not t.task_id and t.model_id == p.model \
+                and -window_after <= sent - created <= window_before:  # fmt: skip
+            return t
+    return None

@@ -1,8 +1,8 @@
 """The journal of takes: SQLite (WAL) in the user's data folder, written before anything is sent or waited on.
 
 The states a take moves through, and what each means for the money, are drawn in ``takes.py`` (the only place
-that changes a take's state). ``session`` is the take's owner: "local" on a desktop, a salted fingerprint of a
-key or a random visitor token on a Space.
+that changes a take's state). ``Take.owner`` (the ``session`` column) is whose take it is: "local" on a desktop, a
+salted fingerprint of a key or a random visitor token on a Space.
 """
 
 from __future__ import annotations
@@ -18,10 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import JournalError
-
-STATES = ("preparing", "submitting", "submitted", "running", "completed", "downloaded", "failed", "cancelled",
-          "unknown", "expired", "not_started", "queued")  # fmt: skip
-UNFINISHED = ("queued", "preparing", "submitting", "submitted", "running", "completed", "unknown")
+from .take_states import UNFINISHED, TakeState
 
 
 @dataclass
@@ -29,14 +26,17 @@ class Take:
     """One render as the journal keeps it."""
 
     id: str
-    session: str = "local"
-    state: str = "submitting"
+    owner: str = "local"
+    """Whose take it is: "local" on a desktop, a salted fingerprint of a key or a random visitor token on a Space
+    (stored in the journal's ``session`` column)."""
+    state: TakeState = TakeState.SUBMITTING
     model_id: str = ""
     prompt: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
     """Every setting as the person chose it, with the resolved seed."""
     payload: dict[str, Any] = field(default_factory=dict)
-    """The exact JSON body submitted (image URLs included): what reconciliation matches on."""
+    """The exact JSON body submitted (image URLs included). Reconciliation (``job_match``) pairs a lost take with a
+    listed job by model and time, and by these inputs only when WaveSpeed's list carries the job's inputs."""
     seed: int | None = None
     price_usd: str = ""
     price_published: bool = True
@@ -68,7 +68,10 @@ class Take:
 
 
 _JSON_FIELDS = {"settings", "payload"}
-_COLUMNS = [f.name for f in fields(Take)]
+_COLUMN_OF = {"owner": "session"}
+"""The one place a Take's field and its journal column have different names (the column keeps its old name)."""
+_FIELD_OF = {column: name for name, column in _COLUMN_OF.items()}
+_COLUMNS = [_COLUMN_OF.get(f.name, f.name) for f in fields(Take)]
 
 
 def _migration_1(db: sqlite3.Connection) -> None:
@@ -181,7 +184,7 @@ class Journal:
 
     @staticmethod
     def _row(take: Take) -> dict[str, Any]:
-        d = asdict(take)
+        d = {_COLUMN_OF.get(k, k): v for k, v in asdict(take).items()}
         for k in _JSON_FIELDS:
             d[k] = json.dumps(d[k], sort_keys=True)
         d["price_published"] = int(bool(d["price_published"]))
@@ -189,10 +192,11 @@ class Journal:
 
     @staticmethod
     def _take(row: sqlite3.Row) -> Take:
-        d = {k: row[k] for k in row.keys() if k in _COLUMNS}  # noqa: SIM118 (sqlite3.Row has no __iter__ of keys)
+        d = {_FIELD_OF.get(k, k): row[k] for k in row.keys() if k in _COLUMNS}  # noqa: SIM118 (sqlite3.Row has no __iter__ of keys)
         for k in _JSON_FIELDS:
             d[k] = json.loads(d[k] or "{}")
         d["price_published"] = bool(d["price_published"])
+        d["state"] = TakeState(d["state"])
         return Take(**d)
 
     def add(self, take: Take) -> Take:
@@ -204,11 +208,12 @@ class Journal:
         return take
 
     def update(self, take_id: str, **changes: Any) -> Take:
+        changes = {_COLUMN_OF.get(k, k): v for k, v in changes.items()}
         bad = set(changes) - set(_COLUMNS)
         if bad:
             raise KeyError(f"unknown journal fields: {sorted(bad)}")
-        if "state" in changes and changes["state"] not in STATES:
-            raise ValueError(f"unknown state {changes['state']!r}")
+        if "state" in changes:
+            changes["state"] = TakeState(changes["state"])  # ValueError on a state that isn't one
         changes["updated_at"] = time.time()
         for k in _JSON_FIELDS & set(changes):
             changes[k] = json.dumps(changes[k], sort_keys=True)
@@ -251,12 +256,12 @@ class Journal:
             row = self._db.execute("SELECT * FROM takes WHERE task_id = ? LIMIT 1", (task_id,)).fetchone()
         return self._take(row) if row else None
 
-    def history(self, session: str | None = None, text: str = "", limit: int = 50, offset: int = 0) -> list[Take]:
-        """Newest first; ``text`` filters on prompt, model and task id; ``session`` None means every session."""
+    def history(self, owner: str | None = None, text: str = "", limit: int = 50, offset: int = 0) -> list[Take]:
+        """Newest first; ``text`` filters on prompt, model and task id; ``owner`` None means every owner's."""
         where, args = [], []
-        if session is not None:
+        if owner is not None:
             where.append("session = ?")
-            args.append(session)
+            args.append(owner)
         if text.strip():
             like = f"%{text.strip().lower()}%"
             where.append("(lower(prompt) LIKE ? OR lower(model_id) LIKE ? OR task_id LIKE ?)")
@@ -267,13 +272,13 @@ class Journal:
             rows = self._db.execute(sql, [*args, limit, offset]).fetchall()
         return [self._take(r) for r in rows]
 
-    def unfinished(self, session: str | None = None) -> list[Take]:
+    def unfinished(self, owner: str | None = None) -> list[Take]:
         marks = ", ".join("?" for _ in UNFINISHED)
         sql = f"SELECT * FROM takes WHERE state IN ({marks})"
         args: list[Any] = list(UNFINISHED)
-        if session is not None:
+        if owner is not None:
             sql += " AND session = ?"
-            args.append(session)
+            args.append(owner)
         with self._lock:
             rows = self._db.execute(sql + " ORDER BY created_at", args).fetchall()
         return [self._take(r) for r in rows]

@@ -77,14 +77,6 @@ def _scrub_record(record: logging.LogRecord) -> None:
         record.msg, record.args = clean, ()
 
 
-class ScrubFilter(logging.Filter):
-    """Scrubs a record; for handlers of one's own (every record is already scrubbed as it is made, below)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        _scrub_record(record)
-        return True
-
-
 # A filter on the "seedance_ui" logger would miss records of its children ("seedance_ui.client" ...): logger
 # filters don't apply to records that propagate up. So every record, whichever logger makes it, is scrubbed as it
 # is made.

@@ -19,19 +19,19 @@ from .errors import NotReady, SeedanceError
 from .plan import Plan
 
 if TYPE_CHECKING:
-    from .session import Session
+    from .door import VisitorDoor
 
 REFUSED = ("{name} can't be priced on this computer, and WaveSpeed's own quote could not be had ({why}), so "
            "nothing was sent. Try again in a moment, or choose another model.")  # fmt: skip
 
 
-async def priced_by_wavespeed(session: Session, plan: Plan) -> Plan:
+async def priced_by_wavespeed(session: VisitorDoor, plan: Plan) -> Plan:
     """The plan itself when its price is known here; otherwise the plan priced by WaveSpeed's quote, or NotReady
     (before anything is sent) when that quote can't be had."""
     if not plan.quote.needs_server_quote:
         return plan
     try:
-        price = await session.studio.client().quote(plan.spec.id, plan.payload(0, None), api_key=session.key)
+        price = await session.wavespeed.quote(plan.spec.id, plan.payload(0, None))
     except SeedanceError as e:
         raise NotReady(REFUSED.format(name=plan.spec.name, why=e.message.rstrip("."))) from None
     if not pricing.is_a_price(price):

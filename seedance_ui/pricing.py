@@ -107,8 +107,6 @@ class Quote:
     """'formula', 'published table' or "needs WaveSpeed's quote" (then ``per_take`` is only a placeholder)."""
     priced_duration: int = 0
     """The seconds priced: ``duration``, or the longest for Smart Duration."""
-    inputs: dict = field(default_factory=dict, compare=False)
-    """The full inputs priced: what to send to POST /api/v3/model/price for WaveSpeed's own quote."""
 
     @property
     def total(self) -> Decimal:
@@ -238,24 +236,10 @@ def quote_for(
         model_id=spec.id, resolution=resolution, duration=duration, audio=audio, takes=takes,
         per_take=exact.quantize(CENT, ROUND_HALF_UP), per_second=exact / seconds, published=published,
         source=source, kind=kind, priced_duration=seconds,
-        inputs={**inputs, "duration": duration} if smart else inputs,
     )  # fmt: skip
     if not with_what_if:
         return quote
     return replace(quote, what_if=tuple(_what_ifs(spec, quote, aspect_ratio, extras, models)))
-
-
-def estimate(
-    model_id: str,
-    duration: int,
-    resolution: str | None = None,
-    audio: bool = False,
-    takes: int = 1,
-    aspect_ratio: str | None = None,
-    with_what_if: bool = True,
-) -> Quote:
-    """Price of ``takes`` renders with these settings, for a model of the catalog in use."""
-    return quote_for(catalog.get_model(model_id), duration, resolution, audio, takes, aspect_ratio, with_what_if)
 
 
 def _what_ifs(spec: ModelSpec, q: Quote, aspect_ratio: str | None, extras: Mapping[str, Any] | None,

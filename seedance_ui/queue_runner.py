@@ -3,7 +3,7 @@
 ``enqueue`` checks and keeps a copy of the pictures and queues one take per seed of a Plan (nothing is sent).
 ``Runner.run`` first finishes the queued takes a dead runner left under way (no second POST: they are resumed
 from their task id, or reconciled with WaveSpeed's job list), then claims takes one at a time (``QueueStore.claim``
-checks the level in the same statement), uploads their pictures and hands each to ``take_run.start``: the same
+checks the level in the same statement), uploads their pictures and hands each to ``TakeRunner.start``: the same
 submit-at-most-once path as a click. A 429 on a submit started nothing, so that take goes back to the front of the
 queue; "auto" then steps the level down.
 """
@@ -25,6 +25,7 @@ from .journal import Take
 from .plan import Plan
 from .queue_store import QueueStore, runner_id
 from .take_run import Progress, TakeResult, reporter
+from .take_states import TakeState
 
 if TYPE_CHECKING:
     from .session import Session
@@ -51,7 +52,7 @@ def enqueue(session: Session, plan: Plan, first: str | Path, last: str | Path | 
     store, out = QueueStore(session.studio.journal), []
     for i in range(plan.takes):
         one = plan.choices.model_copy(update={"seed": plan.seeds[i], "takes": 1})
-        take = Take(id=f"{stamp[:12]}{i}{uuid.uuid4().hex[:3]}", session=session.owner, model_id=plan.spec.id,
+        take = Take(id=f"{stamp[:12]}{i}{uuid.uuid4().hex[:3]}", owner=session.owner, model_id=plan.spec.id,
                     prompt=plan.values["prompt"], settings=plan.take_values(i), seed=plan.seeds[i],
                     price_usd=f"{plan.quote.per_take:.2f}", price_published=plan.quote.published,
                     first_image=str(first_copy), last_image=str(last_copy) if last_copy else None)  # fmt: skip
@@ -223,13 +224,13 @@ class Runner:
         take = ledger.get(take_id)
         assert take is not None
         report = reporter(take.id, 0, self._progress)
-        client = session.studio.client()
+        client, runner = session.wavespeed, session.runner()
         refused_before = client.submits_refused
         try:
             payload = await self._payload(take, report)
             if not self.store.still_mine(take.id, self.me, self.lease):
                 return  # the lease ran out while the pictures went up: another runner has it now
-            result = await take_run.start(session, take, payload, report)
+            result = await runner.start(take, payload, report)
             await report("saved", "Saved.", task_id=result.take.task_id, video=result.video_path)
             self.results[take.id] = result
             refused = client.submits_refused > refused_before
@@ -260,7 +261,7 @@ class Runner:
         """Upload the take's kept pictures and build its submit body from its settings."""
         spec = catalog.get_model(take.model_id)
         await report("uploading", "Uploading your pictures…")
-        client, key = self.session.studio.client(), self.session.key
+        client = self.session.wavespeed
         urls: list[str | None] = []
         for path in (take.first_image, take.last_image):
             if not path:
@@ -269,7 +270,7 @@ class Runner:
             # the kept copy is what ``images.prepare`` made when the take was queued: sent as it is
             data = await asyncio.to_thread(Path(path).read_bytes)
             mime = "image/png" if path.endswith(".png") else "image/jpeg"
-            urls.append(await client.upload(data, Path(path).name, mime, api_key=key))
+            urls.append(await client.upload(data, Path(path).name, mime))
         return request.payload(spec, take.settings, urls[0], urls[1])
 
     async def finish_abandoned(self) -> None:
@@ -289,13 +290,13 @@ class Runner:
         session, ledger = self.session, self.session.studio.ledger
         while True:
             try:
-                await take_run.reconcile(session)
+                await session.runner().reconcile()
             except SeedanceError as e:
                 log.info("reconcile: %s", e.message)
             left = [t for i in take_ids if (t := ledger.get(i)) is not None and not t.task_id and not t.finished]
             for t in left:
                 if time.time() - (t.submitted_at or t.created_at) > session.studio.list_lag:
-                    self.results[t.id] = take_run.not_started(session, t)
+                    self.results[t.id] = session.runner().not_started(t)
             if not [t for t in left if t.id not in self.results]:
                 return
             await asyncio.sleep(session.studio.reconcile_delay)
@@ -303,11 +304,11 @@ class Runner:
     async def _resume(self, take: Take) -> None:
         report = reporter(take.id, 0, self.on_progress)
         try:
-            if take.state == "completed" and take.output_url:
+            if take.state == TakeState.COMPLETED and take.output_url:
                 p = Prediction(id=take.task_id or "", status="completed", outputs=(take.output_url,))
-                result = await take_run.save(self.session, take, p)
+                result = await self.session.runner().save(take, p)
             else:
-                result = await take_run.finish(self.session, take, report)
+                result = await self.session.runner().finish(take, report)
             self.results[take.id] = result
             await report("saved", "Saved.", task_id=take.task_id, video=result.video_path)
         except SeedanceError as e:

@@ -21,8 +21,18 @@ from typing import Any
 from .errors import Money
 from .journal import Journal, Take
 from .levels import Level
+from .take_states import AT_WAVESPEED, OUTCOME_UNKNOWN, UNDER_WAY, UNFINISHED, TakeState
 
-UNDER_WAY = ("submitting", "submitted", "running", "unknown", "completed")
+_SENT_NOT_DONE = (*OUTCOME_UNKNOWN, *AT_WAVESPEED)
+"""Sent (or maybe sent) and not finished rendering: what counts as running at WaveSpeed."""
+
+
+def _sql_in(states: tuple[TakeState, ...]) -> str:
+    """A state set as an SQL list of its stored words (the values are this module's own constants)."""
+    return ", ".join(f"'{s.value}'" for s in states)
+
+
+_PREPARING, _QUEUED = TakeState.PREPARING.value, TakeState.QUEUED.value
 BUSY_FOR = 3600.0
 """A start older than this no longer counts as running at WaveSpeed (a take left unrecovered for an hour)."""
 
@@ -30,13 +40,13 @@ _PROMISED = "(SELECT count(*) FROM queue_meta WHERE key LIKE 'start:%' AND CAST(
 """Starts promised outside the queue (a storyboard's shots: ``promise_start``) and not yet stamped on a take."""
 _ROOM = f"""
   (SELECT count(*) FROM takes WHERE max(coalesce(submitted_at, 0), coalesce(claimed_at, 0)) > :since
-       AND (submitted_at IS NOT NULL OR (state = 'preparing' AND lease_until > :now))) + {_PROMISED} < :per_minute
-  AND (SELECT count(*) FROM takes WHERE (state IN ('submitting', 'submitted', 'running', 'unknown')
-       AND submitted_at > :busy_since) OR (state = 'preparing' AND lease_until > :now)) + {_PROMISED} < :at_once
+       AND (submitted_at IS NOT NULL OR (state = '{_PREPARING}' AND lease_until > :now))) + {_PROMISED} < :per_minute
+  AND (SELECT count(*) FROM takes WHERE (state IN ({_sql_in(_SENT_NOT_DONE)})
+       AND submitted_at > :busy_since) OR (state = '{_PREPARING}' AND lease_until > :now)) + {_PROMISED} < :at_once
 """
 _CLAIM = f"""
-UPDATE takes SET state = 'preparing', lease_owner = :me, lease_until = :until, claimed_at = :now, updated_at = :now
-WHERE id = (SELECT id FROM takes WHERE state = 'queued' AND session = :owner ORDER BY queue_pos, created_at LIMIT 1)
+UPDATE takes SET state = '{_PREPARING}', lease_owner = :me, lease_until = :until, claimed_at = :now, updated_at = :now
+WHERE id = (SELECT id FROM takes WHERE state = '{_QUEUED}' AND session = :owner ORDER BY queue_pos, created_at LIMIT 1)
   AND NOT EXISTS (SELECT 1 FROM queue_meta WHERE key = 'paused:' || :owner)
   AND {_ROOM}
 RETURNING id
@@ -94,7 +104,7 @@ class QueueStore:
 
     def add(self, take: Take, plan: dict[str, Any], batch: str | None = None) -> Take:
         """Queue a take (nothing sent, not charged) with its plan, after every take already queued."""
-        take.state, take.money = "queued", Money.NOT_CHARGED.value
+        take.state, take.money = TakeState.QUEUED, Money.NOT_CHARGED.value
         row = Journal._row(take) | {"queue_plan": json.dumps(plan, sort_keys=True), "batch": batch}
         cols, marks = ", ".join(row), ", ".join(f":{k}" for k in row)
         with self._tx() as db:
@@ -151,10 +161,10 @@ class QueueStore:
 
     def renew(self, me: str, lease: float) -> int:
         """Keep every claim of runner ``me`` alive for ``lease`` more seconds."""
-        marks = ", ".join("?" for _ in ("preparing", *UNDER_WAY))
+        marks = ", ".join("?" for _ in (TakeState.PREPARING, *UNDER_WAY))
         with self._tx() as db:
             cur = db.execute(f"UPDATE takes SET lease_until = ? WHERE lease_owner = ? AND state IN ({marks})",
-                             (time.time() + lease, me, "preparing", *UNDER_WAY))  # fmt: skip
+                             (time.time() + lease, me, TakeState.PREPARING, *UNDER_WAY))  # fmt: skip
         return cur.rowcount
 
     def expire_gone(self) -> None:
@@ -168,10 +178,10 @@ class QueueStore:
 
     def held_elsewhere(self, me: str, owner: str) -> int:
         """The owner's queued takes another live runner is working on."""
-        marks = ", ".join("?" for _ in ("preparing", *UNDER_WAY))
+        marks = ", ".join("?" for _ in (TakeState.PREPARING, *UNDER_WAY))
         rows = self._read(f"SELECT count(*) FROM takes WHERE session = ? AND queue_plan IS NOT NULL AND state IN "
                           f"({marks}) AND lease_owner != ? AND lease_until > ?",
-                          (owner, "preparing", *UNDER_WAY, me, time.time()))  # fmt: skip
+                          (owner, TakeState.PREPARING, *UNDER_WAY, me, time.time()))  # fmt: skip
         return int(rows[0][0])
 
     def release_expired(self) -> int:
@@ -244,11 +254,11 @@ class QueueStore:
             sql += " AND batch = ?"
             args.append(batch)
         if not include_done:
-            sql += " AND state IN ('queued', 'preparing', 'submitting', 'submitted', 'running', 'unknown', 'completed')"
-        rows = self._read(sql + " ORDER BY state != 'queued', queue_pos, created_at", args)
+            sql += f" AND state IN ({_sql_in(UNFINISHED)})"
+        rows = self._read(sql + f" ORDER BY state != '{_QUEUED}', queue_pos, created_at", args)
         out, pos = [], 0
         for r in rows:
-            queued = r["state"] == "queued"
+            queued = r["state"] == TakeState.QUEUED
             pos += queued
             out.append(QueueItem(Journal._take(r), json.loads(r["queue_plan"]), pos if queued else None,
                                  r["lease_owner"], r["lease_until"], r["batch"]))  # fmt: skip
@@ -267,7 +277,7 @@ class QueueStore:
         return [now - r[0] for r in rows]
 
     def running(self) -> list[Take]:
-        marks = ", ".join("?" for _ in UNDER_WAY[:-1])
+        marks = ", ".join("?" for _ in _SENT_NOT_DONE)
         rows = self._read(f"SELECT * FROM takes WHERE state IN ({marks}) AND submitted_at > ?",
-                          (*UNDER_WAY[:-1], time.time() - BUSY_FOR))  # fmt: skip
+                          (*_SENT_NOT_DONE, time.time() - BUSY_FOR))  # fmt: skip
         return [Journal._take(r) for r in rows]

@@ -1,7 +1,9 @@
 """Seedance's rules for one request, in one place: ``check_settings`` and the JSON body ``payload``.
 
-The Plan (``plan.py``), the app, the CLI, ``/generate`` and the emulator all check settings through
-``check_settings``; nothing else validates them.
+Every request is checked against its model here, once, when its ``Plan`` is made (``plan.py``); the app, the
+CLI, ``/generate`` and the queue all make Plans. Before that, ``Choices`` (pydantic) checks only each value's
+kind (a whole number, on or off, text). The emulator does not use this module: it validates on its own, from
+WaveSpeed's published schemas (``seedance_emulator/schema.py``), so that it can catch this module's mistakes.
 """
 
 from __future__ import annotations

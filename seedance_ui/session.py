@@ -13,8 +13,6 @@ import hashlib
 import json
 import logging
 import secrets
-import shutil
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -22,7 +20,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import images, job_match, price_gate, take_run, upscale_run, video
+from . import images, job_match, price_gate, room, take_run, upscale_run, video
+from .bound_client import BoundClient
 from .errors import (
     AuthenticationError,
     InputError,
@@ -36,12 +35,11 @@ from .errors import (
 from .journal import Take
 from .plan import Plan
 from .studio import Studio
-from .take_run import ProgressFn, TakeResult, reporter
+from .take_run import ProgressFn, TakeResult, TakeRunner, reporter
+from .take_states import ENDED, ENDED_WITHOUT_VIDEO, OUTCOME_UNKNOWN, TakeState
 
 log = logging.getLogger("seedance_ui.session")
 
-ROOM_PER_TAKE = 64 * 1024 * 1024
-"""Free disk asked for each take before paying: a 12 s 1080p Seedance MP4 is well under this."""
 STALE_PREPARING = 600.0
 """A take still 'preparing' this long after it began was left by a process that died before sending it."""
 TASK_ID = r"[A-Za-z0-9_-]{6,80}"
@@ -79,6 +77,15 @@ class Session:
     def demo(self) -> bool:
         return self.studio.demo
 
+    @property
+    def wavespeed(self) -> BoundClient:
+        """This event loop's shared client, bound to this visitor's key (None: the runtime's)."""
+        return BoundClient(self.studio.client(), self.key)
+
+    def runner(self) -> TakeRunner:
+        """This visitor's take runner (made per run: the client it holds belongs to the running event loop)."""
+        return TakeRunner(self.studio, self.wavespeed, self.owner)
+
     # Money words -----------------------------------------------------------------------------------------
 
     def money(self, m: Money | str) -> Money:
@@ -101,20 +108,7 @@ class Session:
             self.studio.journal.ping()
         except JournalError as e:
             raise NotReady(e.message) from None
-        folders = [self.studio.library_for(self.owner)] + ([Path(out_dir)] if out_dir else [])
-        for folder in folders:
-            if folder.exists() and not folder.is_dir():
-                raise NotReady(f"{folder} is a file, not a folder: give a folder for the videos.")
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
-                    pass
-                free = shutil.disk_usage(folder).free
-            except OSError as e:
-                raise NotReady(f"Can't write videos to {folder} ({e.strerror or e}).") from None
-            if free < takes * ROOM_PER_TAKE:
-                raise NotReady(f"Only {free // 2**20} MB free at {folder}; each video needs up to "
-                               f"{ROOM_PER_TAKE // 2**20} MB.")  # fmt: skip
+        room.check_room([self.studio.library_for(self.owner)] + ([Path(out_dir)] if out_dir else []), takes)
 
     async def generate(self, plan: Plan, first: str | Path, last: str | Path | None = None, *,
                        fix_images: bool = False, original_size: bool = False,
@@ -147,29 +141,20 @@ class Session:
             last_img = await asyncio.to_thread(images.prepare, last, fix=fix, max_side=side) if last else None
         plan = plan.for_image((first_img.width, first_img.height))
         plan = await price_gate.priced_by_wavespeed(self, plan)  # a price to record, or refused before any send
-        stamp, first_copy, last_copy = self.studio.keep_pictures(self.owner, first_img, last_img)
-        takes = [self.studio.ledger.begin(Take(
-            id=f"{stamp[:12]}{i}{uuid.uuid4().hex[:3]}", session=self.owner, model_id=plan.spec.id,
-            prompt=plan.values["prompt"], seed=plan.seeds[i],
-            settings={**plan.take_values(i), "click": stamp, "take_number": i + 1, "takes_in_click": plan.takes},
-            price_usd=f"{plan.quote.per_take:.2f}", price_published=plan.quote.published,
-            first_image=str(first_copy), last_image=str(last_copy) if last_copy else None,
-        )) for i in range(plan.takes)]  # fmt: skip
+        takes = self._begin_takes(plan, first_img, last_img)
         reports = [reporter(t.id, i, on_progress, t0) for i, t in enumerate(takes)]
         for r in reports:
             await r("uploading", "Uploading your pictures…")
-        client = self.studio.client()
+        client, runner = self.wavespeed, self.runner()
         try:
-            first_url = await client.upload(
-                first_img.data, f"first{first_img.extension}", first_img.mime, api_key=self.key
-            )
-            last_url = await client.upload(last_img.data, f"last{last_img.extension}", last_img.mime,
-                                           api_key=self.key) if last_img else None  # fmt: skip
+            first_url = await client.upload(first_img.data, f"first{first_img.extension}", first_img.mime)
+            last_url = await client.upload(last_img.data, f"last{last_img.extension}", last_img.mime) \
+                if last_img else None  # fmt: skip
         except SeedanceError as e:
             return [await self.ended(t, e, r) for t, r in zip(takes, reports, strict=False)]
 
         async def one(i: int, take: Take) -> TakeResult:
-            result = await take_run.start(self, take, plan.payload(i, first_url, last_url), reports[i])
+            result = await runner.start(take, plan.payload(i, first_url, last_url), reports[i])
             # said the moment this take is saved, not when the slowest take of the click ends
             await reports[i]("saved", "Saved.", task_id=result.take.task_id, video=result.video_path)
             return result
@@ -189,6 +174,17 @@ class Session:
             else:
                 results.append(await self.ended(take, result, report))
         return results
+
+    def _begin_takes(self, plan: Plan, first_img: Any, last_img: Any) -> list[Take]:
+        """A plan's takes, journaled before anything is uploaded (with copies of their pictures)."""
+        stamp, first_copy, last_copy = self.studio.keep_pictures(self.owner, first_img, last_img)
+        return [self.studio.ledger.begin(Take(
+            id=f"{stamp[:12]}{i}{uuid.uuid4().hex[:3]}", owner=self.owner, model_id=plan.spec.id,
+            prompt=plan.values["prompt"], seed=plan.seeds[i],
+            settings={**plan.take_values(i), "click": stamp, "take_number": i + 1, "takes_in_click": plan.takes},
+            price_usd=f"{plan.quote.per_take:.2f}", price_published=plan.quote.published,
+            first_image=str(first_copy), last_image=str(last_copy) if last_copy else None,
+        )) for i in range(plan.takes)]  # fmt: skip
 
     async def ended(self, take: Take, e: BaseException, report: Any) -> SeedanceError:
         if not isinstance(e, SeedanceError):
@@ -210,21 +206,21 @@ class Session:
 
     def take(self, take_id: str) -> Take:
         take = self.studio.ledger.get(take_id) if take_id else None
-        if take is None or take.session != self.owner:
+        if take is None or take.owner != self.owner:
             raise InputError("That take isn't in your history. Pick one from History.")
         return take
 
     def history(self, text: str = "", limit: int = 60) -> list[Take]:
-        return self.studio.journal.history(session=self.owner, text=text or "", limit=limit)
+        return self.studio.journal.history(owner=self.owner, text=text or "", limit=limit)
 
     async def cancel(self, take_id: str) -> str:
         """Ask WaveSpeed to stop a take, and say truly what that means for the money."""
         take = self.take(take_id)
-        if take.state in ("downloaded", "expired", "failed", "not_started", "cancelled"):
+        if take.state in ENDED:
             return "That take had already ended; there was nothing to cancel."
-        if take.state == "completed":  # deleting it now would throw away a finished, paid video
+        if take.state == TakeState.COMPLETED:  # deleting it now would throw away a finished, paid video
             return "That take has finished rendering and is being saved; there is nothing left to stop."
-        if take.state == "queued":
+        if take.state == TakeState.QUEUED:
             from .queue_store import QueueStore
 
             if QueueStore(self.studio.journal).cancel(take.id, self.owner):
@@ -232,7 +228,7 @@ class Session:
                     "Taken out of the queue before it was sent: nothing was charged." if not self.demo else "Cancelled."
                 )
             return await self.cancel(take_id)  # a runner claimed it just now: cancel it where it is
-        if take.state == "preparing":
+        if take.state == TakeState.PREPARING:
             self.studio.ledger.never_sent(take.id, "Cancelled before it was sent.")
             return (
                 "Cancelled before anything was sent to WaveSpeed: nothing was charged."
@@ -240,7 +236,7 @@ class Session:
                 else "Cancelled."
             )
         if take.task_id:
-            await self.studio.client().cancel(take.task_id, api_key=self.key)
+            await self.wavespeed.cancel(take.task_id)
             self.studio.ledger.cancelled(take.id)
             return "Cancelled." if self.demo else "Cancelled. " + Money.CANCEL_ASKED.sentence
         return "Cancelled while WaveSpeed was being asked; it stays in History until we know whether it started."
@@ -301,18 +297,18 @@ class Session:
 
         QueueStore(self.studio.journal).release_expired()  # a dead runner's unsent claims go back to the queue
         for t in self.studio.journal.unfinished(self.owner):  # a live claim was updated when it was claimed
-            if t.state == "preparing" and now - max(t.created_at, t.updated_at) > STALE_PREPARING:
+            if t.state == TakeState.PREPARING and now - max(t.created_at, t.updated_at) > STALE_PREPARING:
                 report.ended.append(ledger.never_sent(t.id, "The app closed before this take was sent to WaveSpeed."))
         try:
-            await take_run.reconcile(self)
+            await self.runner().reconcile()
         except SeedanceError as e:
             log.info("reconcile during recovery: %s", e.message)
         for t in self.studio.journal.unfinished(self.owner):
-            if t.state in ("submitting", "unknown") and not t.task_id:
+            if t.state in OUTCOME_UNKNOWN and not t.task_id:
                 if t.error_code == job_match.CANT_TELL:  # two jobs could be it: the person picks, never "not started"
                     report.waiting.append(t)
                 elif now - (t.submitted_at or t.created_at) > self.studio.list_lag:
-                    take_run.not_started(self, t)
+                    self.runner().not_started(t)
                     report.ended.append(ledger.get(t.id) or t)
                 else:
                     report.waiting.append(t)
@@ -330,12 +326,12 @@ class Session:
 
     async def _resume(self, take: Take) -> TakeResult:
         report = reporter(take.id, 0, None)
-        if take.state == "completed" and take.output_url:
+        if take.state == TakeState.COMPLETED and take.output_url:
             from .client import Prediction
 
-            return await take_run.save(self, take, Prediction(id=take.task_id or "", status="completed",
+            return await self.runner().save(take, Prediction(id=take.task_id or "", status="completed",
                                                                outputs=(take.output_url,)))  # fmt: skip
-        return await take_run.finish(self, take, report)
+        return await self.runner().finish(take, report)
 
     async def recover_task(self, task_id: str) -> TakeResult:
         """Bring a task into this visitor's library: one of their own takes, or a task WaveSpeed confirms with
@@ -347,48 +343,40 @@ class Session:
             raise InputError("That doesn't look like a WaveSpeed task id: it is a string of letters and digits "
                              "(e.g. 3f2b9c…) shown on the take's card, in History, and in WaveSpeed's dashboard.")  # fmt: skip
         take = self.studio.journal.by_task(task_id)
-        if take is not None and take.session != self.owner:
+        if take is not None and take.owner != self.owner:
             raise InputError("That task id isn't one of your takes.")
-        if take is not None and take.state == "downloaded" and take.video_path and Path(take.video_path).exists():
+        if (
+            take is not None
+            and take.state == TakeState.DOWNLOADED
+            and take.video_path
+            and Path(take.video_path).exists()
+        ):
             return TakeResult(take, Path(take.video_path), self.facts(take))
         if take is None:
             try:
-                p = await self.studio.client().result(task_id, api_key=self.key)
+                p = await self.wavespeed.result(task_id)
             except NotFound:
                 raise InputError("WaveSpeed has no task with that id for your key (tasks are kept 7 days).") from None
-            lost = self._lost_take_for(p)
+            lost = job_match.lost_take_for(self.studio.journal.unfinished(self.owner), p, self.studio.window_before,
+                                           self.studio.window_after)  # fmt: skip
             if lost is not None:  # the take whose submit answer never reached its journal row
                 take = self.studio.ledger.accepted(lost.id, task_id, note="Matched to its task id by hand (recover).")
             else:
                 take = self.studio.ledger.begin(Take(
-                    id=uuid.uuid4().hex[:16], session=self.owner, model_id=p.model, prompt="", settings={},
+                    id=uuid.uuid4().hex[:16], owner=self.owner, model_id=p.model, prompt="", settings={},
                     note="Recovered by its task id (the prompt and seed are not in WaveSpeed's answer).",
                 ))  # fmt: skip
                 take = self.studio.ledger.accepted(take.id, task_id)
-        elif take.state in ("failed", "cancelled", "expired", "not_started"):
+        elif take.state in ENDED_WITHOUT_VIDEO:
             take = self.studio.ledger.accepted(take.id, task_id)
         return await self._resume(take)
-
-    def _lost_take_for(self, p: Any) -> Take | None:
-        """This visitor's oldest take whose submit outcome is unknown, of the task's model, sent in the window
-        around the task's creation: the take a task id given by hand belongs to."""
-        created = p.created.timestamp() if p.created else None
-        if created is None:
-            return None
-        studio = self.studio
-        for t in sorted(studio.journal.unfinished(self.owner), key=lambda t: t.submitted_at or t.created_at):
-            sent = t.submitted_at or t.created_at
-            if t.state in ("submitting", "unknown") and not t.task_id and t.model_id == p.model \
-                    and -studio.window_after <= sent - created <= studio.window_before:  # fmt: skip
-                return t
-        return None
 
     # Account --------------------------------------------------------------------------------------------
 
     async def check_key(self) -> PriceCheck:
         """One balance call: the balance, or the plain reason this key can't be used."""
         try:
-            return PriceCheck(balance=await self.studio.client().balance(api_key=self.key))
+            return PriceCheck(balance=await self.wavespeed.balance())
         except AuthenticationError as e:
             return PriceCheck(problem=e.message + " New WaveSpeed keys start working after the account's first top-up.")
         except (NetworkError, SeedanceError) as e:
@@ -398,11 +386,10 @@ class Session:
         """WaveSpeed's own price for the plan's full inputs and the balance, quickly, or why not."""
         if self.demo:
             return PriceCheck()
-        client = self.studio.client()
+        client = self.wavespeed
         inputs = plan.payload(0, None)
         try:
-            price, balance = await asyncio.gather(client.quote(plan.spec.id, inputs, api_key=self.key),
-                                                  client.balance(api_key=self.key))  # fmt: skip
+            price, balance = await asyncio.gather(client.quote(plan.spec.id, inputs), client.balance())
         except SeedanceError as e:
             return PriceCheck(problem=e.message)
         return PriceCheck(api_total=price * plan.takes, balance=balance)

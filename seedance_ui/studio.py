@@ -1,6 +1,7 @@
 """The engine every visitor shares: the journal and its ledger, the library, one WaveSpeed client per event loop,
-and the bookkeeping that keeps one click to one POST. Visitors reach it only through a ``Session``
-(``studio.session(owner, key)``), which binds their key and ownership once.
+and the bookkeeping that keeps one click to one POST. Visitors reach it only through a ``Session``, which a
+``runtime.Runtime`` makes for each visitor (``Runtime.session(owner, key)``) and which binds their key and ownership
+once; the Studio itself knows nothing of sessions.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import re
 import time
 import uuid
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -59,13 +61,8 @@ class Studio:
             weakref.WeakKeyDictionary()
         )
         self.inflight: dict[str, asyncio.Future] = {}
-        self.submits_in_flight = 0
-        self.submitting_now: set[str] = set()
-
-    def session(self, owner: str = "local", key: str | None = None):  # type: ignore[no-untyped-def]
-        from .session import Session
-
-        return Session(self, owner=owner, key=key)
+        self._submits_in_flight = 0
+        self._submitting_now: set[str] = set()
 
     def client(self) -> WaveSpeedClient:
         """This event loop's client, made on first use and taught the render times the journal knows."""
@@ -100,11 +97,30 @@ class Studio:
             lock = self._locks[loop] = asyncio.Lock()
         return lock
 
+    @contextmanager
+    def submitting(self, take_id: str) -> Iterator[None]:
+        """Around a take's submit POST: the only place the counts of submits in flight change. Reconciliation
+        waits for them (``quiet_submits``) and leaves their takes alone (``is_submitting``)."""
+        self._submits_in_flight += 1
+        self._submitting_now.add(take_id)
+        try:
+            yield
+        finally:
+            self._submits_in_flight -= 1
+            self._submitting_now.discard(take_id)
+
+    @property
+    def submits_in_flight(self) -> int:
+        return self._submits_in_flight
+
+    def is_submitting(self, take_id: str) -> bool:
+        return take_id in self._submitting_now
+
     async def quiet_submits(self, limit: float = 30.0) -> None:
         """Wait (boundedly) until no submit POST of ours is in flight, so a job whose answer is still on its way
         is not mistaken for another take's."""
         until = time.monotonic() + limit
-        while self.submits_in_flight > 0 and time.monotonic() < until:
+        while self._submits_in_flight > 0 and time.monotonic() < until:
             await asyncio.sleep(0.05)
 
     def library_for(self, owner: str) -> Path:

@@ -1,5 +1,5 @@
 """One take from its submit to a saved video, reconciliation after an ambiguous submit, and finishing a take
-that a closed app left behind. Every state change goes through the ledger (``takes.py``); every error that ends a
+that a closed app left behind: a ``TakeRunner`` per visitor. Every state change goes through the ledger (``takes.py``); every error that ends a
 take is settled there, so its money line follows how far the take got.
 """
 
@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from . import catalog_live, job_match, upscale, video
 from .client import Prediction, notify
-from .errors import CantTellJobs, DownloadFailed, JournalError, SeedanceError, SubmissionUnknown
+from .errors import CantTellJobs, DownloadFailed, JournalError, Money, SeedanceError, SubmissionUnknown
 from .journal import Take
+from .take_states import OUTCOME_UNKNOWN, TakeState
 
 if TYPE_CHECKING:
-    from .session import Session
+    from .bound_client import BoundClient
+    from .studio import Studio
 
 log = logging.getLogger("seedance_ui.take_run")
 
@@ -76,163 +78,172 @@ def readable_name(prompt: str, seed: int, when: float | None = None) -> str:
     return f"{stamp}_{slug}_seed{seed}"
 
 
-# Submit --------------------------------------------------------------------------------------------------
+# The runner ----------------------------------------------------------------------------------------------
 
 
-async def start(session: Session, take: Take, payload: dict[str, Any], report: Report) -> TakeResult:
-    """Send the one submit POST of a take, then carry it to a saved video."""
-    studio = session.studio
-    current = studio.ledger.get(take.id)
-    if current is None or current.state != "preparing":  # cancelled while its pictures were prepared: never send it
-        unsent = SeedanceError("Cancelled before anything was sent to WaveSpeed.")
-        unsent.code = "not_sent"
-        raise studio.ledger.settle(take.id, unsent)
-    studio.ledger.sending(take.id, payload)
-    await report("submitting", "Starting the render…")
-    studio.submits_in_flight += 1
-    studio.submitting_now.add(take.id)
-    lost: SubmissionUnknown | None = None
-    try:
-        task_id = await studio.client().submit(take.model_id, payload, api_key=session.key)
-    except SubmissionUnknown as e:
-        lost = e
-    except SeedanceError as e:
-        raise studio.ledger.settle(take.id, e) from None
-    finally:
-        studio.submits_in_flight -= 1
-        studio.submitting_now.discard(take.id)
-    if lost is not None:
-        studio.ledger.settle(take.id, lost)
-        task_id = await _find_after_unknown(session, take.id, report, lost)
-    try:
-        take = studio.ledger.accepted(take.id, task_id)
-    except JournalError as e:  # the job runs and is paid for: its id must reach the person all the same
-        e.task_id = task_id
-        raise studio.ledger.settle(take.id, e) from None
-    await report("queued", "Preview started." if session.demo else "Started at WaveSpeed.", task_id=task_id)
-    return await finish(session, take, report)
+class TakeRunner:
+    """Runs one visitor's takes: built from the shared studio, a client bound to the visitor's key and the owner of
+    their takes. A ``Session`` makes one per run (the client belongs to the running event loop)."""
 
+    def __init__(self, studio: Studio, client: BoundClient, owner: str) -> None:
+        self.studio = studio
+        self.client = client
+        self.owner = owner
 
-async def _find_after_unknown(session: Session, take_id: str, report: Report, err: SubmissionUnknown) -> str:
-    """After an ambiguous submit: look for the job in WaveSpeed's list until it appears or the list can no longer
-    be lagging; then say the take most likely never started."""
-    studio = session.studio
-    await report("checking_job", "Lost contact while starting: checking with WaveSpeed whether it started…")
-    while True:
-        await asyncio.sleep(studio.reconcile_delay)
+    @property
+    def demo(self) -> bool:
+        return self.studio.demo
+
+    # Submit --------------------------------------------------------------------------------------------------
+
+    async def start(self, take: Take, payload: dict[str, Any], report: Report) -> TakeResult:
+        """Send the one submit POST of a take, then carry it to a saved video."""
+        studio = self.studio
+        current = studio.ledger.get(take.id)
+        if current is None or current.state != TakeState.PREPARING:  # cancelled while its pictures were prepared
+            unsent = SeedanceError("Cancelled before anything was sent to WaveSpeed.")
+            unsent.code = "not_sent"
+            raise studio.ledger.settle(take.id, unsent)
+        studio.ledger.sending(take.id, payload)
+        await report("submitting", "Starting the render…")
+        lost: SubmissionUnknown | None = None
         try:
-            await reconcile(session)
+            with studio.submitting(take.id):
+                task_id = await self.client.submit(take.model_id, payload)
+        except SubmissionUnknown as e:
+            lost = e
         except SeedanceError as e:
-            log.info("reconcile failed: %s", e.message)
-        take = studio.ledger.get(take_id)
-        if take is None:
-            raise err
-        if take.task_id:
-            return take.task_id
-        if take.error_code == job_match.CANT_TELL:
-            raise _cant_tell(take)
-        if time.time() - (take.submitted_at or take.created_at) > studio.list_lag:
-            raise not_started(session, take) from None
+            raise studio.ledger.settle(take.id, e) from None
+        if lost is not None:
+            studio.ledger.settle(take.id, lost)
+            task_id = await self._find_after_unknown(take.id, report, lost)
+        try:
+            take = studio.ledger.accepted(take.id, task_id)
+        except JournalError as e:  # the job runs and is paid for: its id must reach the person all the same
+            e.task_id = task_id
+            raise studio.ledger.settle(take.id, e) from None
+        await report("queued", "Preview started." if self.demo else "Started at WaveSpeed.", task_id=task_id)
+        return await self.finish(take, report)
+
+    async def _find_after_unknown(self, take_id: str, report: Report, err: SubmissionUnknown) -> str:
+        """After an ambiguous submit: look for the job in WaveSpeed's list until it appears or the list can no
+        longer be lagging; then say the take most likely never started."""
+        studio = self.studio
+        await report("checking_job", "Lost contact while starting: checking with WaveSpeed whether it started…")
+        while True:
+            await asyncio.sleep(studio.reconcile_delay)
+            try:
+                await self.reconcile()
+            except SeedanceError as e:
+                log.info("reconcile failed: %s", e.message)
+            take = studio.ledger.get(take_id)
+            if take is None:
+                raise err
+            if take.task_id:
+                return take.task_id
+            if take.error_code == job_match.CANT_TELL:
+                raise _cant_tell(take)
+            if time.time() - (take.submitted_at or take.created_at) > studio.list_lag:
+                raise self.not_started(take) from None
+
+    def not_started(self, take: Take) -> SeedanceError:
+        studio, sent = self.studio, take.submitted_at or take.created_at
+
+        def clock(t: float) -> str:
+            return datetime.fromtimestamp(t).strftime("%H:%M:%S")
+
+        why = (f"WaveSpeed's job list shows no job of this model created between {clock(sent - studio.window_before)} "
+               f"and {clock(sent + studio.window_after)} that isn't already another take's, {studio.list_lag:.0f} s "
+               "after the request, so this take most likely never started.")  # fmt: skip
+        studio.ledger.not_started(take.id, why)
+        e = SeedanceError(why, hint="You can start it again; check WaveSpeed's dashboard first if you want to be sure.")
+        e.code = "not_started"
+        e.money = Money.DEMO if self.demo else Money.LIKELY_NOT_STARTED
+        return e
+
+    async def reconcile(self) -> list[str]:
+        """Pair this visitor's takes whose submit outcome is unknown with the account's jobs that no take holds
+        yet: same model, created in a window around the submit, and matching inputs when the list carries them
+        (``job_match``); a take two jobs could be is left for the person to pick. Returns the take ids adopted."""
+        studio = self.studio
+        async with studio.reconcile_lock():
+            await studio.quiet_submits()
+            unknown = [t for t in studio.journal.unfinished(self.owner) if t.state in OUTCOME_UNKNOWN
+                       and not t.task_id and not studio.is_submitting(t.id)]  # fmt: skip
+            adopted: list[str] = []
+            for model_id in sorted({t.model_id for t in unknown}):
+                takes = sorted((t for t in unknown if t.model_id == model_id), key=lambda t: t.submitted_at or 0)
+                adopted += await self._pair(model_id, takes)
+            return adopted
+
+    async def _pair(self, model_id: str, takes: list[Take]) -> list[str]:
+        """One model's unknown takes against the jobs listed around their submits."""
+        studio = self.studio
+        times = [t.submitted_at or t.created_at for t in takes]
+        held = studio.journal.task_ids()
+        found = await self.client.candidates(model_id, min(times) - studio.window_before,
+                                             max(times) + studio.window_after)  # fmt: skip
+        pairings, unclear = job_match.pair(takes, [p for p in found if p.id not in held])
+        for pairing in pairings:
+            studio.ledger.accepted(pairing.take_id, pairing.task_id, note=pairing.note)
+            log.info("adopted job %s for take %s", pairing.task_id, pairing.take_id)
+        for doubt in unclear:  # never adopted silently: the take stays unknown and says which jobs it could be
+            lost = CantTellJobs(job_match.cant_tell_message(doubt), model_id=model_id, submitted_at=time.time())
+            studio.ledger.settle(doubt.take_id, lost)
+        return [pairing.take_id for pairing in pairings]
+
+    # Wait and save -------------------------------------------------------------------------------------------
+
+    async def finish(self, take: Take, report: Report) -> TakeResult:
+        """Wait for a submitted take, download it and file it in the library."""
+        assert take.task_id
+        ledger, client = self.studio.ledger, self.client
+        expected = client.eta.expected(take.eta_key)
+        started_mono = time.monotonic() - max(0.0, time.time() - (take.submitted_at or time.time()))
+        running = take.state == TakeState.RUNNING
+
+        async def on_poll(p: Prediction, elapsed: float) -> None:
+            nonlocal running
+            if p.status == "processing" and not running:
+                running = True
+                ledger.running(take.id)
+            queued = p.status == "created"
+            await report("queued" if queued else "rendering",
+                         "Waiting in WaveSpeed's queue…" if queued else "Rendering…",
+                         expected=expected[0] if expected else None, task_id=take.task_id)  # fmt: skip
+
+        try:
+            p = await client.wait(take.task_id, eta_key=take.eta_key, on_progress=on_poll, started=started_mono)
+        except SeedanceError as e:
+            raise ledger.settle(take.id, e) from None
+        seconds = round(p.inference_ms / 1000, 2) if p.inference_ms else round(time.monotonic() - started_mono, 2)
+        take = ledger.completed(take.id, p.outputs[0], seconds)
+        await report("downloading", "Saving the video…", task_id=take.task_id)
+        return await self.save(take, p)
+
+    async def save(self, take: Take, p: Prediction) -> TakeResult:
+        """Download the output and file it (MP4 with its prompt and seed inside, poster, sidecar)."""
+        studio = self.studio
+        facts = facts_of(take, self.demo)
+        try:
+            dest = _claim(studio.library_for(take.owner), library_name(take))
+        except OSError as e:
+            raise studio.ledger.settle(take.id, DownloadFailed(
+                f"The video could not be saved on this computer ({e.strerror or e}).", task_id=take.task_id)) from None  # fmt: skip
+        try:
+            await self.client.download(p, dest)
+            await asyncio.to_thread(_file_video, dest, facts)
+        except SeedanceError as e:
+            dest.unlink(missing_ok=True)  # the name was claimed empty; nothing half-made stays under it
+            raise studio.ledger.settle(take.id, e) from None
+        take = studio.ledger.saved(take.id, str(dest), str(dest.with_suffix(".jpg")), str(dest.with_suffix(".json")))
+        return TakeResult(take, dest, facts)
 
 
 def _cant_tell(take: Take) -> CantTellJobs:
     e = CantTellJobs(take.error_message or "", model_id=take.model_id, submitted_at=take.submitted_at or 0.0)
     e.settled = True  # type: ignore[attr-defined]  # the journal already says it
     return e
-
-
-def not_started(session: Session, take: Take) -> SeedanceError:
-    studio, sent = session.studio, take.submitted_at or take.created_at
-
-    def clock(t: float) -> str:
-        return datetime.fromtimestamp(t).strftime("%H:%M:%S")
-
-    why = (f"WaveSpeed's job list shows no job of this model created between {clock(sent - studio.window_before)} and "
-           f"{clock(sent + studio.window_after)} that isn't already another take's, {studio.list_lag:.0f} s after "
-           "the request, so this take most likely never started.")  # fmt: skip
-    session.studio.ledger.not_started(take.id, why)
-    e = SeedanceError(why, hint="You can start it again; check WaveSpeed's dashboard first if you want to be sure.")
-    e.code = "not_started"
-    e.money = session.money("likely_not_started")
-    return e
-
-
-async def reconcile(session: Session) -> list[str]:
-    """Pair this visitor's takes whose submit outcome is unknown with the account's jobs that no take holds yet:
-    same model, created in a window around the submit, and matching inputs when the list carries them
-    (``job_match``); a take two jobs could be is left for the person to pick. Returns the take ids adopted."""
-    studio = session.studio
-    async with studio.reconcile_lock():
-        await studio.quiet_submits()
-        unknown = [t for t in studio.journal.unfinished(session.owner) if t.state in ("submitting", "unknown")
-                   and not t.task_id and t.id not in studio.submitting_now]  # fmt: skip
-        adopted: list[str] = []
-        for model_id in sorted({t.model_id for t in unknown}):
-            takes = sorted((t for t in unknown if t.model_id == model_id), key=lambda t: t.submitted_at or 0)
-            times = [t.submitted_at or t.created_at for t in takes]
-            held = studio.journal.task_ids()
-            found = await studio.client().candidates(model_id, min(times) - studio.window_before,
-                                                     max(times) + studio.window_after, api_key=session.key)  # fmt: skip
-            pairings, unclear = job_match.pair(takes, [p for p in found if p.id not in held])
-            for pairing in pairings:
-                studio.ledger.accepted(pairing.take_id, pairing.task_id, note=pairing.note)
-                adopted.append(pairing.take_id)
-                log.info("adopted job %s for take %s", pairing.task_id, pairing.take_id)
-            for doubt in unclear:  # never adopted silently: the take stays unknown and says which jobs it could be
-                lost = CantTellJobs(job_match.cant_tell_message(doubt), model_id=model_id, submitted_at=time.time())
-                studio.ledger.settle(doubt.take_id, lost)
-        return adopted
-
-
-# Wait and save -----------------------------------------------------------------------------------------------
-
-
-async def finish(session: Session, take: Take, report: Report) -> TakeResult:
-    """Wait for a submitted take, download it and file it in the library."""
-    assert take.task_id
-    studio = session.studio
-    client = studio.client()
-    expected = client.eta.expected(take.eta_key)
-    started_mono = time.monotonic() - max(0.0, time.time() - (take.submitted_at or time.time()))
-    running = take.state == "running"
-
-    async def on_poll(p: Prediction, elapsed: float) -> None:
-        nonlocal running
-        if p.status == "processing" and not running:
-            running = True
-            studio.ledger.running(take.id)
-        queued = p.status == "created"
-        await report("queued" if queued else "rendering", "Waiting in WaveSpeed's queue…" if queued else "Rendering…",
-                     expected=expected[0] if expected else None, task_id=take.task_id)  # fmt: skip
-
-    try:
-        p = await client.wait(take.task_id, api_key=session.key, eta_key=take.eta_key, on_progress=on_poll,
-                              started=started_mono)  # fmt: skip
-    except SeedanceError as e:
-        raise studio.ledger.settle(take.id, e) from None
-    seconds = round(p.inference_ms / 1000, 2) if p.inference_ms else round(time.monotonic() - started_mono, 2)
-    take = studio.ledger.completed(take.id, p.outputs[0], seconds)
-    await report("downloading", "Saving the video…", task_id=take.task_id)
-    return await save(session, take, p)
-
-
-async def save(session: Session, take: Take, p: Prediction) -> TakeResult:
-    """Download the output and file it (MP4 with its prompt and seed inside, poster, sidecar)."""
-    studio = session.studio
-    facts = session.facts(take)
-    try:
-        dest = _claim(studio.library_for(take.session), library_name(take))
-    except OSError as e:
-        raise studio.ledger.settle(take.id, DownloadFailed(
-            f"The video could not be saved on this computer ({e.strerror or e}).", task_id=take.task_id)) from None  # fmt: skip
-    try:
-        await studio.client().download(p, dest, api_key=session.key)
-        await asyncio.to_thread(_file_video, dest, facts)
-    except SeedanceError as e:
-        dest.unlink(missing_ok=True)  # the name was claimed empty; nothing half-made stays under it
-        raise studio.ledger.settle(take.id, e) from None
-    take = studio.ledger.saved(take.id, str(dest), str(dest.with_suffix(".jpg")), str(dest.with_suffix(".json")))
-    return TakeResult(take, dest, facts)
 
 
 def library_name(take: Take) -> str:

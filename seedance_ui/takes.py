@@ -38,6 +38,7 @@ from .errors import (
     TaskFailed,
 )
 from .journal import Journal, Take
+from .take_states import TakeState
 
 T = TypeVar("T")
 log = logging.getLogger("seedance_ui.takes")
@@ -56,7 +57,7 @@ class Ledger:
             why = "another program is holding it" if "locked" in str(e) or "busy" in str(e) else str(e)
             raise JournalError(f"The journal of takes could not be {what} ({why}).") from None
 
-    def _set(self, take_id: str, state: str | None, money: Money | None, **changes: Any) -> Take:
+    def _set(self, take_id: str, state: TakeState | str | None, money: Money | None, **changes: Any) -> Take:
         if state is not None:
             changes["state"] = state
         if money is not None:
@@ -72,46 +73,46 @@ class Ledger:
 
     def begin(self, take: Take) -> Take:
         """Written before anything is uploaded or sent, so nothing the person typed is lost."""
-        take.state, take.money = "preparing", Money.NOT_CHARGED.value
+        take.state, take.money = TakeState.PREPARING, Money.NOT_CHARGED.value
         return self._guard(lambda: self.journal.add(take), "written")
 
     def sending(self, take_id: str, payload: dict[str, Any]) -> Take:
         """Just before the one submit POST: from here on, it may have reached WaveSpeed."""
-        return self._set(take_id, "submitting", Money.CHECKING, payload=payload, submitted_at=time.time())
+        return self._set(take_id, TakeState.SUBMITTING, Money.UNKNOWN, payload=payload, submitted_at=time.time())
 
     def accepted(self, take_id: str, task_id: str, note: str | None = None) -> Take:
         changes: dict[str, Any] = {"task_id": task_id, "error_code": None, "error_message": None}
         if note:
             changes["note"] = note
-        return self._set(take_id, "submitted", Money.CHARGED, **changes)
+        return self._set(take_id, TakeState.SUBMITTED, Money.CHARGED, **changes)
 
     def running(self, take_id: str) -> Take:
-        return self._set(take_id, "running", None)
+        return self._set(take_id, TakeState.RUNNING, None)
 
     def completed(self, take_id: str, output_url: str, render_seconds: float | None) -> Take:
-        return self._set(take_id, "completed", Money.CHARGED, completed_at=time.time(), output_url=output_url,
+        return self._set(take_id, TakeState.COMPLETED, Money.CHARGED, completed_at=time.time(), output_url=output_url,
                          render_seconds=render_seconds)  # fmt: skip
 
     def saved(self, take_id: str, video: str, poster: str, sidecar: str) -> Take:
-        return self._set(take_id, "downloaded", Money.CHARGED, video_path=video, poster_path=poster,
+        return self._set(take_id, TakeState.DOWNLOADED, Money.CHARGED, video_path=video, poster_path=poster,
                          sidecar_path=sidecar, error_code=None, error_message=None)  # fmt: skip
 
     def made_here(self, take_id: str, video: str, poster: str, sidecar: str) -> Take:
         """A take made on this computer from takes already paid for (a storyboard's film): nothing was sent, so
         nothing was charged for it."""
-        return self._set(take_id, "downloaded", Money.NOT_CHARGED, video_path=video, poster_path=poster,
+        return self._set(take_id, TakeState.DOWNLOADED, Money.NOT_CHARGED, video_path=video, poster_path=poster,
                          sidecar_path=sidecar, completed_at=time.time())  # fmt: skip
 
     def not_started(self, take_id: str, why: str) -> Take:
         """No job appeared in WaveSpeed's list for this take: a likelihood, said as one."""
-        return self._set(take_id, "not_started", Money.LIKELY_NOT_STARTED, error_code="not_started",
+        return self._set(take_id, TakeState.NOT_STARTED, Money.LIKELY_NOT_STARTED, error_code="not_started",
                          error_message=why)  # fmt: skip
 
     def never_sent(self, take_id: str, why: str) -> Take:
-        return self._set(take_id, "failed", Money.NOT_CHARGED, error_code="not_sent", error_message=why)
+        return self._set(take_id, TakeState.FAILED, Money.NOT_CHARGED, error_code="not_sent", error_message=why)
 
     def cancelled(self, take_id: str) -> Take:
-        return self._set(take_id, "cancelled", Money.CANCEL_ASKED, error_code="cancelled",
+        return self._set(take_id, TakeState.CANCELLED, Money.CANCEL_ASKED, error_code="cancelled",
                          error_message="Cancelled at your request.")  # fmt: skip
 
     # Errors ---------------------------------------------------------------------------------------------

@@ -11,13 +11,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import take_run, upscale, video
+from . import upscale, video
 from .errors import InputError, Money, NotReady, SeedanceError
 from .journal import Take
 from .take_run import ProgressFn, TakeResult, reporter
 
 if TYPE_CHECKING:
-    from .session import Session
+    from .door import VisitorDoor
 
 
 @dataclass(frozen=True)
@@ -46,20 +46,20 @@ class UpscaleQuote:
         return f"Upscale this {self.seconds:.0f} s take to {size}: ${self.usd:.2f} ({how})."
 
 
-def _video_of(session: Session, take_id: str) -> tuple[Take, Path]:
+def _video_of(session: VisitorDoor, take_id: str) -> tuple[Take, Path]:
     take = session.take(take_id)
     if not take.video_path or not Path(take.video_path).exists():
         raise InputError("This take's video is not in the library, so there is nothing to upscale.")
     return take, Path(take.video_path)
 
 
-async def quote(session: Session, take_id: str, target: str) -> UpscaleQuote:
+async def quote(session: VisitorDoor, take_id: str, target: str) -> UpscaleQuote:
     """What upscaling this take to ``target`` costs, before anything is sent; InputError for a size it can't take."""
     take, path = _video_of(session, take_id)
     return await _quote(session, take, path, None, target)
 
 
-async def _quote(session: Session, take: Take, path: Path, data: bytes | None, target: str) -> UpscaleQuote:
+async def _quote(session: VisitorDoor, take: Take, path: Path, data: bytes | None, target: str) -> UpscaleQuote:
     """``quote`` for a take in hand; ``data`` is its video when already read (it is uploaded only if WaveSpeed
     must price it)."""
     try:
@@ -78,21 +78,21 @@ async def _quote(session: Session, take: Take, path: Path, data: bytes | None, t
     if usd is not None:
         return UpscaleQuote(**base, usd=usd, kind="formula")
     try:  # a formula only WaveSpeed can evaluate: it needs the video itself (uploads are free)
-        client = session.studio.client()
-        url = await client.upload(data or path.read_bytes(), "take.mp4", "video/mp4", api_key=session.key)
-        usd = await client.quote(up.id, up.inputs(url, target), api_key=session.key)
+        client = session.wavespeed
+        url = await client.upload(data or path.read_bytes(), "take.mp4", "video/mp4")
+        usd = await client.quote(up.id, up.inputs(url, target))
     except SeedanceError as e:
         return UpscaleQuote(**base, usd=None, kind="wavespeed", problem=e.message)
     return UpscaleQuote(**base, usd=usd, kind="wavespeed", published=True)
 
 
-async def run(session: Session, take_id: str, target: str, on_progress: ProgressFn | None = None) -> TakeResult:
+async def run(session: VisitorDoor, take_id: str, target: str, on_progress: ProgressFn | None = None) -> TakeResult:
     """Upscale a take: the same click twice while it runs shares one run (one POST, one charge)."""
     key = hashlib.sha256(f"upscale|{session.owner}|{session.tab}|{take_id}|{target}".encode()).hexdigest()
     return await session.studio.once(key, lambda: _run(session, take_id, target, on_progress))
 
 
-async def _run(session: Session, take_id: str, target: str, on_progress: ProgressFn | None) -> TakeResult:
+async def _run(session: VisitorDoor, take_id: str, target: str, on_progress: ProgressFn | None) -> TakeResult:
     session.preflight(1)
     source, path = _video_of(session, take_id)
     data = path.read_bytes()
@@ -103,7 +103,7 @@ async def _run(session: Session, take_id: str, target: str, on_progress: Progres
         raise e
     up = upscale.current()
     take = session.studio.ledger.begin(Take(
-        id=uuid.uuid4().hex[:16], session=session.owner, model_id=up.id, prompt=source.prompt,
+        id=uuid.uuid4().hex[:16], owner=session.owner, model_id=up.id, prompt=source.prompt,
         settings={**source.settings, "target_resolution": target, "source_take": source.id,
                   "source_model": source.model_id},
         seed=source.seed, price_usd=f"{q.usd:.2f}" if q.usd is not None else "", price_published=q.published,
@@ -113,8 +113,8 @@ async def _run(session: Session, take_id: str, target: str, on_progress: Progres
     report = reporter(take.id, 0, on_progress)
     await report("uploading", "Sending the take's video…")
     try:
-        url = await session.studio.client().upload(data, "take.mp4", "video/mp4", api_key=session.key)
-        result = await take_run.start(session, take, up.inputs(url, target), report)
+        url = await session.wavespeed.upload(data, "take.mp4", "video/mp4")
+        result = await session.runner().start(take, up.inputs(url, target), report)
     except SeedanceError as e:
         raise await session.ended(take, e, report) from None
     await report("saved", "Saved.", task_id=result.take.task_id, video=result.video_path)

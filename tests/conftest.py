@@ -83,6 +83,13 @@ def make_studio(base_url: str, folder, *, demo: bool = False, client_factory=Non
                   demo=demo, **kw)  # fmt: skip
 
 
+def open_session(studio, owner: str = "local", key: str | None = None, tab: str | None = None):
+    """A visitor's Session over ``studio``, made the way ``runtime.Runtime.session`` makes one (the one door)."""
+    from seedance_ui.session import Session
+
+    return Session(studio, owner=owner, key=key, tab=tab)
+
+
 def drive(session, make_coro):
     """Run ``make_coro()`` on a fresh event loop and close the session's client before the loop ends."""
 

@@ -137,7 +137,7 @@ def test_after_delete_the_cached_video_is_gone(space_app, tmp_path):
     assert httpx.get(file_url).status_code == 200
     # The API's take belongs to a fresh visitor each call; delete it as its owner would.
     take = ctx.demo.studio.journal.get(facts["take_id"])
-    owner = Visitor(token=take.session)
+    owner = Visitor(token=take.owner)
     *_, note = history.delete(ctx, owner, take.id)
     assert note.startswith("Deleted") and not os.path.exists(take.first_image) and not os.path.exists(take.video_path)
     assert httpx.get(file_url).status_code in (403, 404)

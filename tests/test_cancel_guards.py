@@ -3,7 +3,7 @@ sent yet: it must stay unsent), and after the render finished but before the vid
 throw away a paid video)."""
 
 import pytest
-from conftest import drive, lite_plan
+from conftest import drive, lite_plan, open_session
 
 from seedance_ui.errors import Money, SeedanceError
 from seedance_ui.take_run import TakeResult
@@ -19,7 +19,7 @@ def picture(tmp_path):
 
 
 def test_cancel_of_a_rendered_but_unsaved_take_keeps_the_paid_video(core, picture, emu):
-    session = core.session()
+    session = open_session(core)
     replies: list[str] = []
 
     async def on_progress(p):
@@ -34,7 +34,7 @@ def test_cancel_of_a_rendered_but_unsaved_take_keeps_the_paid_video(core, pictur
 
 
 def test_cancel_while_preparing_sends_nothing_and_says_nothing_was_charged(core, picture, emu):
-    session = core.session()
+    session = open_session(core)
     replies: list[str] = []
 
     async def on_progress(p):

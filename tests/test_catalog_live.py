@@ -14,6 +14,7 @@ import av
 import httpx
 import pytest
 from conftest import TEST_KEY, fast_client, make_photo, run
+from pricing_kit import estimate
 
 from seedance_emulator.server import Emulator, EmulatorServer
 from seedance_ui import catalog, catalog_live, formula, pricing, request
@@ -118,7 +119,7 @@ def test_every_published_price_is_reproduced_by_the_snapshot_formula(point):
     inputs = pricing.formula_inputs(spec, point.duration, point.resolution, point.audio, "16:9")
     exact = formula.evaluate(item["formula"], Decimal(str(item["base_price"])), inputs)
     assert exact.quantize(Decimal("0.01"), "ROUND_HALF_UP") == Decimal(point.usd)
-    q = pricing.estimate(point.model_id, point.duration, point.resolution, point.audio)
+    q = estimate(point.model_id, point.duration, point.resolution, point.audio)
     assert q.total == Decimal(point.usd) and q.kind == "formula" and q.published
 
 
@@ -139,8 +140,8 @@ def test_published_tables_are_the_fallback_and_agree_with_the_formulas():
 def test_smart_duration_is_allowed_where_the_schema_lists_minus_one_and_priced_at_the_longest():
     v15 = catalog.get_model(V15)
     assert v15.smart_duration and (v15.duration_min, v15.duration_max, v15.duration_default) == (4, 12, 5)
-    q = pricing.estimate(V15, -1, "720p", True)
-    assert q.duration == -1 and q.priced_duration == 12 and q.total == pricing.estimate(V15, 12, "720p", True).total
+    q = estimate(V15, -1, "720p", True)
+    assert q.duration == -1 and q.priced_duration == 12 and q.total == estimate(V15, 12, "720p", True).total
     assert "Smart Duration" in q.source and "Smart Duration" in q.headline()
     assert not request.check_settings(v15, prompt="x", duration=-1, resolution="720p")
     assert (
@@ -160,7 +161,6 @@ def test_output_sizes_say_whether_they_are_published_or_estimated():
     assert v15.output_size("720p", "4:3") == (1112, 834) and v15.output_size_published("720p", "4:3")
     assert v20.output_size("720p", "4:3") == (1112, 834) and not v20.output_size_published("720p", "4:3")
     assert v25.output_size("4k", "16:9") == (3840, 2160) and not v25.output_size_published("4k", "16:9")
-    assert "estimated" in v20.size_note and "published" in v15.size_note
     for m in catalog.MODELS:
         for r in m.resolutions:
             for a in m.aspect_ratios:
@@ -265,7 +265,9 @@ def test_live_catalog_names_a_model_only_the_emulator_lists(live_emu, tmp_path):
     with httpx.Client(base_url=live_emu.url, headers={"Authorization": f"Bearer {TEST_KEY}"}, timeout=10) as c:
         body = plan.payload(0, PHOTO)
         assert body["style"] == "cinematic"  # a required extra with a default is sent with it
-        quoted = c.post("/api/v3/model/price", json={"model_id": TEST_ID, "inputs": q.inputs}).json()["data"]
+        quoted = c.post("/api/v3/model/price", json={"model_id": TEST_ID, "inputs": plan.payload(0, None)}).json()[
+            "data"
+        ]
         assert Decimal(str(quoted["price"])) == q.total  # the server's formula is the same
         refused = c.post(f"/api/v3/{TEST_ID}", json=body | {"motion_strength": 3})
         assert refused.status_code == 400 and refused.json()["code"] == 1401
@@ -311,7 +313,7 @@ def test_a_models_other_inputs_are_chosen_checked_priced_and_sent(live_emu, tmp_
             Plan.make(Choices(model_id=TEST_ID, prompt="x", extras=bad), models=models)
         assert e.value.problems == [problem]
     with httpx.Client(base_url=live_emu.url, headers={"Authorization": f"Bearer {TEST_KEY}"}, timeout=10) as c:
-        quoted = c.post("/api/v3/model/price", json={"model_id": TEST_ID, "inputs": plan.quote.inputs}).json()
+        quoted = c.post("/api/v3/model/price", json={"model_id": TEST_ID, "inputs": plan.payload(0, None)}).json()
     assert Decimal(str(quoted["data"]["price"])) == Decimal("0.75")
 
 
@@ -325,7 +327,7 @@ def test_a_formula_calling_a_server_helper_is_priced_by_wavespeeds_quote(live_em
 
     async def ask():
         async with fast_client(live_emu.url) as client:
-            return await client.quote(HELPER_ID, q.inputs)
+            return await client.quote(HELPER_ID, pricing.formula_inputs(spec, 5, "1080p"))
 
     assert run(ask()) == Decimal("2.00")  # 0.5 x seedance_units(5, 1080p) = 0.5 x 4, on the server
 

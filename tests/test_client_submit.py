@@ -55,7 +55,7 @@ def test_ambiguous_submit_sends_one_post_and_reconcile_finds_the_job(emu, fault)
             return e.value, found, elsewhere
 
     err, found, elsewhere = run(go())
-    assert err.money is Money.CHECKING and "can't tell" in err.message
+    assert err.money is Money.UNKNOWN and "can't tell" in err.message
     assert [p.id for p in found] == list(emu.emulator.jobs) and found[0].model == V15 and elsewhere == []
     assert emu.emulator.count("submit") == 1  # reconciling never resubmits
 

@@ -309,7 +309,7 @@ def test_balance_is_per_account_and_failed_tasks_are_refunded(emu):
 
 
 def test_omitted_generate_audio_means_sound_rendered_and_charged(emu):
-    from seedance_ui.pricing import estimate
+    from pricing_kit import estimate
 
     with api(emu) as c:
         start = _balance(c)

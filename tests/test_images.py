@@ -349,7 +349,7 @@ def test_framing_geometry_and_words():
 
 
 def test_framing_preview_draws_the_frame():
-    pic, geo = framing.framing_preview(photo(1600, 1200), 1280, 720)
+    pic, geo = framing.draw_framing(images.small_copy(photo(1600, 1200), 640), 1280, 720)
     assert max(pic.size) == 640 and geo.cut_axis == "vertical"
     assert sum(pic.getpixel((320, 5))) < sum(pic.getpixel((320, 240)))  # outside is dimmed
 
@@ -441,7 +441,7 @@ def test_a_pipe_swapped_in_after_the_stat_does_not_block(tmp_path, monkeypatch):
     fifo = tmp_path / "race.jpg"
     os.mkfifo(fifo)
     regular = os.stat(__file__)  # the stat sees a regular file; by the open, it is a pipe with no writer
-    monkeypatch.setattr(images.os, "stat", lambda p: regular)
+    monkeypatch.setattr(os, "stat", lambda p: regular)
     err = _refused_quickly(images.inspect, fifo)
     assert "not a regular file" in err.message
 
@@ -453,7 +453,7 @@ def test_unreadable_file_is_refused_plainly(tmp_path, monkeypatch):
     def denied(*a, **k):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(images.os, "open", denied)  # as chmod 0 would, even when the tests run as root
+    monkeypatch.setattr(os, "open", denied)  # as chmod 0 would, even when the tests run as root
     with pytest.raises(ImageRejected, match=r"^Can't read locked\.jpg: permission denied\.$"):
         images.inspect(path)
 

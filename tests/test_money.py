@@ -7,7 +7,7 @@ import time
 
 import httpx
 import pytest
-from conftest import LITE, TEST_KEY, drive, lite_plan, make_photo, make_studio, table_row
+from conftest import LITE, TEST_KEY, drive, lite_plan, make_photo, make_studio, open_session, table_row
 
 from seedance_emulator.accounts import fingerprint
 from seedance_ui import video
@@ -48,7 +48,7 @@ def copies(photo, n=2):
 def test_stored_then_502_is_adopted_from_a_list_without_inputs(core, photo, emu):
     emu.emulator.list_inputs = False  # WaveSpeed's documented list: no inputs (issue 25 tests the inputs path)
     emu.emulator.faults.add(route="submit", action="status", status=502, store=True)
-    session = core.session()
+    session = open_session(core)
     seen = []
     [r] = drive(session, lambda: session.generate(lite_plan(), photo, on_progress=seen.append))
     assert isinstance(r, TakeResult), r
@@ -65,7 +65,7 @@ def test_stored_then_502_is_adopted_from_a_list_without_inputs(core, photo, emu)
 def test_identical_take_answered_502_after_storing_gets_its_own_job(core, photo, emu):
     emu.emulator.list_inputs = False  # WaveSpeed's documented list: no inputs (issue 25 tests the inputs path)
     a, b = copies(photo)
-    session = core.session()
+    session = open_session(core)
     plan = lite_plan(seed=42)
 
     async def go():
@@ -95,7 +95,7 @@ def test_identical_take_answered_502_after_storing_gets_its_own_job(core, photo,
 def test_two_takes_both_lost_are_paired_in_submit_order(core, photo, emu):
     emu.emulator.list_inputs = False  # WaveSpeed's documented list: no inputs (issue 25 tests the inputs path)
     emu.emulator.faults.add(route="submit", action="status", status=502, store=True, times=2)
-    session = core.session()
+    session = open_session(core)
     results = drive(session, lambda: session.generate(lite_plan(takes=2), photo))
     assert all(isinstance(r, TakeResult) for r in results), results
     assert emu.emulator.count("submit") == 2
@@ -110,7 +110,7 @@ def test_two_takes_both_lost_are_paired_in_submit_order(core, photo, emu):
 def test_identical_take_answered_502_before_storing_most_likely_never_started(core, photo, emu):
     emu.emulator.list_inputs = False  # WaveSpeed's documented list: no inputs (issue 25 tests the inputs path)
     a, b = copies(photo)
-    session = core.session()
+    session = open_session(core)
     plan = lite_plan(seed=42)
     [ra] = drive(session, lambda: session.generate(plan, a))
     assert isinstance(ra, TakeResult)
@@ -133,7 +133,7 @@ def test_a_lagging_list_still_finds_the_job(emu, tmp_path, photo):
     emu.emulator.list_lag = 2.5
     studio = make_studio(emu.url, tmp_path / "lag", list_lag=6.0, reconcile_delay=0.3)
     emu.emulator.faults.add(route="submit", action="status", status=502, store=True)
-    session = studio.session()
+    session = open_session(studio)
     t0, seen = time.monotonic(), []
     [r] = drive(session, lambda: session.generate(lite_plan(), photo, on_progress=seen.append))
     assert isinstance(r, TakeResult), r
@@ -149,7 +149,7 @@ def test_a_lagging_list_still_finds_the_job(emu, tmp_path, photo):
 def test_key_revoked_mid_render_says_it_goes_on_and_is_charged(core, photo, emu):
     emu.emulator.processing_seconds = 1.5
     emu.emulator.faults.add(route="task", revoke_key_after=0.3)
-    session = core.session()
+    session = open_session(core)
     seen = []
     [e] = drive(session, lambda: session.generate(lite_plan(), photo, on_progress=seen.append))
     assert isinstance(e, AuthenticationError), e
@@ -163,7 +163,7 @@ def test_key_revoked_mid_render_says_it_goes_on_and_is_charged(core, photo, emu)
     row("key revoked mid-render (401 while polling)", emu, told(session, e) + " " + e.hint, take)
 
     # Another key is another account: WaveSpeed doesn't show it the task, and nothing is pretended.
-    other = core.session(key="wsk-another-account-77")
+    other = open_session(core, key="wsk-another-account-77")
     with pytest.raises(SeedanceError) as refused:
         drive(other, lambda: other.recover_task(task_id))
     assert "no longer shows this task" in refused.value.message
@@ -179,7 +179,7 @@ def test_key_revoked_mid_render_says_it_goes_on_and_is_charged(core, photo, emu)
 
 def test_cancel_sends_delete_and_says_wavespeed_may_still_charge(core, photo, emu):
     emu.emulator.faults.add(route="task", final_status="processing")  # renders until someone stops it
-    session = core.session()
+    session = open_session(core)
 
     async def go():
         started = asyncio.Event()
@@ -201,7 +201,7 @@ def test_cancel_sends_delete_and_says_wavespeed_may_still_charge(core, photo, em
 
 
 def test_a_downloaded_take_cannot_be_cancelled(core, photo, emu):
-    session = core.session()
+    session = open_session(core)
     [r] = drive(session, lambda: session.generate(lite_plan(), photo))
     message = drive(session, lambda: session.cancel(r.take.id))
     assert "nothing to cancel" in message and emu.emulator.count("delete") == 0
@@ -213,7 +213,7 @@ def test_a_downloaded_take_cannot_be_cancelled(core, photo, emu):
 def test_demo_cancel_speaks_of_no_money(emu, tmp_path, photo):
     emu.emulator.faults.add(route="task", final_status="processing")
     studio = make_studio(emu.url, tmp_path / "demo", demo=True)
-    session = studio.session()
+    session = open_session(studio)
 
     async def go():
         started = asyncio.Event()
@@ -237,10 +237,10 @@ def test_demo_cancel_speaks_of_no_money(emu, tmp_path, photo):
 
 
 def test_recover_task_refuses_another_visitors_take_and_another_accounts_task(core, photo, emu):
-    alice = core.session(owner="visitor-a", key=TEST_KEY)
+    alice = open_session(core, owner="visitor-a", key=TEST_KEY)
     [ra] = drive(alice, lambda: alice.generate(lite_plan(), photo))
     task_a = ra.take.task_id
-    for bob in (core.session(owner="visitor-b", key="wsk-visitor-B-0001"), core.session(owner="visitor-b")):
+    for bob in (open_session(core, owner="visitor-b", key="wsk-visitor-B-0001"), open_session(core, owner="visitor-b")):
         with pytest.raises(InputError, match="isn't one of your takes"):
             drive(bob, lambda bob=bob: bob.recover_task(task_a))
         with pytest.raises(InputError, match="isn't in your history"):
@@ -249,7 +249,7 @@ def test_recover_task_refuses_another_visitors_take_and_another_accounts_task(co
     # A task of another account, never in this journal: WaveSpeed says 404 to this key, so a plain refusal.
     other = httpx.Client(base_url=emu.url, headers={"Authorization": "Bearer wsk-someone-else-9"})
     up = other.post(f"/api/v3/{LITE}", json={"image": "data:image/jpeg;base64,AAAA", "duration": 2}).json()
-    bob = core.session(owner="visitor-b", key="wsk-visitor-B-0001")
+    bob = open_session(core, owner="visitor-b", key="wsk-visitor-B-0001")
     with pytest.raises(InputError, match="no task with that id for your key"):
         drive(bob, lambda: bob.recover_task(up["data"]["id"]))
     assert bob.history() == [] and len(alice.history()) == 1
@@ -258,4 +258,4 @@ def test_recover_task_refuses_another_visitors_take_and_another_accounts_task(co
                       json={"image": "data:image/jpeg;base64," + __import__("base64").b64encode(make_photo()).decode(),
                             "duration": 2}).json()["data"]["id"]  # fmt: skip
     got = drive(bob, lambda: bob.recover_task(mine))
-    assert got.take.session == "visitor-b" and got.take.state == "downloaded" and "task id" in got.take.note
+    assert got.take.owner == "visitor-b" and got.take.state == "downloaded" and "task id" in got.take.note

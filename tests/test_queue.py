@@ -11,7 +11,7 @@ import time
 
 import httpx
 import pytest
-from conftest import LITE, TEST_KEY, fast_client, lite_plan, make_photo, make_studio
+from conftest import LITE, TEST_KEY, fast_client, lite_plan, make_photo, make_studio, open_session
 
 from seedance_emulator.server import Emulator, EmulatorServer
 from seedance_ui import levels
@@ -32,7 +32,7 @@ def photo(tmp_path):
 def queued(store: QueueStore, n: int, owner: str = "local") -> list[str]:
     ids = []
     for i in range(n):
-        take = store.add(Take(id=f"q{i:03d}", session=owner, model_id="m", prompt=f"p{i}"), {"choices": {}})
+        take = store.add(Take(id=f"q{i:03d}", owner=owner, model_id="m", prompt=f"p{i}"), {"choices": {}})
         ids.append(take.id)
     return ids
 
@@ -58,7 +58,7 @@ def test_migration_keeps_old_takes_readable(tmp_path):
 
 
 def test_queued_take_holds_its_plan_and_nothing_is_charged(core, photo):
-    session = core.session(key=TEST_KEY)
+    session = open_session(core, key=TEST_KEY)
     takes = enqueue(session, lite_plan(takes=3, seed=7), photo)
     items = QueueStore(core.journal).items("local")
     assert [i.position for i in items] == [1, 2, 3] and [t.seed for t in takes] == [7, 8, 9]
@@ -171,7 +171,7 @@ def test_eta_follows_the_level():
 
 
 def test_estimate_learns_render_times(core, photo):
-    session = core.session(key=TEST_KEY)
+    session = open_session(core, key=TEST_KEY)
     for i in range(2):
         core.journal.add(Take(id=f"done{i}", state="downloaded", model_id=lite_plan().spec.id, render_seconds=20.0,
                               settings=lite_plan().take_values(0), completed_at=time.time() - 100))  # fmt: skip
@@ -198,7 +198,7 @@ def test_auto_learns_the_level(tmp_path, photo, monkeypatch, account):
     emu = Emulator(processing_seconds=0.2, render_mode="stub", tier=account, minute_seconds=1.0)
     with EmulatorServer(emu) as server:
         studio = make_studio(server.url, tmp_path / "data")
-        session = studio.session(key=TEST_KEY)
+        session = open_session(studio, key=TEST_KEY)
         for i in range(5):
             enqueue(session, lite_plan(seed=i), photo)
         results = run_queue(session, "auto")

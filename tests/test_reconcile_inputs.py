@@ -4,7 +4,7 @@ key, the web playground) at the same moment is never taken for ours. One POST of
 import base64
 
 import httpx
-from conftest import LITE, TEST_KEY, drive, lite_plan, make_photo
+from conftest import LITE, TEST_KEY, drive, lite_plan, make_photo, open_session
 
 from seedance_emulator.accounts import fingerprint
 from seedance_ui.errors import CantTellJobs, Money, SeedanceError
@@ -32,7 +32,7 @@ def _our_posts(emu) -> int:
 def test_listed_inputs_adopt_our_job_and_never_the_other_keys(core, photo, emu):
     stranger = _started_elsewhere(emu)
     emu.emulator.faults.add(route="submit", action="status", status=502, store=True)
-    session = core.session()
+    session = open_session(core)
     [r] = drive(session, lambda: session.generate(lite_plan(), photo))
     assert isinstance(r, TakeResult), r
     ours = [j.id for j in emu.emulator.jobs.values() if j.key_fp == fingerprint(TEST_KEY)]
@@ -46,7 +46,7 @@ def test_listed_inputs_never_adopt_the_other_keys_job_when_ours_never_landed(cor
     model and time alone would take it (and its video, and its charge) for ours."""
     stranger = _started_elsewhere(emu)
     emu.emulator.faults.add(route="submit", action="status", status=502, store=False)
-    session = core.session()
+    session = open_session(core)
     [r] = drive(session, lambda: session.generate(lite_plan(), photo))
     assert isinstance(r, SeedanceError) and r.code == "not_started", r
     assert core.journal.by_task(stranger) is None
@@ -57,20 +57,20 @@ def test_without_inputs_two_candidates_are_said_not_picked(core, photo, emu):
     emu.emulator.list_inputs = False
     stranger = _started_elsewhere(emu)
     emu.emulator.faults.add(route="submit", action="status", status=502, store=True)
-    session = core.session()
+    session = open_session(core)
     [r] = drive(session, lambda: session.generate(lite_plan(), photo))
     assert isinstance(r, CantTellJobs), r
     ours = next(j.id for j in emu.emulator.jobs.values() if j.key_fp == fingerprint(TEST_KEY))
     assert stranger in r.message and ours in r.message and "can't tell" in r.message
     assert "seedance recover TASK_ID" in r.hint
     [take] = session.history()
-    assert take.state == "unknown" and take.task_id is None and take.money == Money.CHECKING.value
+    assert take.state == "unknown" and take.task_id is None and take.money == Money.UNKNOWN.value
     assert core.journal.by_task(stranger) is None and core.journal.by_task(ours) is None
     assert _our_posts(emu) == 1
     # recovery does not end it as "never started" (there is a job), nor pick one: it waits for the person
-    report = drive(session := core.session(), session.recover)
+    report = drive(session := open_session(core), session.recover)
     assert [t.id for t in report.waiting] == [take.id] and core.journal.get(take.id).task_id is None
     # the person picks: their task id, by hand
-    picked = drive(session := core.session(), lambda: session.recover_task(ours))
+    picked = drive(session := open_session(core), lambda: session.recover_task(ours))
     assert isinstance(picked, TakeResult) and picked.take.id == take.id and picked.take.task_id == ours
     assert _our_posts(emu) == 1

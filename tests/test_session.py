@@ -8,7 +8,19 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import LITE, TEST_KEY, V15, drive, fast_client, lite_plan, make_photo, make_studio, run, table_row
+from conftest import (
+    LITE,
+    TEST_KEY,
+    V15,
+    drive,
+    fast_client,
+    lite_plan,
+    make_photo,
+    make_studio,
+    open_session,
+    run,
+    table_row,
+)
 from PIL import Image, ImageChops, ImageStat
 
 from seedance_ui import runtime, video
@@ -41,7 +53,7 @@ def photos(tmp_path):
 
 def test_take_with_first_and_last_image_lands_in_the_library(core, photos, emu):
     first, last = photos
-    session = core.session()
+    session = open_session(core)
     seen = []
     [result] = drive(session, lambda: session.generate(v15_plan(), first, last, on_progress=seen.append))
     take = result.take
@@ -65,7 +77,7 @@ def test_defaults_a_person_gets_sound_on_match_my_image_720p(core, photos, emu):
     plan = Plan.make(Choices.of(prompt="a slow push-in"))
     assert (plan.spec.id, plan.values["duration"], plan.values["resolution"]) == (V15, 5, "720p")
     assert plan.values["generate_audio"] is True and plan.values["aspect_ratio"] is None
-    session = core.session()
+    session = open_session(core)
     [r] = drive(session, lambda: session.generate(plan, photos[0]))
     info = video.probe(r.video_path)
     assert (info["width"], info["height"], info["frames"], info["audio"]) == (1112, 834, 121, True)  # 4:3 picture
@@ -75,7 +87,7 @@ def test_defaults_a_person_gets_sound_on_match_my_image_720p(core, photos, emu):
 
 
 def test_several_takes_step_the_seed_and_each_gets_its_own_job(core, photos, emu):
-    session = core.session()
+    session = open_session(core)
     results = drive(session, lambda: session.generate(lite_plan(seed=7, takes=3), photos[0]))
     assert [r.take.seed for r in results] == [7, 8, 9]
     assert [emu.emulator.jobs[r.take.task_id].inputs["seed"] for r in results] == [7, 8, 9]
@@ -84,8 +96,8 @@ def test_several_takes_step_the_seed_and_each_gets_its_own_job(core, photos, emu
 
 
 def test_double_click_sends_one_post(core, photos, emu):
-    session, other = core.session(), core.session(owner="someone-else")
-    second_tab = core.session()  # the same owner ("local" on a desktop), another tab or API call
+    session, other = open_session(core), open_session(core, owner="someone-else")
+    second_tab = open_session(core)  # the same owner ("local" on a desktop), another tab or API call
 
     async def go():
         a, b = await asyncio.gather(session.generate(lite_plan(), photos[0]), session.generate(lite_plan(), photos[0]))
@@ -103,14 +115,14 @@ def test_double_click_sends_one_post(core, photos, emu):
 
 def test_connection_cut_after_storing_is_adopted_not_resent(core, photos, emu):
     emu.emulator.faults.add(route="submit", action="drop", store=True)
-    session = core.session()
+    session = open_session(core)
     [r] = drive(session, lambda: session.generate(lite_plan(), photos[0]))
     assert isinstance(r, TakeResult) and r.take.state == "downloaded" and emu.emulator.count("submit") == 1
 
 
 def test_submit_that_never_arrived_ends_most_likely_not_started(core, photos, emu):
     emu.emulator.faults.add(route="submit", action="drop")  # cut before anything was stored
-    session = core.session()
+    session = open_session(core)
     [e] = drive(session, lambda: session.generate(lite_plan(), photos[0]))
     assert isinstance(e, SeedanceError) and e.money is Money.LIKELY_NOT_STARTED
     take = session.history()[0]
@@ -121,7 +133,7 @@ def test_submit_that_never_arrived_ends_most_likely_not_started(core, photos, em
 def test_deadline_leaves_the_take_rendering_and_recover_finishes_it(emu, tmp_path, photos):
     emu.emulator.processing_seconds = 1.5
     studio = make_studio(emu.url, tmp_path / "d", client_factory=lambda: fast_client(emu.url, deadline=0.4))
-    session = studio.session()
+    session = open_session(studio)
     [e] = drive(session, lambda: session.generate(lite_plan(), photos[0]))
     assert isinstance(e, DeadlineExceeded) and e.money is Money.RENDERING and e.task_id in emu.emulator.jobs
     take = session.history()[0]
@@ -137,7 +149,7 @@ def test_deadline_leaves_the_take_rendering_and_recover_finishes_it(emu, tmp_pat
                                                        ({"expire": "always"}, "expired", "charged")])  # fmt: skip
 def test_failures_are_journaled_with_the_money(core, photos, emu, fault, state, money):
     emu.emulator.faults.add(route="task", **fault)
-    session = core.session()
+    session = open_session(core)
     [e] = drive(session, lambda: session.generate(lite_plan(), photos[0]))
     take = session.history()[0]
     assert take.state == state and take.money == money and take.error_message == e.message
@@ -155,7 +167,7 @@ def test_recover_a_take_killed_during_submit_adopts_the_stored_job(core, emu):
     task = run(post_only())
     core.journal.add(Take(id="killed", model_id=LITE, prompt="lost answer", seed=31, state="submitting",
                           settings={"duration": 2, "resolution": "480p"}, submitted_at=time.time()))  # fmt: skip
-    session = core.session()
+    session = open_session(core)
     report = drive(session, session.recover)
     assert [r.take.id for r in report.finished] == ["killed"] and report.finished[0].take.task_id == task
     assert emu.emulator.count("submit") == 1
@@ -168,7 +180,7 @@ def test_recover_a_task_made_elsewhere_with_this_key(core, emu):
             return await c.submit(LITE, {"image": url, "duration": 2, "prompt": "made elsewhere", "seed": 9})
 
     task = run(submit_elsewhere())
-    session = core.session()
+    session = open_session(core)
     result = drive(session, lambda: session.recover_task(task))
     assert result.take.task_id == task and result.take.state == "downloaded" and result.video_path.exists()
     assert "prompt and seed are not in WaveSpeed's answer" in result.take.note  # the result carries no inputs
@@ -179,7 +191,7 @@ def test_recover_a_task_made_elsewhere_with_this_key(core, emu):
 
 
 def test_continue_from_last_frame_and_stitch(core, photos, emu, tmp_path):
-    session = core.session()
+    session = open_session(core)
     [one] = drive(session, lambda: session.generate(v15_plan(prompt="pan left"), photos[0]))
     frame = session.last_frame(one.take.id)
     [two] = drive(session, lambda: session.generate(v15_plan(prompt="a still moment", camera_fixed=True), frame))
@@ -191,13 +203,13 @@ def test_continue_from_last_frame_and_stitch(core, photos, emu, tmp_path):
 
 
 def test_loop_uses_the_same_image_first_and_last(core, photos):
-    session = core.session()
+    session = open_session(core)
     [r] = drive(session, lambda: session.generate(v15_plan(prompt="pan right"), photos[0], photos[0]))
     assert diff(video.extract_frame(r.video_path, "first"), video.extract_frame(r.video_path, "last")) < 8
 
 
 def test_delete_keeps_pictures_another_take_still_uses(core, photos):
-    session = core.session()
+    session = open_session(core)
     a, b = drive(session, lambda: session.generate(lite_plan(takes=2), photos[0]))
     session.delete(a.take.id)
     assert not a.video_path.exists() and not Path(a.take.poster_path).exists()
@@ -259,7 +271,7 @@ def test_a_key_logged_by_any_module_is_scrubbed(caplog):
 @pytest.mark.parametrize("kind", ["corrupt_mp4", "not_mp4"])
 def test_a_broken_output_is_a_plain_download_error_and_stays_recoverable(core, photos, emu, kind):
     emu.emulator.faults.add(route="task", output=kind)
-    session = core.session()
+    session = open_session(core)
     [e] = drive(session, lambda: session.generate(lite_plan(), photos[0]))
     assert isinstance(e, DownloadFailed) and e.money is Money.CHARGED and e.task_id
     assert "not a video" in e.message or "can't be opened" in e.message
@@ -281,7 +293,7 @@ def test_a_broken_output_is_a_plain_download_error_and_stays_recoverable(core, p
 def test_each_take_reports_saved_the_moment_it_is_saved(core, photos, emu):
     """A fast take's video is announced while a slower take of the same click still renders."""
     emu.emulator.processing_seconds = lambda job: 0.2 if job.inputs.get("seed") == 42 else 2.0
-    session, seen = core.session(), []
+    session, seen = open_session(core), []
 
     def progress(p):
         seen.append((p.index, p.stage))
@@ -293,7 +305,7 @@ def test_each_take_reports_saved_the_moment_it_is_saved(core, photos, emu):
 
 def test_the_same_picture_at_the_same_moment_is_uploaded_once(core, photos, emu):
     """Two tabs start takes with the same picture at once: one upload, two takes."""
-    a, b = core.session(), core.session()
+    a, b = open_session(core), open_session(core)
 
     async def go():
         return await asyncio.gather(a.generate(lite_plan(seed=1), photos[0]), b.generate(lite_plan(seed=2), photos[0]))

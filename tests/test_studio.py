@@ -14,10 +14,20 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import LITE, TEST_KEY, drive, fast_client, free_port, lite_plan, make_photo, make_studio, table_row
+from conftest import (
+    LITE,
+    TEST_KEY,
+    drive,
+    fast_client,
+    free_port,
+    lite_plan,
+    make_photo,
+    make_studio,
+    open_session,
+    table_row,
+)
 
-from seedance_ui import runtime
-from seedance_ui import session as session_module
+from seedance_ui import room, runtime
 from seedance_ui.errors import (
     AuthenticationError,
     BadRequest,
@@ -101,7 +111,7 @@ def test_journal_concurrent_writers(tmp_path):
         ("preparing", NetworkError("x"), "failed", Money.NOT_CHARGED),
         ("submitting", NetworkError("x"), "failed", Money.NOT_CHARGED),  # provably never sent
         ("submitting", BadRequest("x", status=400), "failed", Money.NOT_CHARGED),
-        ("submitting", SubmissionUnknown("x", model_id=LITE, submitted_at=0), "unknown", Money.CHECKING),
+        ("submitting", SubmissionUnknown("x", model_id=LITE, submitted_at=0), "unknown", Money.UNKNOWN),
         ("submitting", JournalError("x", task_id="t-1"), "submitting", Money.RENDERING),  # the id came back
         ("submitted", NetworkError("x"), "submitted", Money.RENDERING),  # same class, later: charged
         ("running", BadRequest("x", status=400), "running", Money.RENDERING),
@@ -153,7 +163,7 @@ def test_a_studio_removes_what_a_killed_process_left_only_once_it_is_old(tmp_pat
 def test_a_locked_journal_is_refused_before_anything_is_sent(core, photo, emu):
     holder = sqlite3.connect(core.journal.path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another program writing and holding it
-    session = core.session()
+    session = open_session(core)
     t0 = time.monotonic()
     try:
         with pytest.raises(NotReady) as e:
@@ -169,8 +179,8 @@ def test_a_locked_journal_is_refused_before_anything_is_sent(core, photo, emu):
 
 
 def test_no_room_for_the_video_is_refused_before_anything_is_sent(core, photo, emu, monkeypatch):
-    monkeypatch.setattr(session_module, "ROOM_PER_TAKE", 2**62)  # more than any disk: "not enough room"
-    session = core.session()
+    monkeypatch.setattr(room, "ROOM_PER_TAKE", 2**62)  # more than any disk: "not enough room"
+    session = open_session(core)
     with pytest.raises(NotReady, match="MB free"):
         drive(session, lambda: session.generate(lite_plan(), photo))
     assert emu.emulator.count("upload") == emu.emulator.count("submit") == 0
@@ -206,7 +216,7 @@ def test_a_corrupt_journal_is_a_plain_journal_error(tmp_path):
 def test_journal_locked_right_after_paying_still_gives_the_task_id_and_the_money(emu, tmp_path, photo):
     studio = make_studio(emu.url, tmp_path / "data", journal_kw={"busy_timeout": 0.3})
     holder = sqlite3.connect(studio.journal.path, isolation_level=None)
-    session = studio.session()
+    session = open_session(studio)
 
     def lock_once_sending(p):
         if p.stage == "submitting" and not holder.in_transaction:
@@ -266,7 +276,7 @@ def test_a_silent_server_does_not_hold_up_a_price_or_balance_glance(tmp_path):
     url = f"http://127.0.0.1:{srv.getsockname()[1]}"
     # The real read timeout (30 s) stays; only the glance is short.
     studio = make_studio(url, tmp_path / "d", client_factory=lambda: fast_client(url, timeouts=Timeouts(glance=1.0)))
-    session = studio.session()
+    session = open_session(studio)
 
     async def go():
         t = time.monotonic()

@@ -326,7 +326,7 @@ def test_two_visitors_with_their_own_keys_at_once_and_a_key_finds_its_takes_agai
         assert h.load_settings(ctx, b, ids_a[0])["note"] == "That take isn't in your history. Pick one from History."
         again = Visitor(key="wsk-visitor-A-111111")  # a reload: a new tab session, the key pasted again
         assert h.gallery(ctx, again)[1] == ids_a
-        owner = live.studio.journal.get(ids_a[0]).session
+        owner = live.studio.journal.get(ids_a[0]).owner
         assert "wsk-visitor-A" not in owner and owner == keys.fingerprint("wsk-visitor-A-111111", ctx.owner_salt)
         assert "WAVESPEED_API_KEY" not in os.environ
     finally:

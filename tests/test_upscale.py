@@ -6,7 +6,7 @@ import math
 from decimal import Decimal
 
 import pytest
-from conftest import TEST_KEY, V15, drive, make_photo, make_studio
+from conftest import TEST_KEY, V15, drive, make_photo, make_studio, open_session
 from test_session import v15_plan
 
 from seedance_ui import upscale, video
@@ -21,14 +21,14 @@ def taken(core, tmp_path):
     """A saved take with the defaults a person gets (sound on), 480p 4:3, 4 s: 752 x 560."""
     first = tmp_path / "first.jpg"
     first.write_bytes(make_photo(800, 600))
-    session = core.session()
+    session = open_session(core)
     [r] = drive(session, lambda: session.generate(v15_plan(generate_audio=True), first))
     assert isinstance(r, TakeResult) and video.probe(r.video_path)["audio"]
     return r.take
 
 
 def test_upscale_is_priced_first_charged_that_and_lands_in_history(core, taken, emu):
-    session = core.session()
+    session = open_session(core)
     before = emu.emulator.balance_of(TEST_KEY)
     quote = drive(session, lambda: session.upscale_quote(taken.id, "1080p"))
     seconds = video.probe(taken.video_path)["seconds"]
@@ -58,10 +58,10 @@ def test_upscale_is_priced_first_charged_that_and_lands_in_history(core, taken, 
 
 
 def test_sizes_it_cannot_take_are_refused_plainly_before_anything_is_sent(core, taken, emu):
-    session = core.session()
+    session = open_session(core)
     with pytest.raises(InputError, match="makes 1080p, 2k, 4k"):
         drive(session, lambda: session.upscale(taken.id, "720p"))
-    other = core.session(owner="someone-else")
+    other = open_session(core, owner="someone-else")
     with pytest.raises(InputError, match="isn't in your history"):
         drive(other, lambda: other.upscale_quote(taken.id, "1080p"))
     up = upscale.current()
@@ -70,7 +70,7 @@ def test_sizes_it_cannot_take_are_refused_plainly_before_anything_is_sent(core, 
 
 
 def test_a_double_click_upscales_once(core, taken, emu):
-    session = core.session()
+    session = open_session(core)
 
     async def twice():
         return await asyncio.gather(session.upscale(taken.id, "1080p"), session.upscale(taken.id, "1080p"))
@@ -81,7 +81,7 @@ def test_a_double_click_upscales_once(core, taken, emu):
 
 def test_an_upscale_whose_answer_was_lost_is_adopted_not_resent(core, taken, emu):
     emu.emulator.faults.add(route="submit", action="drop", store=True)
-    session = core.session()
+    session = open_session(core)
     r = drive(session, lambda: session.upscale(taken.id, "1080p"))
     assert r.take.state == "downloaded" and emu.emulator.count("submit") == 2
     assert "Adopted from WaveSpeed's job list" in r.take.note
@@ -90,7 +90,7 @@ def test_an_upscale_whose_answer_was_lost_is_adopted_not_resent(core, taken, emu
 def test_an_upscale_left_rendering_is_finished_by_recover(emu, tmp_path, core, taken):
     emu.emulator.processing_seconds = 3.0
     slow = make_studio(emu.url, tmp_path / "data")  # the same journal and library as ``core``
-    session = slow.session()
+    session = open_session(slow)
 
     async def close_app_mid_render():
         task = asyncio.create_task(session.upscale(taken.id, "1080p"))
@@ -119,7 +119,7 @@ def test_a_formula_only_wavespeed_can_evaluate_is_priced_by_wavespeed(core, take
     emu.emulator.catalog.helpers["clip_frames"] = lambda *_: 97
     upscale.use_items([item])
     try:
-        session = core.session()
+        session = open_session(core)
         q = drive(session, lambda: session.upscale_quote(taken.id, "2k"))
         assert q.kind == "wavespeed" and q.usd == Decimal("0.03") and "WaveSpeed's own price" in q.text
         assert emu.emulator.count("price") == 1
@@ -132,7 +132,7 @@ def test_demo_upscale_costs_nothing_and_says_so(emu, tmp_path):
     studio = make_studio(emu.url, tmp_path / "demo", demo=True)
     first = tmp_path / "p.jpg"
     first.write_bytes(make_photo(640, 480))
-    session = studio.session()
+    session = open_session(studio)
     [r] = drive(session, lambda: session.generate(v15_plan(model_id=V15), first))
     q = drive(session, lambda: session.upscale_quote(r.take.id, "1080p"))
     assert q.kind == "demo" and q.usd is None and "nothing is charged" in q.text

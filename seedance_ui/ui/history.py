@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
@@ -193,13 +194,7 @@ def build(ctx: AppContext, visitor: Any, create: Any, keyed: Any = None) -> Any:
     private: dict[str, Any] = {"api_visibility": "private"}
     ids = gr.State([])
     keyed = keyed if keyed is not None else gr.State(False)
-    with gr.Row():
-        search = gr.Textbox(label="Search", placeholder="words from the prompt, a model or a task id", scale=4)
-        refresh = gr.Button("🔄 Refresh", scale=1, min_width=100)
-    balance = gr.HTML(elem_id="history-balance")
-    empty = gr.Markdown(elem_id="history-empty")
-    shelf = gr.Gallery(label="Your takes", columns=[2, 3, 4, 6], height="auto", allow_preview=False, preview=False,
-                       object_fit="contain", interactive=False, elem_id="history-gallery")  # fmt: skip
+    search, refresh, balance, empty, shelf = _shelf()
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=280):
             player = gr.Video(label="Selected take", interactive=False, elem_id="history-player")
@@ -208,31 +203,11 @@ def build(ctx: AppContext, visitor: Any, create: Any, keyed: Any = None) -> Any:
             facts = gr.Markdown(history_words.PICK, elem_id="history-facts")
             chosen = gr.Textbox(visible=False)
             with gr.Column(visible=False, elem_id="take-actions") as actions:
-                with gr.Row():
-                    load_btn = gr.Button("📝 Load settings")
-                    cont_btn = gr.Button("➡️ Continue from last frame")
-                with gr.Row():
-                    loop_btn = gr.Button("🔁 Loop")
-                    del_btn = gr.Button("🗑️ Delete", variant="stop")
-                with gr.Column(visible=False, elem_id="delete-confirm") as sure_row:
-                    gr.Markdown("Delete this take's video and pictures from this computer?", elem_id="delete-question")
-                    with gr.Row():
-                        yes_btn = gr.Button("Yes, delete", variant="stop", size="sm", min_width=120)
-                        no_btn = gr.Button("Keep it", size="sm", min_width=120)
+                act = _take_actions()
                 reprice = upscale_panel.build(ctx, visitor, chosen, (player, download, facts))
             note = gr.Markdown(elem_id="history-note")
-    with gr.Accordion("Recover a video by its task id", open=False):
-        task_box = gr.Textbox(label="Task id", info="A string of letters and digits, shown on each take's card, in "
-                              "History and in WaveSpeed's dashboard (e.g. 3f2b9c41…).")  # fmt: skip
-        with gr.Row():
-            rec_btn = gr.Button("Recover")
-            resume_btn = gr.Button("Finish unfinished takes")
-        rec_note = gr.HTML(elem_id="recover-note")
-    with gr.Accordion("Stitch takes into one video", open=False):
-        pick = gr.Dropdown([], multiselect=True, label="Takes, in playing order")
-        stitch_btn = gr.Button("Stitch")
-        stitched = gr.Video(label="Stitched", interactive=False)
-        stitch_note = gr.Markdown()
+    tools = _tools()
+    pick = tools.pick
 
     banner = getattr(create, "banner", None)
     shelf_in, shelf_out = [visitor, search, keyed], [shelf, ids, pick, empty, keyed]
@@ -255,29 +230,83 @@ def build(ctx: AppContext, visitor: Any, create: Any, keyed: Any = None) -> Any:
         return select(ctx, v, taken, evt)
 
     panel = [player, download, facts, chosen, actions, note]
+    sure_row = act.sure_row
     reprice(shelf.select(on_select, [visitor, ids], panel, **private).then(
         lambda: gr.update(visible=False), None, [sure_row], **private))  # fmt: skip
-    form = [getattr(create, k) for k in FORM]
-    for btn, mode in ((load_btn, "same"), (cont_btn, "continue"), (loop_btn, "loop")):
-        # The note shows on both pages: on Create, where the settings went, and here when nothing was loaded.
-        btn.click(lambda v, t, m=mode: [*(out := form_outputs(load_settings(ctx, v, t, m))), out[-1]],
-                  [visitor, chosen], [*form, create.tabs, create.note, note], **private).then(
-            None, js="() => window.scrollTo({top: 0})")  # fmt: skip
-    del_btn.click(lambda t: gr.update(visible=bool(t)), [chosen], [sure_row], **private)
-    no_btn.click(lambda: gr.update(visible=False), None, [sure_row], **private)
-    deleted = yes_btn.click(partial(delete, ctx), [visitor, chosen], panel, **private)
+    _wire_loading(ctx, act, visitor, chosen, create, note, private)
+    act.del_btn.click(lambda t: gr.update(visible=bool(t)), [chosen], [sure_row], **private)
+    act.no_btn.click(lambda: gr.update(visible=False), None, [sure_row], **private)
+    deleted = act.yes_btn.click(partial(delete, ctx), [visitor, chosen], panel, **private)
     refill(reprice(deleted).then(lambda: gr.update(visible=False), None, [sure_row], **private))
     # An upscale starts: the note of an earlier action (e.g. "the last frame is now your first picture") goes;
     # it ends: the new take shows in the gallery and the balance says what it cost.
     reprice.started.then(lambda: "", None, [note], **private)
     refill(reprice.ended)
-    refill(rec_btn.click(partial(recover_task, ctx), [visitor, task_box], [player, rec_note], concurrency_limit=None,
-                         **private))  # fmt: skip
-    refill(resume_btn.click(partial(finish_unfinished, ctx), [visitor], [rec_note], concurrency_limit=None,
-                            **private))  # fmt: skip
-    stitch_btn.click(partial(stitch, ctx), [visitor, pick], [stitched, stitch_note], **private)
+    refill(tools.rec_btn.click(partial(recover_task, ctx), [visitor, tools.task_box], [player, tools.rec_note],
+                               concurrency_limit=None, **private))  # fmt: skip
+    refill(tools.resume_btn.click(partial(finish_unfinished, ctx), [visitor], [tools.rec_note], concurrency_limit=None,
+                                  **private))  # fmt: skip
+    tools.stitch_btn.click(partial(stitch, ctx), [visitor, pick], [tools.stitched, tools.stitch_note], **private)
     refill(create.generated)
     # Kept as the click goes (a take paid with a key exists from its submit on), not only when the takes end.
     create.go.click(lambda v, k: True if ctx.on_space and v is not None and v.key else k, [visitor, keyed], [keyed],
                     **private)  # fmt: skip
     return refill
+
+
+def _shelf() -> tuple[Any, Any, Any, Any, Any]:
+    """The search box, the refresh button, the balance line, the empty-shelf note and the gallery of takes."""
+    with gr.Row():
+        search = gr.Textbox(label="Search", placeholder="words from the prompt, a model or a task id", scale=4)
+        refresh = gr.Button("🔄 Refresh", scale=1, min_width=100)
+    balance = gr.HTML(elem_id="history-balance")
+    empty = gr.Markdown(elem_id="history-empty")
+    shelf = gr.Gallery(label="Your takes", columns=[2, 3, 4, 6], height="auto", allow_preview=False, preview=False,
+                       object_fit="contain", interactive=False, elem_id="history-gallery")  # fmt: skip
+    return search, refresh, balance, empty, shelf
+
+
+def _take_actions() -> SimpleNamespace:
+    """The selected take's buttons, and the question before deleting it."""
+    with gr.Row():
+        load_btn = gr.Button("📝 Load settings")
+        cont_btn = gr.Button("➡️ Continue from last frame")
+    with gr.Row():
+        loop_btn = gr.Button("🔁 Loop")
+        del_btn = gr.Button("🗑️ Delete", variant="stop")
+    with gr.Column(visible=False, elem_id="delete-confirm") as sure_row:
+        gr.Markdown("Delete this take's video and pictures from this computer?", elem_id="delete-question")
+        with gr.Row():
+            yes_btn = gr.Button("Yes, delete", variant="stop", size="sm", min_width=120)
+            no_btn = gr.Button("Keep it", size="sm", min_width=120)
+    return SimpleNamespace(load_btn=load_btn, cont_btn=cont_btn, loop_btn=loop_btn, del_btn=del_btn,
+                           sure_row=sure_row, yes_btn=yes_btn, no_btn=no_btn)  # fmt: skip
+
+
+def _tools() -> SimpleNamespace:
+    """Recover by task id, finish unfinished takes, and stitch takes into one video."""
+    with gr.Accordion("Recover a video by its task id", open=False):
+        task_box = gr.Textbox(label="Task id", info="A string of letters and digits, shown on each take's card, in "
+                              "History and in WaveSpeed's dashboard (e.g. 3f2b9c41…).")  # fmt: skip
+        with gr.Row():
+            rec_btn = gr.Button("Recover")
+            resume_btn = gr.Button("Finish unfinished takes")
+        rec_note = gr.HTML(elem_id="recover-note")
+    with gr.Accordion("Stitch takes into one video", open=False):
+        pick = gr.Dropdown([], multiselect=True, label="Takes, in playing order")
+        stitch_btn = gr.Button("Stitch")
+        stitched = gr.Video(label="Stitched", interactive=False)
+        stitch_note = gr.Markdown()
+    return SimpleNamespace(task_box=task_box, rec_btn=rec_btn, resume_btn=resume_btn, rec_note=rec_note, pick=pick,
+                           stitch_btn=stitch_btn, stitched=stitched, stitch_note=stitch_note)  # fmt: skip
+
+
+def _wire_loading(ctx: AppContext, act: SimpleNamespace, visitor: Any, chosen: Any, create: Any, note: Any,
+                  private: dict[str, Any]) -> None:  # fmt: skip
+    """Load settings, continue from the last frame, loop: each fills the Create form and goes there. The note
+    shows on both pages: on Create, where the settings went, and here when nothing was loaded."""
+    form = [getattr(create, k) for k in FORM]
+    for btn, mode in ((act.load_btn, "same"), (act.cont_btn, "continue"), (act.loop_btn, "loop")):
+        btn.click(lambda v, t, m=mode: [*(out := form_outputs(load_settings(ctx, v, t, m))), out[-1]],
+                  [visitor, chosen], [*form, create.tabs, create.note, note], **private).then(
+            None, js="() => window.scrollTo({top: 0})")  # fmt: skip

@@ -20,6 +20,7 @@ from ..errors import SeedanceError
 from ..queue_runner import Pacer, Runner, enqueue, estimate
 from ..queue_store import QueueStore
 from ..session import Session
+from ..take_states import TakeState
 from . import queue_settings, words
 from .queue_share import ShareGate
 from .state import AppContext, Visitor
@@ -191,7 +192,7 @@ def snapshot(ctx: AppContext, visitor: Visitor | None) -> dict[str, Any]:
         t = i.take
         items.append({"id": t.id, "position": i.position, "state": t.state, "prompt": t.prompt[:60],
                       "eta": round(eta.get(t.id, 0) / 5) * 5 if not t.finished else None,
-                      "saved": t.state == "downloaded"})  # fmt: skip
+                      "saved": t.state == TakeState.DOWNLOADED})  # fmt: skip
     live = [x for x in items if x["eta"] is not None]
     paused = store.paused(session.owner)
     summary = (f"{len(live)} in the queue{' · paused' if paused else ''} · all done in about "

@@ -118,20 +118,7 @@ def _card(ctx: AppContext, visitor: Any, board: Board, i: int, session: Any, w: 
             count.input(lambda d, v, c, i=i: _set(ctx, v, d, i, takes=int(c)), [doc, visitor, count], [doc, note],
                         **PRIVATE)  # fmt: skip
         if takes:
-            with gr.Row():
-                for k, t in enumerate(takes):
-                    with gr.Column(min_width=160, key=f"take-{i}-{k}"):
-                        gr.Video(t.video_path, label=f"Shot {n} take {k + 1} · seed {t.seed}"
-                                 + (" (chosen)" if t.id == shot.chosen else ""), interactive=False, height=140,
-                                 key=f"video-{i}-{k}")  # fmt: skip
-                        with gr.Row():
-                            if len(takes) > 1 and t.id != shot.chosen:
-                                gr.Button("Pick", size="sm", key=f"pick-{i}-{k}").click(
-                                    lambda d, v, i=i, tid=t.id: _pick(ctx, v, d, i, tid), [doc, visitor],
-                                    [doc, note], **PRIVATE)  # fmt: skip
-                            gr.Button("Use this seed", size="sm", key=f"seed-{i}-{k}").click(
-                                lambda d, v, i=i, s=t.seed: _set(ctx, v, d, i, seed=s), [doc, visitor], [doc, note],
-                                **PRIVATE)  # fmt: skip
+            _card_takes(ctx, visitor, board, i, takes, w)
         with gr.Row(elem_classes=["shot-tools"]):
             for label, op in (("↑", "up"), ("↓", "down"), ("Duplicate", "duplicate")):
                 gr.Button(label, size="sm", min_width=40, key=f"{op}-{i}",
@@ -152,6 +139,75 @@ def _card(ctx: AppContext, visitor: Any, board: Board, i: int, session: Any, w: 
                     lambda d, v, i=i: (*_shot_op(ctx, v, d, i, "delete"), None), [doc, visitor], [doc, note, ask],
                     **PRIVATE)  # fmt: skip
                 gr.Button("Keep it", size="sm", key=f"no-{i}").click(lambda: None, None, [ask], **PRIVATE)
+
+
+def _card_takes(ctx: AppContext, visitor: Any, board: Board, i: int, takes: list[Any], w: Any) -> None:
+    """A shot's rendered takes, each with Pick (when there is a choice) and Use this seed."""
+    shot, n, doc, note = board.shots[i], i + 1, w.doc, w.note
+    with gr.Row():
+        for k, t in enumerate(takes):
+            with gr.Column(min_width=160, key=f"take-{i}-{k}"):
+                gr.Video(t.video_path, label=f"Shot {n} take {k + 1} · seed {t.seed}"
+                         + (" (chosen)" if t.id == shot.chosen else ""), interactive=False, height=140,
+                         key=f"video-{i}-{k}")  # fmt: skip
+                with gr.Row():
+                    if len(takes) > 1 and t.id != shot.chosen:
+                        gr.Button("Pick", size="sm", key=f"pick-{i}-{k}").click(
+                            lambda d, v, i=i, tid=t.id: _pick(ctx, v, d, i, tid), [doc, visitor],
+                            [doc, note], **PRIVATE)  # fmt: skip
+                    gr.Button("Use this seed", size="sm", key=f"seed-{i}-{k}").click(
+                        lambda d, v, i=i, s=t.seed: _set(ctx, v, d, i, seed=s), [doc, visitor], [doc, note],
+                        **PRIVATE)  # fmt: skip
+
+
+def _picker() -> tuple[Any, Any]:
+    with gr.Row():
+        picker = gr.Dropdown([], label="Your boards", scale=3, elem_id="board-picker")
+        new_btn = gr.Button("New board", scale=1, min_width=90)
+    return picker, new_btn
+
+
+def _confirm() -> tuple[Any, Any, Any, Any]:
+    """The row that asks before a render above the visitor's limit."""
+    with gr.Row(visible=False, elem_id="board-confirm") as confirm_row:
+        confirm_words = gr.Markdown()
+        yes = gr.Button("Yes, render", variant="primary", size="sm")
+        no = gr.Button("Not now", size="sm")
+    return confirm_row, confirm_words, yes, no
+
+
+def _adding() -> tuple[Any, Any, Any, Any, Any]:
+    """Start a board from the Create page; the picture and prompt of a new shot and the two ways to add it."""
+    from_create = gr.Button("🎬 Start a board from the Create page's picture", elem_id="board-from-create")
+    with gr.Group():
+        picture = gr.Image(type="filepath", label="Picture for a new shot", height=120,
+                           elem_id="board-picture", sources=["upload"])  # fmt: skip
+        prompt = gr.Textbox(label="Prompt for a new shot", lines=1, elem_id="board-prompt",
+                            placeholder="What happens in this shot")  # fmt: skip
+        with gr.Row():
+            add_pic = gr.Button("➕ Shot from this picture", size="sm", elem_id="add-picture-shot")
+            add_cont = gr.Button("➕ Shot continuing the last", size="sm", elem_id="add-continue-shot")
+    return from_create, picture, prompt, add_pic, add_cont
+
+
+def _more() -> SimpleNamespace:
+    """The board's name, a take from History as a shot, the crossfade, export and delete."""
+    with gr.Accordion("More: name, History takes, export", open=False):
+        with gr.Row():
+            name = gr.Textbox(label="Board name", scale=3)
+            rename = gr.Button("Rename", scale=1, min_width=80)
+        with gr.Row():
+            takes = gr.Dropdown([], label="A take from History", scale=3)
+            add_take = gr.Button("Add as a shot", scale=1, min_width=80)
+        fade = gr.Slider(0, 2, value=0, step=0.25, label="Crossfade between shots (seconds; 0 is a cut)")
+        with gr.Row():
+            export = gr.DownloadButton("Export BOARD.json", size="sm")
+            delete = gr.Button("Delete board", variant="stop", size="sm")
+        with gr.Row(visible=False) as sure:
+            gr.Markdown("Delete this board? Its takes and film stay in History.")
+            yes = gr.Button("Yes, delete", variant="stop", size="sm")
+    return SimpleNamespace(name=name, rename=rename, takes=takes, add_take=add_take, fade=fade, export=export,
+                           delete=delete, sure=sure, yes=yes)  # fmt: skip
 
 
 def build(ctx: AppContext, visitor: Any, create: Any, threshold: Any) -> Any:
@@ -187,40 +243,16 @@ def build(ctx: AppContext, visitor: Any, create: Any, threshold: Any) -> Any:
 
     with gr.Row(equal_height=False, elem_id="board-grid"):
         with gr.Column(scale=2, min_width=300, elem_id="board-side"):
-            with gr.Row():
-                picker = gr.Dropdown([], label="Your boards", scale=3, elem_id="board-picker")
-                new_btn = gr.Button("New board", scale=1, min_width=90)
-            from_create = gr.Button("🎬 Start a board from the Create page's picture", elem_id="board-from-create")
-            with gr.Group():
-                picture = gr.Image(type="filepath", label="Picture for a new shot", height=120,
-                                   elem_id="board-picture", sources=["upload"])  # fmt: skip
-                prompt = gr.Textbox(label="Prompt for a new shot", lines=1, elem_id="board-prompt",
-                                    placeholder="What happens in this shot")  # fmt: skip
-                with gr.Row():
-                    add_pic = gr.Button("➕ Shot from this picture", size="sm", elem_id="add-picture-shot")
-                    add_cont = gr.Button("➕ Shot continuing the last", size="sm", elem_id="add-continue-shot")
+            picker, new_btn = _picker()
+            from_create, picture, prompt, add_pic, add_cont = _adding()
             render_btn = gr.Button("Render", variant="primary", interactive=False, elem_id="board-render")
-            with gr.Row(visible=False, elem_id="board-confirm") as confirm_row:
-                confirm_words = gr.Markdown()
-                yes = gr.Button("Yes, render", variant="primary", size="sm")
-                no = gr.Button("Not now", size="sm")
+            confirm_row, confirm_words, yes, no = _confirm()
             progress = gr.HTML(elem_id="board-progress")
             note = gr.Markdown(elem_id="board-note")
             film = gr.Video(label="The film", interactive=False, elem_id="board-film", height=200)
-            with gr.Accordion("More: name, History takes, export", open=False):
-                with gr.Row():
-                    name = gr.Textbox(label="Board name", scale=3)
-                    rename = gr.Button("Rename", scale=1, min_width=80)
-                with gr.Row():
-                    takes = gr.Dropdown([], label="A take from History", scale=3)
-                    add_take = gr.Button("Add as a shot", scale=1, min_width=80)
-                fade = gr.Slider(0, 2, value=0, step=0.25, label="Crossfade between shots (seconds; 0 is a cut)")
-                with gr.Row():
-                    export_btn = gr.DownloadButton("Export BOARD.json", size="sm")
-                    delete_board = gr.Button("Delete board", variant="stop", size="sm")
-                with gr.Row(visible=False) as sure_board:
-                    gr.Markdown("Delete this board? Its takes and film stay in History.")
-                    yes_board = gr.Button("Yes, delete", variant="stop", size="sm")
+            more = _more()
+            name, rename, takes, add_take, fade = more.name, more.rename, more.takes, more.add_take, more.fade
+            export_btn, delete_board, sure_board, yes_board = more.export, more.delete, more.sure, more.yes
         with gr.Column(scale=3, min_width=300, elem_id="board-shots"):
 
             @gr.render(inputs=[doc, ask, visitor])

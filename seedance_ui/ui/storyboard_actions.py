@@ -18,6 +18,7 @@ from ..board_run import BoardRun, ShotProgress
 from ..errors import SeedanceError
 from ..session import Session
 from ..storyboard import SETTINGS, Board, BoardStore, Shot, money_text
+from ..take_states import TakeState
 from .state import AppContext, Visitor
 
 
@@ -99,7 +100,7 @@ def add_history_take(ctx: AppContext, visitor: Visitor, doc: str | None, take_id
             return "⚠️ That take's picture is no longer in the library."
         settings = {k: take.settings[k] for k in SETTINGS if k in take.settings and k != "model_id"}
         board.add(Shot(image=take.first_image, prompt=take.prompt, seed=take.seed, take_ids=[take.id],
-                       round_ids=[take.id], chosen=take.id if take.state == "downloaded" else None,
+                       round_ids=[take.id], chosen=take.id if take.state == TakeState.DOWNLOADED else None,
                        settings={"model_id": take.model_id, **settings}))  # fmt: skip
         return f"Shot {len(board.shots)} is your take from History."
 

@@ -8,20 +8,21 @@ import time
 from ..errors import Money, SeedanceError
 from ..journal import Take
 from ..session import Session
+from ..take_states import TakeState
 
-STATE_WORDS = {
-    "preparing": "getting ready",
-    "submitting": "starting",
-    "submitted": "waiting in line",
-    "running": "rendering",
-    "completed": "made, not saved yet",
-    "downloaded": "saved",
-    "failed": "failed",
-    "cancelled": "cancelled",
-    "unknown": "checking whether it started",
-    "expired": "link expired",
-    "not_started": "never started",
-    "queued": "queued (not sent yet)",
+STATE_WORDS: dict[str, str] = {
+    TakeState.PREPARING: "getting ready",
+    TakeState.SUBMITTING: "starting",
+    TakeState.SUBMITTED: "waiting in line",
+    TakeState.RUNNING: "rendering",
+    TakeState.COMPLETED: "made, not saved yet",
+    TakeState.DOWNLOADED: "saved",
+    TakeState.FAILED: "failed",
+    TakeState.CANCELLED: "cancelled",
+    TakeState.UNKNOWN: "checking whether it started",
+    TakeState.EXPIRED: "link expired",
+    TakeState.NOT_STARTED: "never started",
+    TakeState.QUEUED: "queued (not sent yet)",
 }
 
 
@@ -78,7 +79,7 @@ def caption(t: Take) -> str:
     words = words if len(words) <= 40 else words[:39].rstrip() + "…"
     duration = t.settings.get("duration")
     upscaled = f"upscaled to {t.settings['target_resolution']}" if t.settings.get("source_take") else ""
-    state = "" if t.state == "downloaded" else STATE_WORDS.get(t.state, t.state)
+    state = "" if t.state == TakeState.DOWNLOADED else STATE_WORDS.get(t.state, t.state)
     when = time.strftime("%d %b %H:%M", time.localtime(t.created_at))
     parts = [take_number(t), short_model(t.settings.get("source_model") or t.model_id),
              f"{duration} s" if duration else "", upscaled, f"“{words}”", when, state]  # fmt: skip
@@ -107,6 +108,6 @@ def take_facts(session: Session, t: Take, model_name: str) -> str:
         lines += ["", f"Task id `{t.task_id}`"]
     if t.note:
         lines += ["", t.note]
-    if t.error_message and t.state != "downloaded":
+    if t.error_message and t.state != TakeState.DOWNLOADED:
         lines += ["", f"⚠️ {t.error_message} {money_line(session, t)}".strip()]
     return "\n".join(lines)

@@ -1,0 +1,299 @@
+"""Inspect and validate the pictures sent to Seedance, judging by their bytes, never their names.
+
+``inspect(source)`` reads a file (or bytes) and returns an ``ImageCheck``: the real format, the size after
+EXIF rotation, and each problem with a stable code, a plain message and whether we can fix it. Only regular files
+are read: a folder, device, pipe or missing path is refused at once. The fixes are in ``images.py``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import struct
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import NoReturn
+
+from PIL import Image, ImageFile, UnidentifiedImageError
+
+from .catalog import nearest_aspect_ratio
+from .errors import ImageRejected
+
+ImageFile.LOAD_TRUNCATED_IMAGES = False  # a cut-off file is an error, never a half-grey picture
+
+MAX_BYTES = 10_000_000
+"""WaveSpeed's 10 MB limit for what is sent (decimal megabytes, the stricter reading)."""
+MAX_READ_BYTES = 50_000_000
+"""Files larger than this are refused before they are read at all."""
+MIN_SIDE = 300
+MAX_SIDE = 6000
+MIN_RATIO, MAX_RATIO = 0.4, 2.5
+MAX_PIXELS = 40_000_000
+"""Largest picture decoded in full (6000x6000 fits); anything bigger is refused unopened."""
+MAX_JPEG_PIXELS = 89_000_000
+"""JPEGs may be larger: they are decoded at a reduced scale, so memory stays within MAX_PIXELS."""
+SEND_FORMATS = ("JPEG", "PNG")
+
+Source = str | os.PathLike | bytes
+
+_FRIENDLY_FORMAT = {
+    "JPEG": "JPEG photo", "PNG": "PNG image", "WEBP": "WEBP image", "GIF": "GIF image", "BMP": "BMP image",
+    "TIFF": "TIFF image", "HEIF": "HEIC/HEIF photo", "AVIF": "AVIF image", "ICO": "icon file", "MPO": "JPEG photo",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: str
+    fixable: bool = False
+
+
+@dataclass
+class ImageCheck:
+    """The verdict on one picture."""
+
+    format: str | None
+    """What the bytes really are: JPEG, PNG, WEBP, ... or SVG, HTML, ZIP, PDF, or None when unknown."""
+    width: int = 0
+    """Width as seen, after EXIF rotation."""
+    height: int = 0
+    bytes: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Things we change without asking (metadata removed, colours converted), said plainly."""
+    animated: bool = False
+    orientation: int = 1
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def fixable(self) -> bool:
+        return bool(self.problems) and all(p.fixable for p in self.problems)
+
+    @property
+    def suggested_aspect_ratio(self) -> str | None:
+        return nearest_aspect_ratio(self.width, self.height) if self.width and self.height else None
+
+    def summary(self) -> str:
+        """One or two plain sentences for the person."""
+        if self.ok:
+            return f"Looks good: {_friendly(self.format)}, {self.width}x{self.height} px, {_mb(self.bytes)}."
+        text = " ".join(p.message for p in self.problems)
+        if self.fixable:
+            text += " Press 'Fix it for me' and we'll do that."
+        return text
+
+    def to_dict(self) -> dict:
+        return {"ok": self.ok, **asdict(self), "fixable": self.fixable, "suggested_aspect_ratio": self.suggested_aspect_ratio}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    """The exact bytes to send."""
+
+    data: bytes
+    mime: str
+    width: int
+    height: int
+    notes: tuple[str, ...] = ()
+    changed: bool = False
+    """True when the bytes differ from the file the person gave."""
+
+    @property
+    def extension(self) -> str:
+        return ".png" if self.mime == "image/png" else ".jpg"
+
+
+def _friendly(fmt: str | None) -> str:
+    return _FRIENDLY_FORMAT.get(fmt or "", f"{fmt} file" if fmt else "file")
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB" if n >= 100_000 else f"{max(1, round(n / 1000))} KB"
+
+
+def _sniff_non_image(head: bytes) -> tuple[str, str] | None:
+    """Name common non-pictures by their first bytes: (format code, plain name)."""
+    h, brand = head.lstrip()[:512].lower(), head[8:12] if head[4:8] == b"ftyp" else None
+    for hit, kind, name in (
+        (h.startswith(b"<svg") or (h.startswith(b"<?xml") and b"<svg" in head[:4096].lower()), "SVG", "an SVG drawing"),
+        (h.startswith((b"<!doctype html", b"<html", b"<head", b"<body")), "HTML", "a web page (HTML)"),
+        (head.startswith(b"PK\x03\x04"), "ZIP", "a ZIP archive"),
+        (head.startswith(b"%PDF"), "PDF", "a PDF document"),
+        (brand in (b"heic", b"heix", b"hevc", b"mif1", b"msf1"), "HEIF",
+         "a HEIC photo (the iPhone's format), which can't be opened here. Export it as JPEG"),
+        (brand == b"avif", "AVIF", "an AVIF picture, which can't be opened here. Export it as JPEG or PNG"),
+        (brand is not None, "MP4", "a video"),
+    ):  # fmt: skip
+        if hit:
+            return kind, name
+    return None
+
+
+def check_file(path: str | os.PathLike) -> os.stat_result:
+    """The stat of a regular file; anything else (folder, device, pipe, missing path) is refused from its stat,
+    before it is opened, so nothing can block."""
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        _refuse_file(path, "it does not exist", "missing_file")
+    except (OSError, ValueError) as e:
+        _refuse_file(path, (getattr(e, "strerror", None) or "it can't be opened").lower(), "unreadable_file")
+    if not stat.S_ISREG(st.st_mode):
+        why = "it is a folder, not a picture" if stat.S_ISDIR(st.st_mode) else "it is not a regular file (a device or a pipe)"  # fmt: skip
+        _refuse_file(path, why, "not_a_file")
+    return st
+
+
+def _refuse_file(path: str | os.PathLike, why: str, code: str) -> NoReturn:
+    message = f"Can't read {Path(path).name or path}: {why}."
+    raise ImageRejected(message, problems=[Problem(code, message)])
+
+
+def _read(source: Source) -> tuple[bytes | None, int]:
+    """The file's bytes and size; bytes is None when the file is too big to read."""
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source), len(source)
+    if (size := check_file(source).st_size) > MAX_READ_BYTES:
+        return None, size
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:  # non-blocking and checked again once open: a pipe swapped in after the stat can't hang us
+        with open(os.open(source, flags), "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                _refuse_file(source, "it is not a regular file (a device or a pipe)", "not_a_file")
+            data = f.read(MAX_READ_BYTES + 1)  # bounded even if the file grew since the stat
+    except (FileNotFoundError, NotADirectoryError):
+        _refuse_file(source, "it does not exist", "missing_file")
+    except (OSError, ValueError) as e:
+        _refuse_file(source, (getattr(e, "strerror", None) or "it can't be opened").lower(), "unreadable_file")
+    return (data, len(data)) if len(data) <= MAX_READ_BYTES else (None, len(data))
+
+
+def _open(data: bytes) -> Image.Image:
+    """Open by content, turning Pillow's decompression-bomb warning into an error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        return Image.open(io.BytesIO(data))
+
+
+def _has_metadata(im: Image.Image) -> bool:
+    keys = ("exif", "icc_profile", "comment", "xmp", "XML:com.adobe.xmp", "photoshop")
+    return any(im.info.get(k) for k in keys) or (im.format == "PNG" and bool(getattr(im, "text", None)))
+
+
+# Pillow's decoders signal a broken file with any of these.
+_BAD_IMAGE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, KeyError,
+                     struct.error, ZeroDivisionError, RuntimeError)  # fmt: skip
+_BOMB = (Image.DecompressionBombWarning, Image.DecompressionBombError)
+
+
+def inspect(source: Source) -> ImageCheck:
+    """Check a picture against Seedance's rules without changing it (ImageRejected when it isn't a file)."""
+    return _check(*_read(source))
+
+
+def _check(data: bytes | None, size: int) -> ImageCheck:
+    if size == 0:
+        return ImageCheck(None, problems=[Problem("empty_file", "This file is empty. Choose the picture again.")])
+    if data is None:
+        return ImageCheck(None, bytes=size, problems=[Problem("file_too_big", f"This file is {_mb(size)}; the most "
+            f"we can take is {_mb(MAX_READ_BYTES)} (Seedance itself takes {_mb(MAX_BYTES)}). Export a smaller copy of the picture.")])  # fmt: skip
+    return _inspect_bytes(data)
+
+
+def _inspect_bytes(data: bytes) -> ImageCheck:
+    size = len(data)
+    try:
+        im = _open(data)
+    except _BOMB:
+        return ImageCheck(None, bytes=size, problems=[_too_many_pixels(None)])
+    except UnidentifiedImageError:
+        kind, name = _sniff_non_image(data[:8192]) or (None, "")
+        if kind in ("HEIF", "AVIF"):
+            return ImageCheck(kind, bytes=size, problems=[Problem("unreadable_format", f"This file is {name}.")])
+        text = (f"This file is {name}, not a photo. Seedance needs a JPEG or PNG picture." if kind
+                else "We can't read this file as a picture. Choose a JPEG or PNG photo.")  # fmt: skip
+        return ImageCheck(kind, bytes=size, problems=[Problem("not_an_image", text)])
+    except _BAD_IMAGE_ERRORS:
+        return ImageCheck(None, bytes=size, problems=[_damaged()])
+
+    with im:
+        fmt = "JPEG" if im.format == "MPO" else im.format
+        w, h = im.size
+        check = ImageCheck(fmt, width=w, height=h, bytes=size)
+        limit = MAX_JPEG_PIXELS if fmt == "JPEG" else MAX_PIXELS
+        if w * h > limit:
+            check.problems.append(_too_many_pixels((w, h)))
+            return check
+        check.animated = bool(getattr(im, "is_animated", False)) and getattr(im, "n_frames", 1) > 1
+        try:
+            check.orientation = o if 1 <= (o := int(im.getexif().get(0x0112, 1))) <= 8 else 1
+        except Exception:  # a broken EXIF block must not sink a good picture
+            pass
+        if check.orientation in (5, 6, 7, 8):
+            check.width, check.height = h, w
+        try:
+            if fmt == "JPEG":  # decode the whole stream so damage shows; at 1/8 scale, which still reads every byte
+                im.draft("RGB", (max(1, w // 8), max(1, h // 8)))
+            im.load()
+            if fmt == "PNG":
+                with _open(data) as again:
+                    again.verify()  # CRCs of every chunk; load() alone does not check them all
+        except (*_BOMB, *_BAD_IMAGE_ERRORS) as e:
+            check.problems.append(_too_many_pixels((w, h)) if isinstance(e, _BOMB) else _damaged())
+            return check
+        _add_notes(check, im)
+    _add_problems(check)
+    return check
+
+
+def _too_many_pixels(size: tuple[int, int] | None) -> Problem:
+    what = f" ({size[0]}x{size[1]}, {size[0] * size[1] / 1e6:.0f} megapixels)" if size else ""
+    return Problem("too_many_pixels", f"This picture is too large to open safely{what}. "
+                   f"Export a copy at most {MAX_SIDE} px on each side.")  # fmt: skip
+
+
+def _damaged() -> Problem:
+    return Problem("damaged", "This picture is damaged or incomplete and can't be opened. Export or download it again.")
+
+
+def _add_notes(check: ImageCheck, im: Image.Image) -> None:
+    if _has_metadata(im):
+        check.notes.append("Hidden details (location, camera data, colour profile, comments) are removed before sending.")  # fmt: skip
+    if check.orientation != 1:
+        check.notes.append("The photo is turned the right way up, as your phone or camera recorded it.")
+    mode = im.mode
+    if mode == "CMYK":
+        check.notes.append("Printing colours (CMYK) are converted to screen colours (RGB).")
+    elif mode.startswith("I") or mode == "F":
+        check.notes.append("The 16-bit picture is converted to ordinary 8-bit colour.")
+    elif "A" in mode or (mode == "P" and "transparency" in im.info) or "transparency" in im.info:
+        check.notes.append("Transparent areas are filled with white.")
+
+
+def _add_problems(check: ImageCheck) -> None:
+    fmt, w, h, add = check.format, check.width, check.height, check.problems.append
+    if fmt not in SEND_FORMATS:
+        add(Problem("unsupported_format", f"This is a {_friendly(fmt)}. Seedance takes JPEG or PNG; we can convert "
+                    "it for you.", fixable=True))  # fmt: skip
+    if check.animated:
+        add(Problem("animated", "This is an animated picture. Seedance needs a still; we can use its first frame.",
+                    fixable=True))  # fmt: skip
+    if min(w, h) < MIN_SIDE:
+        px, side = (w, "wide") if w < MIN_SIDE else (h, "tall")
+        add(Problem("too_small", f"This photo is {px} px {side}; Seedance needs at least {MIN_SIDE} px on each side. "
+                    "Use a larger photo."))  # fmt: skip
+    if not MIN_RATIO < w / h < MAX_RATIO:
+        add(Problem("bad_aspect_ratio", f"This photo is very {'wide' if w > h else 'tall'} ({w}x{h}). Seedance takes "
+                    "shapes from 2:5 (tall) to 5:2 (wide). Crop it closer to a normal photo shape."))  # fmt: skip
+    if max(w, h) > MAX_SIDE:
+        add(Problem("too_large_dimensions", f"This photo is {w}x{h} px; Seedance takes at most {MAX_SIDE} px on each "
+                    "side. We can shrink it for you.", fixable=True))  # fmt: skip
+    if check.bytes > MAX_BYTES:
+        add(Problem("too_large_bytes", f"This file is {_mb(check.bytes)}; Seedance takes at most {_mb(MAX_BYTES)}. "
+                    "We can save a smaller copy.", fixable=True))  # fmt: skip
