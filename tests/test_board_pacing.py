@@ -5,7 +5,7 @@ promised start is counted by the queue's claim too; demo mode is not paced."""
 import asyncio
 
 import pytest
-from conftest import LITE, TEST_KEY, lite_plan, make_photo, make_studio
+from conftest import LITE, TEST_KEY, lite_plan, make_photo, make_studio, open_session
 
 from seedance_emulator.server import Emulator, EmulatorServer
 from seedance_ui import levels, paced_start
@@ -39,7 +39,7 @@ def three_shots(tmp_path) -> Board:
 
 def test_a_three_shot_film_on_bronze_draws_no_429(bronze, tmp_path):
     server, studio = bronze
-    session = studio.session(key=TEST_KEY)
+    session = open_session(studio, key=TEST_KEY)
 
     said = []
 
@@ -80,8 +80,8 @@ def test_the_level_known_is_kept_demo_mode_is_not_paced_and_a_plan_splits_into_i
     demo, keyed = (make_studio("http://127.0.0.1:9", tmp_path / name, demo=name == "demo") for name in ("demo", "key"))
     try:
         QueueStore(demo.journal).set_meta("tier", "bronze")
-        assert paced_start.level_of(demo.session()) is None
-        session, store = keyed.session(key=TEST_KEY), QueueStore(keyed.journal)
+        assert paced_start.level_of(open_session(demo)) is None
+        session, store = open_session(keyed, key=TEST_KEY), QueueStore(keyed.journal)
         assert paced_start.level_of(session) is None  # no level known yet: shots start as they always did
         store.set_meta("auto_level", "silver")
         assert paced_start.level_of(session).name == "silver"  # the level auto learned
