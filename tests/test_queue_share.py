@@ -72,7 +72,7 @@ def test_visitors_queues_share_the_spaces_two_slots_first_come_first_served(spac
     deadline = time.monotonic() + 120
     owners = {a.token: 3, b.token: 3, cc.token: 2}
     while time.monotonic() < deadline:
-        done = {o: [t for t in journal.history() if t.session == o and t.state == "downloaded"] for o in owners}
+        done = {o: [t for t in journal.history() if t.owner == o and t.state == "downloaded"] for o in owners}
         if all(len(done[o]) == n for o, n in owners.items()):
             break
         time.sleep(0.2)
