@@ -66,7 +66,7 @@ def test_a_promised_start_counts_for_the_queue_too(tmp_path):
     studio = make_studio("http://127.0.0.1:9", tmp_path / "data")
     store, bronze = QueueStore(studio.journal), levels.LEVELS["bronze"]
     try:
-        store.add(Take(id="q1", session="local", model_id=LITE, prompt="p"), {"choices": {}})
+        store.add(Take(id="q1", owner="local", model_id=LITE, prompt="p"), {"choices": {}})
         first, second = store.promise_start(bronze, 60), store.promise_start(bronze, 60)
         assert first and second and store.promise_start(bronze, 60) is None  # Bronze: two starts a minute
         assert store.claim("me", "local", bronze, 60, 30) is None  # the queue sees the board's two promises
