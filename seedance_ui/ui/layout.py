@@ -7,8 +7,11 @@ from functools import partial
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
-from . import api, create_page, history, look, mcp_tools, queue_page, settings, storyboard
+from . import api, create_page, history, language, look, mcp_tools, queue_page, settings, storyboard
+from .i18n import L, page_i18n
+from .page_start import PageLanguageStart
 from .state import AppContext
 
 MAX_UPLOAD = "40mb"
@@ -103,8 +106,9 @@ A11Y_JS = """() => {
   new MutationObserver(fix).observe(document.body, {subtree: true, childList: true});
 }"""
 
-# Gradio 6.31's status region reads out "common.complete" when an event ends: its English words lack that key.
-I18N = gr.I18n(en={"common.complete": "Done"})
+# The page's words in five languages from the `labels` catalogs (Gradio 6.31's status region reads out
+# "common.complete" when an event ends and its English words lack that key: the catalogs have it).
+I18N = page_i18n()
 
 # On a phone the settings start folded, so the picture, the prompt, Generate and the result come first.
 FOLD_ON_PHONE = """() => { if (window.innerWidth <= 820) {
@@ -126,6 +130,7 @@ def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
         "footer_links": ["api"],
         "max_file_size": MAX_UPLOAD,
         "i18n": I18N,
+        "app_kwargs": {"middleware": [Middleware(PageLanguageStart)]},  # the page starts in the chosen language
         "mcp_server": True,  # the public endpoints (generate, price, history) as tools for AI assistants
     }
 
@@ -158,24 +163,26 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         token = gr.BrowserState(None, storage_key="seedance-visitor", secret=ctx.browser_secret)
         keyed = history.keyed_store(ctx)  # outside the tabs: a hidden tab's BrowserState is never saved
         gr.HTML(
-            "<h1>🎬 Seedance Studio <span class='tagline'>turn a still picture into a short video</span></h1>",
+            "<h1>🎬 Seedance Studio <span class='tagline'>" + L("app.tagline") + "</span></h1>",
             elem_id="title",
         )
         banner = gr.Markdown(elem_id="banner")
-        threshold = gr.Number(value=ctx.spend_threshold, label="Ask before spending more than ($)",
-                              info="Generate asks you to confirm above this amount.", render=False)  # fmt: skip
+        threshold = gr.Number(value=ctx.spend_threshold, label=L("settings.threshold"),
+                              info=L("settings.threshold_info"), render=False)  # fmt: skip
+        kept_language = language.kept_store(ctx)  # outside the tabs, like `token`: saved in the browser
         with gr.Tabs(overflow_behavior="wrap") as tabs:  # five tabs: on a phone they wrap, none hidden in a menu
-            with gr.Tab("Create", id="create"):
+            with gr.Tab(L("tab.create"), id="create") as create_tab:
                 page = create_page.build(ctx, visitor, threshold)
             page.tabs, page.banner = tabs, banner
-            with gr.Tab("History", id="history"):
+            with gr.Tab(L("tab.history"), id="history") as history_tab:
                 fill_history = history.build(ctx, visitor, page, keyed)
-            with gr.Tab("Storyboard", id="storyboard"):
+            with gr.Tab(L("tab.storyboard"), id="storyboard") as board_tab:
                 fill_boards = storyboard.build(ctx, visitor, page, threshold)
-            with gr.Tab("Queue", id="queue"):
+            with gr.Tab(L("tab.queue"), id="queue") as queue_tab:
                 resume_queue = queue_page.build(ctx, visitor, threshold, tabs)
-            with gr.Tab("Settings", id="settings"):
+            with gr.Tab(L("tab.settings"), id="settings") as settings_tab:
                 key_events = settings.build(ctx, visitor, banner, threshold)
+                switch, page_tag = language.build()
         for ev in key_events:
             fill_history(page.refresh_price(ev.then(partial(models_now, ctx), [visitor], [page.family], **private)))
 
@@ -188,7 +195,14 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         gr.api(history_tool, api_name="history", concurrency_limit=None)
 
         start = demo.load(partial(settings.new_visitor, ctx), [token], [visitor, token], **private)
+        start = start.then(language.on_load, [visitor, kept_language], [visitor, switch, page_tag], **private)
+        start = start.then(None, [page_tag, switch], None, js=language.SET_PAGE_LOCALE)
         start = start.then(partial(settings.banner, ctx), [visitor], [banner], **private)
+        chosen = switch.input(language.on_choose, [visitor, switch], [visitor, kept_language, page_tag], **private)
+        chosen = chosen.then(None, [page_tag, switch], None, js=language.SET_PAGE_LOCALE)
+        tab_items = [create_tab, history_tab, board_tab, queue_tab, settings_tab]
+        chosen = chosen.then(language.relabel(tab_items), None, tab_items, **private)
+        chosen.then(partial(settings.banner, ctx), [visitor], [banner], **private)  # the server's sentences follow
         start = start.then(partial(models_now, ctx), [visitor], [page.family], **private)
         fill_boards(fill_history(page.refresh_price(start)).then(None, js=FOLD_ON_PHONE))
         start.then(resume_queue, [visitor], None, **private)

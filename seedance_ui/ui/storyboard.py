@@ -16,6 +16,7 @@ from ..errors import SeedanceError
 from ..storyboard import Board, money_text
 from . import storyboard_actions as act
 from .create import choices_for
+from .i18n import L, L_in
 from .state import AppContext, Visitor
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
@@ -92,6 +93,7 @@ def _card(ctx: AppContext, visitor: Any, board: Board, i: int, session: Any, w: 
     components and handlers the card wires to."""
     shot, n = board.shots[i], i + 1
     doc, note, ask, asking, threshold, outs = w.doc, w.note, w.ask, w.asking, w.threshold, w.outs
+    lang = w.locale  # the card is made on the server for this visitor: its labels in their language
     ledger = session.studio.ledger
     takes = [t for t in (ledger.get(x) for x in shot.round_ids) if t is not None and t.video_path]
     try:
@@ -105,53 +107,56 @@ def _card(ctx: AppContext, visitor: Any, board: Board, i: int, session: Any, w: 
             if shot.cont:
                 gr.Markdown(f"**Shot {n}** continues from shot {i}'s last frame.", key=f"pic-{i}")
             else:
-                gr.Image(shot.image, label=f"Shot {n} picture", interactive=False, height=110, key=f"pic-{i}",
-                         show_label=True, buttons=[], elem_classes=["shot-pic"])  # fmt: skip
+                gr.Image(shot.image, label=L_in(lang, "board.shot_picture", n=n), interactive=False, height=110,
+                         key=f"pic-{i}", show_label=True, buttons=[], elem_classes=["shot-pic"])  # fmt: skip
             with gr.Column(scale=3, min_width=200):
-                prompt = gr.Textbox(shot.prompt, label=f"Shot {n} prompt", lines=1, key=f"prompt-{i}")
+                prompt = gr.Textbox(shot.prompt, label=L_in(lang, "board.shot_prompt", n=n), lines=1,
+                                    key=f"prompt-{i}")  # fmt: skip
                 prompt.blur(partial(lambda d, p, v, i=i: _set(ctx, v, d, i, prompt=p)), [doc, prompt, visitor],
                             [doc, note], **PRIVATE)  # fmt: skip
                 gr.Markdown(f"{'' if session.demo else price + ' · '}{status}", key=f"status-{i}",
                             elem_classes=["shot-status"])  # fmt: skip
-            count = gr.Dropdown([1, 2, 3, 4], value=shot.takes, label=f"Shot {n} takes", min_width=90, scale=0,
-                                key=f"takes-{i}", elem_classes=["shot-takes"])  # fmt: skip
+            count = gr.Dropdown([1, 2, 3, 4], value=shot.takes, label=L_in(lang, "board.shot_takes", n=n), min_width=90,
+                                scale=0, key=f"takes-{i}", elem_classes=["shot-takes"])  # fmt: skip
             count.input(lambda d, v, c, i=i: _set(ctx, v, d, i, takes=int(c)), [doc, visitor, count], [doc, note],
                         **PRIVATE)  # fmt: skip
         if takes:
             with gr.Row():
                 for k, t in enumerate(takes):
                     with gr.Column(min_width=160, key=f"take-{i}-{k}"):
-                        gr.Video(t.video_path, label=f"Shot {n} take {k + 1} · seed {t.seed}"
-                                 + (" (chosen)" if t.id == shot.chosen else ""), interactive=False, height=140,
-                                 key=f"video-{i}-{k}")  # fmt: skip
+                        facts = {"n": n, "k": k + 1, "seed": t.seed}
+                        said = (L_in(lang, "board.shot_take_chosen", **facts) if t.id == shot.chosen
+                                else L_in(lang, "board.shot_take", **facts))  # fmt: skip
+                        gr.Video(t.video_path, label=said, interactive=False, height=140, key=f"video-{i}-{k}")
                         with gr.Row():
                             if len(takes) > 1 and t.id != shot.chosen:
-                                gr.Button("Pick", size="sm", key=f"pick-{i}-{k}").click(
+                                gr.Button(L("board.pick"), size="sm", key=f"pick-{i}-{k}").click(
                                     lambda d, v, i=i, tid=t.id: _pick(ctx, v, d, i, tid), [doc, visitor],
                                     [doc, note], **PRIVATE)  # fmt: skip
-                            gr.Button("Use this seed", size="sm", key=f"seed-{i}-{k}").click(
+                            gr.Button(L("board.use_seed"), size="sm", key=f"seed-{i}-{k}").click(
                                 lambda d, v, i=i, s=t.seed: _set(ctx, v, d, i, seed=s), [doc, visitor], [doc, note],
                                 **PRIVATE)  # fmt: skip
         with gr.Row(elem_classes=["shot-tools"]):
-            for label, op in (("↑", "up"), ("↓", "down"), ("Duplicate", "duplicate")):
+            for label, op in (("↑", "up"), ("↓", "down"), (L("board.duplicate"), "duplicate")):
                 gr.Button(label, size="sm", min_width=40, key=f"{op}-{i}",
                           elem_classes=["shot-tool"]).click(
                     lambda d, v, i=i, op=op: _shot_op(ctx, v, d, i, op), [doc, visitor], [doc, note], **PRIVATE)  # fmt: skip
             if shot.chosen or shot.problem:
-                gr.Button(act.retake_label(session, board, i), size="sm", min_width=60, key=f"retake-{i}").click(
+                retake = act.retake_label(session, board, i, lang)
+                gr.Button(retake, size="sm", min_width=60, key=f"retake-{i}").click(
                     partial(w.retake_shot, i=i), [visitor, doc, threshold], outs, concurrency_limit=None,
                     **PRIVATE)  # fmt: skip
-            gr.Button("Cancel", size="sm", min_width=60, key=f"cancel-{i}").click(
+            gr.Button(L("board.cancel"), size="sm", min_width=60, key=f"cancel-{i}").click(
                 lambda d, v, i=i: act.cancel_shot(ctx, v, d, i), [doc, visitor], [note], **PRIVATE)  # fmt: skip
-            gr.Button("Delete", size="sm", variant="stop", min_width=60, key=f"delete-{i}").click(
+            gr.Button(L("board.delete"), size="sm", variant="stop", min_width=60, key=f"delete-{i}").click(
                 lambda i=i: i, None, [ask], **PRIVATE)  # fmt: skip
         if asking == i:
             with gr.Row(key=f"ask-{i}"):
-                gr.Markdown(f"Delete shot {n}? Its takes stay in History.")
-                gr.Button("Yes, delete", variant="stop", size="sm", key=f"yes-{i}").click(
+                gr.Markdown(L_in(lang, "board.delete_shot_question", n=n))
+                gr.Button(L("common_ss.yes_delete"), variant="stop", size="sm", key=f"yes-{i}").click(
                     lambda d, v, i=i: (*_shot_op(ctx, v, d, i, "delete"), None), [doc, visitor], [doc, note, ask],
                     **PRIVATE)  # fmt: skip
-                gr.Button("Keep it", size="sm", key=f"no-{i}").click(lambda: None, None, [ask], **PRIVATE)
+                gr.Button(L("common_ss.keep_it"), size="sm", key=f"no-{i}").click(lambda: None, None, [ask], **PRIVATE)
 
 
 def build(ctx: AppContext, visitor: Any, create: Any, threshold: Any) -> Any:
@@ -188,52 +193,52 @@ def build(ctx: AppContext, visitor: Any, create: Any, threshold: Any) -> Any:
     with gr.Row(equal_height=False, elem_id="board-grid"):
         with gr.Column(scale=2, min_width=300, elem_id="board-side"):
             with gr.Row():
-                picker = gr.Dropdown([], label="Your boards", scale=3, elem_id="board-picker")
-                new_btn = gr.Button("New board", scale=1, min_width=90)
-            from_create = gr.Button("🎬 Start a board from the Create page's picture", elem_id="board-from-create")
+                picker = gr.Dropdown([], label=L("board.your_boards"), scale=3, elem_id="board-picker")
+                new_btn = gr.Button(L("board.new"), scale=1, min_width=90)
+            from_create = gr.Button("🎬 " + L("board.from_create"), elem_id="board-from-create")
             with gr.Group():
-                picture = gr.Image(type="filepath", label="Picture for a new shot", height=120,
+                picture = gr.Image(type="filepath", label=L("board.new_picture"), height=120,
                                    elem_id="board-picture", sources=["upload"])  # fmt: skip
-                prompt = gr.Textbox(label="Prompt for a new shot", lines=1, elem_id="board-prompt",
-                                    placeholder="What happens in this shot")  # fmt: skip
+                prompt = gr.Textbox(label=L("board.new_prompt"), lines=1, elem_id="board-prompt",
+                                    placeholder=L("board.new_prompt_hint"))  # fmt: skip
                 with gr.Row():
-                    add_pic = gr.Button("➕ Shot from this picture", size="sm", elem_id="add-picture-shot")
-                    add_cont = gr.Button("➕ Shot continuing the last", size="sm", elem_id="add-continue-shot")
-            render_btn = gr.Button("Render", variant="primary", interactive=False, elem_id="board-render")
+                    add_pic = gr.Button("➕ " + L("board.add_picture_shot"), size="sm", elem_id="add-picture-shot")
+                    add_cont = gr.Button("➕ " + L("board.add_continue_shot"), size="sm", elem_id="add-continue-shot")
+            render_btn = gr.Button(L("board.render"), variant="primary", interactive=False, elem_id="board-render")
             with gr.Row(visible=False, elem_id="board-confirm") as confirm_row:
                 confirm_words = gr.Markdown()
-                yes = gr.Button("Yes, render", variant="primary", size="sm")
-                no = gr.Button("Not now", size="sm")
+                yes = gr.Button(L("board.yes_render"), variant="primary", size="sm")
+                no = gr.Button(L("board.not_now"), size="sm")
             progress = gr.HTML(elem_id="board-progress")
             note = gr.Markdown(elem_id="board-note")
-            film = gr.Video(label="The film", interactive=False, elem_id="board-film", height=200)
-            with gr.Accordion("More: name, History takes, export", open=False):
+            film = gr.Video(label=L("board.film"), interactive=False, elem_id="board-film", height=200)
+            with gr.Accordion(L("board.more"), open=False):
                 with gr.Row():
-                    name = gr.Textbox(label="Board name", scale=3)
-                    rename = gr.Button("Rename", scale=1, min_width=80)
+                    name = gr.Textbox(label=L("board.name"), scale=3)
+                    rename = gr.Button(L("board.rename"), scale=1, min_width=80)
                 with gr.Row():
-                    takes = gr.Dropdown([], label="A take from History", scale=3)
-                    add_take = gr.Button("Add as a shot", scale=1, min_width=80)
-                fade = gr.Slider(0, 2, value=0, step=0.25, label="Crossfade between shots (seconds; 0 is a cut)")
+                    takes = gr.Dropdown([], label=L("board.history_take"), scale=3)
+                    add_take = gr.Button(L("board.add_take"), scale=1, min_width=80)
+                fade = gr.Slider(0, 2, value=0, step=0.25, label=L("board.crossfade"))
                 with gr.Row():
-                    export_btn = gr.DownloadButton("Export BOARD.json", size="sm")
-                    delete_board = gr.Button("Delete board", variant="stop", size="sm")
+                    export_btn = gr.DownloadButton(L("board.export"), size="sm")
+                    delete_board = gr.Button(L("board.delete_board"), variant="stop", size="sm")
                 with gr.Row(visible=False) as sure_board:
-                    gr.Markdown("Delete this board? Its takes and film stay in History.")
-                    yes_board = gr.Button("Yes, delete", variant="stop", size="sm")
+                    gr.Markdown(L("board.delete_board_question"))
+                    yes_board = gr.Button(L("common_ss.yes_delete"), variant="stop", size="sm")
         with gr.Column(scale=3, min_width=300, elem_id="board-shots"):
 
             @gr.render(inputs=[doc, ask, visitor])
             def cards(d: str, asking: int | None, v: Any) -> None:
                 if not d or v is None:
-                    gr.Markdown("No shots yet: add a picture and a prompt, then **Shot from this picture**.")
+                    gr.Markdown(L("board.no_shots"))
                     return
                 board = Board.from_json(d)
                 session = ctx.session(v)
                 if not board.shots:
-                    gr.Markdown("No shots yet: add a picture and a prompt, then **Shot from this picture**.")
+                    gr.Markdown(L("board.no_shots"))
                 w = SimpleNamespace(doc=doc, note=note, ask=ask, asking=asking, threshold=threshold, outs=outs,
-                                    retake_shot=retake)  # fmt: skip
+                                    retake_shot=retake, locale=v.locale)  # fmt: skip
                 for i in range(len(board.shots)):
                     _card(ctx, visitor, board, i, session, w)
 
