@@ -36,7 +36,9 @@ def _boards(ctx: AppContext, visitor: Visitor, doc: str | None = None) -> Any:
     except SeedanceError:
         boards = []
     current = json.loads(doc)["id"] if doc else None
-    return gr.update(choices=[(f"{b.name} · {len(b.shots)} shots", b.id) for b in boards],
+    lang = visitor.locale
+    return gr.update(choices=[(L_in(lang, "board.picker_one", name=b.name) if len(b.shots) == 1 else
+                               L_in(lang, "board.picker_many", name=b.name, n=len(b.shots)), b.id) for b in boards],
                      value=current if any(b.id == current for b in boards) else None)  # fmt: skip
 
 
