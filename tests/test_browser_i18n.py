@@ -11,7 +11,7 @@ import pytest
 pytest.register_assert_rewrite("browser_kit")
 from browser_kit import SUNSET, WAIT, App, bad_text, new_context, no_sideways_overflow, shot  # noqa: E402
 
-from seedance_ui.ui.i18n import L_in, labels_of  # noqa: E402
+from seedance_ui.ui.i18n import labels_of  # noqa: E402
 
 pytest_plugins = ["browser_kit"]
 pytestmark = pytest.mark.browser
@@ -144,9 +144,10 @@ def test_two_visitors_in_two_languages_at_once_each_see_their_own(browser, i18n_
     for tag, (_, page) in people.items():
         locale = BROWSER_LOCALES[tag]
         card = page.locator(".shot-card").first
-        expect(card).to_contain_text(L_in(locale, "board.shot_picture", n=1), timeout=WAIT)
+        said = labels_of(locale)  # read here from the catalog, not through the app's own L_in
+        expect(card).to_contain_text(said["board.shot_picture"].format(n=1), timeout=WAIT)
         expect(card).to_contain_text(labels_of(locale)["board.duplicate"])
-        expect(page.locator("#board-render")).to_have_text(re.compile(re.escape(L_in(locale, "board.render_one", n=1))))
+        expect(page.locator("#board-render")).to_have_text(re.compile(re.escape(said["board.render_one"].format(n=1))))
         expect(page.locator("button[role=tab]").nth(0)).to_have_text(labels_of(locale)["tab.create"])
         assert not english_seen(page, locale), tag
         shot(page, f"i18n-two-visitors-{tag}")
