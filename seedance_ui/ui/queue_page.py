@@ -91,11 +91,12 @@ def check(ctx: AppContext, visitor: Visitor, files: list[Any] | None, prompt: st
     cells = {"prompt": prompt or "", **({"model_id": model} if model else {})}
     rows = [batch.check_row(i, p.name, {"image": p.name, **cells}, p.parent) for i, p in enumerate(paths, start=1)]
     demo = ctx.is_demo(visitor)
+    free = html.escape(L_in(visitor.locale, "queue.free_preview"))
     good = [r for r in rows if r.ok]
     total = sum((r.price or 0 for r in good), 0)
     body = "".join(
         f"<tr><td>{r.number}</td><td>{html.escape(r.image)}</td>"
-        + (f"<td>✅ ok</td><td>✅ ok</td><td>{'free preview' if demo else f'${r.price:.2f}'}</td>" if r.ok else
+        + (f"<td>✅ ok</td><td>✅ ok</td><td>{free if demo else f'${r.price:.2f}'}</td>" if r.ok else
            f"<td colspan='3' class='refused'>{'<br>'.join(html.escape(f'{c}: {w}') for c, w in r.problems)}</td>")
         + "</tr>" for r in rows)  # fmt: skip
     lang = visitor.locale
@@ -179,18 +180,19 @@ def tick(ctx: AppContext, visitor: Visitor | None, old: dict[str, Any] | None) -
     snap = snapshot(ctx, visitor)
     if old == snap:
         return gr.skip(), snap["summary"], gr.skip()
-    return snap, snap["summary"], listing_html(snap)
+    return snap, snap["summary"], listing_html(snap, visitor.locale if visitor else "en")
 
 
-def listing_html(snap: dict[str, Any]) -> str:
+def listing_html(snap: dict[str, Any], locale: str = "en") -> str:
+    cancel, open_it = html.escape(L_in(locale, "queue.item_cancel")), html.escape(L_in(locale, "queue.item_open"))
     rows = []
     for x in snap.get("items", []):
         where = f"<b>#{x['position']}</b> " if x["position"] else ""
         eta = f" · ready in about {_human(x['eta'])}" if x["eta"] is not None else ""
         state = html.escape(words.STATE_WORDS.get(x["state"], x["state"]))
-        act = (f"<button class='queue-cancel' data-take='{x['id']}' data-action='cancel'>Cancel</button>"
+        act = (f"<button class='queue-cancel' data-take='{x['id']}' data-action='cancel'>{cancel}</button>"
                if x["eta"] is not None else
-               f"<button class='queue-open' data-take='{x['id']}' data-action='open'>Open in History</button>"
+               f"<button class='queue-open' data-take='{x['id']}' data-action='open'>{open_it}</button>"
                if x["saved"] else "")  # fmt: skip
         rows.append(f"<li class='queue-item'><span class='queue-line'>{where}{html.escape(x['prompt'])} · "
                     f"<span class='queue-state'>{state}</span>{eta}</span> {act}</li>")  # fmt: skip

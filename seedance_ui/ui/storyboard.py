@@ -107,7 +107,7 @@ def _card(ctx: AppContext, visitor: Any, board: Board, i: int, session: Any, w: 
     with gr.Group(key=f"card-{board.id}-{i}", elem_classes=["shot-card"]):
         with gr.Row(equal_height=False):
             if shot.cont:
-                gr.Markdown(f"**Shot {n}** continues from shot {i}'s last frame.", key=f"pic-{i}")
+                gr.Markdown(L_in(lang, "board.continues", n=n, before=i), key=f"pic-{i}")
             else:
                 gr.Image(shot.image, label=L_in(lang, "board.shot_picture", n=n), interactive=False, height=110,
                          key=f"pic-{i}", show_label=True, buttons=[], elem_classes=["shot-pic"])  # fmt: skip
