@@ -202,7 +202,8 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         chosen = chosen.then(None, [page_tag, switch], None, js=language.SET_PAGE_LOCALE)
         tab_items = [create_tab, history_tab, board_tab, queue_tab, settings_tab]
         chosen = chosen.then(language.relabel(tab_items), None, tab_items, **private)
-        chosen.then(partial(settings.banner, ctx), [visitor], [banner], **private)  # the server's sentences follow
+        chosen = chosen.then(partial(settings.banner, ctx), [visitor], [banner], **private)  # the server's words too
+        page.refresh_price(chosen)  # Generate carries its words and price
         start = start.then(partial(models_now, ctx), [visitor], [page.family], **private)
         fill_boards(fill_history(page.refresh_price(start)).then(None, js=FOLD_ON_PHONE))
         start.then(resume_queue, [visitor], None, **private)
