@@ -3,14 +3,16 @@ Each page module owns its components and handlers; this file only assembles them
 
 from __future__ import annotations
 
+import json
 from functools import partial
 from typing import Any
 
 import gradio as gr
 from starlette.middleware import Middleware
 
+from ..words import LOCALES
 from . import api, create_page, history, language, look, mcp_tools, queue_page, settings, storyboard
-from .i18n import L, page_i18n
+from .i18n import L, L_in, page_code, page_i18n
 from .page_start import PageLanguageStart
 from .state import AppContext
 
@@ -93,18 +95,21 @@ THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="pink").set(
 )  # fmt: skip
 
 # Two spots of Gradio's markup a screen reader stumbles on, named once they appear: the framing preview is an image
-# inside a button with no name, and an empty player is a div with an aria-label but no role.
+# inside a button with no name, and an empty player is a div with an aria-label but no role. The names are said in
+# the page's language (WORDS: each language's two names, from the labels catalogs).
 A11Y_JS = """() => {
+  const words = WORDS, say = (i) => (words[document.documentElement.lang] || words.en)[i];
   const fix = () => {
     for (const b of document.querySelectorAll('#framing button:not([aria-label]), #last-framing button:not([aria-label])'))
-      b.setAttribute('aria-label', 'Framing preview: the part of your picture the video keeps');
+      b.setAttribute('aria-label', say(0));
     for (const b of document.querySelectorAll('.shot-pic button:not([aria-label])'))
-      b.setAttribute('aria-label', 'The first frame of this shot');
+      b.setAttribute('aria-label', say(1));
     for (const d of document.querySelectorAll('.empty[aria-label]:not([role])')) d.setAttribute('role', 'img');
   };
   fix();
   new MutationObserver(fix).observe(document.body, {subtree: true, childList: true});
-}"""
+}""".replace("WORDS", json.dumps({page_code(code): [L_in(code, "a11y.framing_preview"), L_in(code, "a11y.shot_picture")]
+                                 for code in LOCALES}, ensure_ascii=False))  # fmt: skip
 
 # The page's words in five languages from the `labels` catalogs (Gradio 6.31's status region reads out
 # "common.complete" when an event ends and its English words lack that key: the catalogs have it).
