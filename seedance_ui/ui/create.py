@@ -23,7 +23,7 @@ from .. import framing as framing_geo
 from ..errors import SeedanceError
 from ..plan import Choices, Plan
 from .form import MATCH, Form, Models, aspect_value, inspect, spec_for, usable_size
-from .i18n import L_in
+from .i18n import L, L_in
 from .model_words import control_updates, resolution_hint
 from .state import AppContext, Visitor
 
@@ -77,7 +77,7 @@ def on_family(ctx: AppContext, form: Form) -> tuple:
             minimum=spec.duration_min,
             maximum=spec.duration_max,
             value=dur,
-            info=f"{spec.duration_min}–{spec.duration_max} seconds",
+            info=f"{spec.duration_min}–{spec.duration_max} " + L("create.seconds"),
         ),
         audio,
         gr.update(visible=spec.accepts_last_image),

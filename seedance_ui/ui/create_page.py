@@ -192,7 +192,7 @@ def _settings() -> SimpleNamespace:
                                       catalog.resolutions_for_family(default.family)))  # fmt: skip
             duration = gr.Slider(default.duration_min, default.duration_max, step=1, min_width=200,
                                  value=default.duration_default, label=L("create.length"),
-                                 info=f"{default.duration_min}–{default.duration_max} seconds")  # fmt: skip
+                                 info=f"{default.duration_min}–{default.duration_max} " + L("create.seconds"))  # fmt: skip
         with gr.Row(elem_id="shape-row"):
             aspect = gr.Dropdown([(L("create.match"), c.MATCH), *c.ASPECT_CHOICES[1:]], value=c.MATCH, label=L("create.shape"), min_width=160,
                                  info=L("create.shape_info"), elem_id="shape")  # fmt: skip
