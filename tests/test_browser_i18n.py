@@ -96,8 +96,12 @@ def open_page(ctx, app, tag: str):  # type: ignore[no-untyped-def]
 
 
 def open_tab(page, i: int) -> None:  # type: ignore[no-untyped-def]
-    page.locator("button[role=tab]").nth(i).click()
-    page.wait_for_timeout(600)
+    from playwright.sync_api import expect
+
+    tab = page.locator("button[role=tab]").nth(i)
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
+    page.wait_for_timeout(600)  # the tab's content drawn
 
 
 @pytest.mark.parametrize("tag", list(BROWSER_LOCALES))
@@ -194,8 +198,10 @@ def test_the_settings_switch_changes_the_page_in_place_and_the_next_visit_starts
 
 @pytest.mark.parametrize("tag", ["es", "pt-BR"])
 def test_longer_words_keep_the_phone_layout(browser, i18n_app, tag):
-    """Spanish and Portuguese labels run longer than English: the five tabs still fit one row and nothing runs off
-    the side of a 390 px phone."""
+    """Spanish and Portuguese labels run longer than English: the five tabs still fit one row, no label is cut and
+    nothing runs off the side of a 390 px phone."""
+    from playwright.sync_api import expect
+
     ctx = new_context(browser, "phone", locale=tag)
     page = open_page(ctx, i18n_app, tag)
     boxes = [page.locator("button[role=tab]").nth(i).bounding_box() for i in range(5)]
@@ -204,6 +210,7 @@ def test_longer_words_keep_the_phone_layout(browser, i18n_app, tag):
     no_sideways_overflow(page)
     shot(page, f"i18n-phone-{tag}-create")
     page.locator("#settings-acc > button, #settings-acc .label-wrap").first.click()  # folded on a phone
+    expect(page.locator("#shape")).to_be_visible()
     page.locator("#camera-fixed").scroll_into_view_if_needed()
     for row in ("#pictures", "#size-row", "#shape-row"):
         assert cut_labels(page, row) == [], f"{tag} {row}"
