@@ -7,11 +7,13 @@ import inspect
 import gradio as gr
 import pytest
 from conftest import make_photo
+from gradio.i18n import I18nData
 
 from seedance_ui import formula, plan
 from seedance_ui.errors import InvalidRequest
 from seedance_ui.ui import create as c
 from seedance_ui.ui.form import Form, FormFields
+from seedance_ui.ui.i18n import labels_of
 from seedance_ui.ui.layout import build_app
 from seedance_ui.ui.state import AppContext, Visitor
 
@@ -110,6 +112,12 @@ def test_the_form_reads_gradios_dict_inputs_by_name():
     assert len(fields.all()) == len(FormFields.__dataclass_fields__)
 
 
+def english_label(block):  # type: ignore[no-untyped-def]
+    """A component's label as an English page shows it (labels are keys of the `labels` catalogs)."""
+    label = getattr(block, "label", None)
+    return labels_of("en").get(label.key) if isinstance(label, I18nData) else label
+
+
 def _chain(demo, target, event):
     fns = list(demo.fns.values())
     todo = [f for f in fns if (target, event) in f.targets]
@@ -124,8 +132,8 @@ def test_one_change_on_the_page_makes_one_plan(monkeypatch, tmp_path, label, pic
     """The events as the page binds them: a change runs the handlers chained after it, which make one plan."""
     demo = build_app(AppContext(demo=None, live=None))  # demo mode: nothing asks WaveSpeed
     blocks = list(demo.blocks.values())
-    control = next(b for b in blocks if getattr(b, "label", None) == label)
-    first = next(b for b in blocks if getattr(b, "label", None) == "First frame")
+    control = next(b for b in blocks if english_label(b) == label)
+    first = next(b for b in blocks if english_label(b) == "First frame")
     visitor = Visitor()
 
     def value(comp):

@@ -23,6 +23,7 @@ from .. import framing as framing_geo
 from ..errors import SeedanceError
 from ..plan import Choices, Plan
 from .form import MATCH, Form, Models, aspect_value, inspect, spec_for, usable_size
+from .i18n import L, L_in
 from .model_words import control_updates, resolution_hint
 from .state import AppContext, Visitor
 
@@ -76,7 +77,7 @@ def on_family(ctx: AppContext, form: Form) -> tuple:
             minimum=spec.duration_min,
             maximum=spec.duration_max,
             value=dur,
-            info=f"{spec.duration_min}–{spec.duration_max} seconds",
+            info=f"{spec.duration_min}–{spec.duration_max} " + L("create.seconds"),
         ),
         audio,
         gr.update(visible=spec.accepts_last_image),
@@ -278,6 +279,7 @@ def price_card(ctx: AppContext, form: Form, priced: Plan | SeedanceError) -> tup
     if not isinstance(priced, Plan):
         return f"<div class='card'>{html.escape(priced.message)}</div>", gr.update(visible=False), gr.update()
     demo, plan = ctx.is_demo(form.visitor or Visitor()), priced
+    lang = form.visitor.locale if form.visitor else "en"  # the button and the confirmation in their language
     q = plan.quote
     kind = price_kind(plan)
     each = f" · ${q.per_take:.2f} per take" if q.takes > 1 else ""
@@ -287,20 +289,20 @@ def price_card(ctx: AppContext, form: Form, priced: Plan | SeedanceError) -> tup
         lines = ["<div class='card price-card'><div class='price-total'>Free preview</div>",
                  f"<div>Demo mode renders previews on this computer. With your own WaveSpeed key this would be "
                  f"${q.total:.2f} ({kind}){shape}.</div>"]  # fmt: skip
-        button = "✨ Generate free preview"
+        button = "✨ " + L_in(lang, "create.generate_free")
     else:
         lines = ["<div class='card price-card'>", f"<div class='price-total'>${q.total:.2f}</div>",
                  f"<div>{q.takes} take{'s' if q.takes > 1 else ''}{each} · {kind}{shape}</div>"]  # fmt: skip
         if tips:
             lines.append(f"<div class='whatif'>{tips}</div>")
-        button = f"✨ Generate · ${q.total:.2f}"
+        button = "✨ " + L_in(lang, "create.generate_price", price=f"${q.total:.2f}")
         if q.needs_server_quote:  # nothing is sent on a placeholder: WaveSpeed's own quote comes first
             lines[1] = "<div class='price-total'>Price unknown</div>"
             lines[2] = f"<div>{html.escape(q.headline())}{shape}</div>"
-            button = "✨ Generate · priced by WaveSpeed first"
+            button = "✨ " + L_in(lang, "create.generate_priced_later")
     lines.append("</div>")
     confirm = gr.update(visible=not demo and plan.needs_confirm(form.threshold), value=False,
-                        label=f"Yes, spend ${q.total:.2f} on this")  # fmt: skip
+                        label=L_in(lang, "create.confirm_spend", price=f"${q.total:.2f}"))  # fmt: skip
     return "".join(lines), confirm, gr.update(value=button)
 
 

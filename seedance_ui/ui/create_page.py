@@ -18,6 +18,7 @@ from . import create as c
 from . import extras_panel, model_guide
 from . import takes_view as tv
 from .form import Form, FormFields
+from .i18n import L
 from .state import AppContext
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
@@ -74,7 +75,7 @@ class CreatePage:
     """The mode banner, whose balance History keeps fresh."""
 
 
-PICKER_INFO = "What each model does and costs shows below it."
+PICKER_INFO = L("create.picker_info")
 
 
 def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
@@ -90,7 +91,10 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
             more = _more()
         with gr.Column(elem_id="create-examples", min_width=280):
             if EXAMPLES:
-                gr.Examples(EXAMPLES, [inputs.first, inputs.prompt], label="Try an example", cache_examples=False)
+                examples = gr.Examples(EXAMPLES, [inputs.first, inputs.prompt], label=L("create.examples"),
+                                       cache_examples=False)  # fmt: skip
+                examples.dataset.headers = []  # Gradio would show the inputs' labels untranslated: a picture and
+                # a prompt say what they are
     fields = FormFields(visitor, inputs.first, inputs.last, inputs.prompt, settings.family, settings.resolution,
                         settings.duration, settings.aspect, settings.audio, settings.camera_fixed, more.seed,
                         more.takes, side.confirm, threshold, options.chosen)  # fmt: skip
@@ -108,20 +112,18 @@ def _pictures_and_prompt() -> SimpleNamespace:
     default = catalog.get_model(catalog.DEFAULT_MODEL_ID)
     with gr.Row(elem_id="pictures"):
         with gr.Column(min_width=140):
-            first = c.PictureInput(label="First frame", type="filepath", image_mode=None, elem_id="first-frame",
+            first = c.PictureInput(label=L("create.first_frame"), type="filepath", image_mode=None, elem_id="first-frame",
                                    sources=["upload", "clipboard"], height=200)  # fmt: skip
             first_check = gr.Markdown(elem_classes="hint-text", elem_id="first-check")
-            first_fix = gr.Button("🛠️ Fix it for me", visible=False, size="sm")
+            first_fix = gr.Button("🛠️ " + L("create.fix"), visible=False, size="sm")
         with gr.Column(visible=default.accepts_last_image, min_width=140) as last_col:
-            last = c.PictureInput(label="Last frame", type="filepath", image_mode=None,
+            last = c.PictureInput(label=L("create.last_frame"), type="filepath", image_mode=None,
                                   sources=["upload", "clipboard"], height=200, elem_id="last-frame")  # fmt: skip
-            last_check = gr.Markdown("Optional: the picture the video should end on.", elem_classes="hint-text",
+            last_check = gr.Markdown(L("create.last_optional"), elem_classes="hint-text",
                                      elem_id="last-check")  # fmt: skip
-            last_fix = gr.Button("🛠️ Fix it for me", visible=False, size="sm")
-    prompt = gr.Textbox(label="Prompt", lines=3, elem_id="prompt",
-                        placeholder="Close-up portrait in soft window light. She slowly turns toward the "
-                                    "camera and smiles. Slow push-in, cinematic.",
-                        info="What happens: subject, action, camera, look.")  # fmt: skip
+            last_fix = gr.Button("🛠️ " + L("create.fix"), visible=False, size="sm")
+    prompt = gr.Textbox(label=L("create.prompt"), lines=3, elem_id="prompt", placeholder=L("create.prompt_hint"),
+                        info=L("create.prompt_info"))  # fmt: skip
     with gr.Row(elem_id="prompt-notes"):
         char_count = gr.Markdown(
             f"0 / {catalog.PROMPT_MAX_CHARS} characters", elem_classes="hint-text", elem_id="char-count"
@@ -135,11 +137,11 @@ def _pictures_and_prompt() -> SimpleNamespace:
 def _side(ctx: AppContext) -> SimpleNamespace:
     """The framing, the price, Generate (carrying the price) and a slot per take."""
     default = catalog.get_model(catalog.DEFAULT_MODEL_ID)
-    frame_img = gr.Image(label="What the video keeps", interactive=False, height=140, buttons=[],
+    frame_img = gr.Image(label=L("create.framing"), interactive=False, height=140, buttons=[],
                          elem_id="framing", show_label=True)  # fmt: skip
-    frame_text = gr.Markdown("Add a first image to see how it will be framed.", elem_classes="hint-text",
+    frame_text = gr.Markdown(L("create.framing_empty"), elem_classes="hint-text",
                              elem_id="framing-text")  # fmt: skip
-    last_frame_img = gr.Image(label="Last frame, framed", interactive=False, height=110, buttons=[],
+    last_frame_img = gr.Image(label=L("create.last_framing"), interactive=False, height=110, buttons=[],
                               visible=False, elem_id="last-framing")  # fmt: skip
     last_frame_text = gr.Markdown(elem_classes="hint-text", visible=False, elem_id="last-framing-text")
     # The first render already carries the price: nothing waits on an event (or on WaveSpeed) to show it.
@@ -148,7 +150,7 @@ def _side(ctx: AppContext) -> SimpleNamespace:
                                        threshold=ctx.spend_threshold))  # fmt: skip
     price = gr.HTML(first.price, elem_id="price")
     api_price = gr.HTML(visible=False, elem_id="api-price")
-    confirm = gr.Checkbox(visible=False, label="Yes, spend this", elem_id="confirm-spend")
+    confirm = gr.Checkbox(visible=False, label=L("create.confirm"), elem_id="confirm-spend")
     with gr.Group(elem_id="generate-bar"):
         go = gr.Button(first.button["value"], variant="primary", elem_id="generate-btn")
     status = gr.Markdown(elem_id="run-status")
@@ -157,16 +159,16 @@ def _side(ctx: AppContext) -> SimpleNamespace:
     for i in range(MAX_TAKES):
         with gr.Group(visible=False, elem_classes="take-slot", elem_id=f"take-{i + 1}") as group:
             text = gr.HTML(elem_classes="take-text")
-            player = gr.Video(label=f"Take {i + 1}", interactive=False, visible=False, buttons=["download"],
+            player = gr.Video(label=L("create.take") + f" {i + 1}", interactive=False, visible=False, buttons=["download"],
                               height=220, elem_classes="take-video")  # fmt: skip
-            stop = gr.Button(f"Cancel take {i + 1}", size="sm", visible=False, variant="secondary",
+            stop = gr.Button(L("create.cancel_take") + f" {i + 1}", size="sm", visible=False, variant="secondary",
                              elem_classes="take-cancel")  # fmt: skip
-            use_seed = gr.Button(f"Use take {i + 1}'s seed", size="sm", elem_classes="take-seed")
+            use_seed = gr.Button(L("create.use_seed") + f" {i + 1}", size="sm", elem_classes="take-seed")
             seed_buttons.append(use_seed)
         slots.append((group, text, player, stop))
     facts = gr.HTML(visible=False, elem_id="take-facts")
     balance_now = gr.HTML(visible=False, elem_id="balance-now")
-    files = gr.File(label="Download", file_count="multiple", visible=False, interactive=False,
+    files = gr.File(label=L("create.download"), file_count="multiple", visible=False, interactive=False,
                     elem_id="take-files")  # fmt: skip
     planned = gr.State(None)  # the plan the last form change made: WaveSpeed's quote is asked for it
     return SimpleNamespace(framing=frame_img, framing_text=frame_text, last_framing=last_frame_img,
@@ -177,48 +179,56 @@ def _side(ctx: AppContext) -> SimpleNamespace:
 
 def _settings() -> SimpleNamespace:
     default = catalog.get_model(catalog.DEFAULT_MODEL_ID)
-    with gr.Accordion("Settings: model, length, shape, sound", open=True, elem_id="settings-acc"):
-        family = gr.Dropdown(catalog.families(), value=default.family, label="Model", info=PICKER_INFO)
+    with gr.Accordion(L("create.settings_acc"), open=True, elem_id="settings-acc"):
+        family = gr.Dropdown(catalog.families(), value=default.family, label=L("create.model"), info=PICKER_INFO)
         notice = gr.Markdown(default.summary, elem_classes="hint-text", elem_id="model-notice")
-        with gr.Accordion("Compare the models for these settings: price, speed, length, sound", open=False,
+        with gr.Accordion(L("create.compare_acc"), open=False,
                           elem_id="compare-acc"):  # fmt: skip
             compare = gr.HTML(elem_id="model-compare")
         with gr.Row(elem_id="size-row"):
             resolution = gr.Radio(catalog.resolutions_for_family(default.family), min_width=200,
-                                  value=default.default_resolution, label="Resolution",
+                                  value=default.default_resolution, label=L("create.resolution"),
                                   info=model_guide.resolution_hint(
                                       catalog.resolutions_for_family(default.family)))  # fmt: skip
             duration = gr.Slider(default.duration_min, default.duration_max, step=1, min_width=200,
-                                 value=default.duration_default, label="Length (seconds)",
-                                 info=f"{default.duration_min}–{default.duration_max} seconds")  # fmt: skip
+                                 value=default.duration_default, label=L("create.length"),
+                                 info=f"{default.duration_min}–{default.duration_max} " + L("create.seconds"))  # fmt: skip
         with gr.Row(elem_id="shape-row"):
-            aspect = gr.Dropdown(c.ASPECT_CHOICES, value=c.MATCH, label="Shape", min_width=160,
-                                 info="Match keeps your picture's shape.", elem_id="shape")  # fmt: skip
-            audio = gr.Checkbox(value=default.audio_default, label="Sound", min_width=120,
+            aspect = gr.Dropdown([(L("create.match"), c.MATCH), *c.ASPECT_CHOICES[1:]], value=c.MATCH, label=L("create.shape"), min_width=160,
+                                 info=L("create.shape_info"), elem_id="shape")  # fmt: skip
+            audio = gr.Checkbox(value=default.audio_default, label=L("create.sound"), min_width=120,
                                 info=model_guide.sound_words(default), elem_id="sound",
                                 interactive=default.accepts_audio)  # fmt: skip
-            camera_fixed = gr.Checkbox(value=False, label="Camera fixed", info="Only the scene moves.",
+            camera_fixed = gr.Checkbox(value=False, label=L("create.camera_fixed"), info=L("create.camera_fixed_info"),
                                        min_width=120, elem_id="camera-fixed")  # fmt: skip
     return SimpleNamespace(family=family, notice=notice, compare=compare, resolution=resolution, duration=duration,
                            aspect=aspect, audio=audio, camera_fixed=camera_fixed)  # fmt: skip
 
 
+def preset_choices() -> list[tuple[Any, str]]:
+    """The presets by their names in the visitor's language; each keeps its own name as its value."""
+    names = {"Vertical short · 9:16": L("create.preset_vertical"), "Story · 9:16, 10 s": L("create.preset_story"),
+             "Landscape · 16:9": L("create.preset_landscape"), "Square post · 1:1": L("create.preset_square"),
+             "Cinematic · 21:9": L("create.preset_cinematic"), "Seamless loop": L("create.preset_loop")}  # fmt: skip
+    return [(names.get(name, name), name) for name in c.PRESETS]
+
+
 def _more() -> SimpleNamespace:
-    with gr.Accordion("More: presets, seed, takes, camera phrases", open=False, elem_id="more-acc"):
-        preset = gr.Radio(list(c.PRESETS), label="Made for…", value=None,
-                          info="Shape, resolution and length in one click.")  # fmt: skip
+    with gr.Accordion(L("create.more_acc"), open=False, elem_id="more-acc"):
+        preset = gr.Radio(preset_choices(), label=L("create.made_for"), value=None,
+                          info=L("create.made_for_info"))  # fmt: skip
         with gr.Row():
-            seed = gr.Number(value=-1, precision=0, minimum=-1, maximum=catalog.SEED_MAX, label="Seed",
+            seed = gr.Number(value=-1, precision=0, minimum=-1, maximum=catalog.SEED_MAX, label=L("create.seed"),
                              min_width=160, elem_id="seed",
-                             info="-1 picks a new random seed; the seed used is shown after.")  # fmt: skip
-            takes = gr.Slider(1, MAX_TAKES, step=1, value=1, label="Takes", min_width=160, elem_id="takes",
-                              info="Several versions at once, one seed each.")  # fmt: skip
+                             info=L("create.seed_info"))  # fmt: skip
+            takes = gr.Slider(1, MAX_TAKES, step=1, value=1, label=L("create.takes"), min_width=160, elem_id="takes",
+                              info=L("create.takes_info"))  # fmt: skip
         with gr.Row():
-            dice = gr.Button("🎲 Random seed", size="sm")
-            reuse = gr.Button("↩️ Reuse last seed", size="sm")
+            dice = gr.Button("🎲 " + L("create.random_seed"), size="sm")
+            reuse = gr.Button("↩️ " + L("create.reuse_seed"), size="sm")
         with gr.Row(elem_id="phrases"):
             phrases = [gr.Button(label, size="sm", min_width=100) for label in prompts.CAMERA_PHRASES]
-        with gr.Accordion("How to write a good prompt", open=False):
+        with gr.Accordion(L("create.guide_acc"), open=False):
             gr.Markdown(prompts.GUIDE)
     return SimpleNamespace(preset=preset, seed=seed, takes=takes, dice=dice, reuse=reuse, phrases=phrases)
 

@@ -17,6 +17,7 @@ import gradio as gr
 from ..catalog import ModelSpec
 from ..catalog_schema import ExtraField
 from .form import FormFields, spec_for
+from .i18n import L
 from .state import AppContext
 
 QUIET: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden"}
@@ -124,7 +125,7 @@ class Options:
             order, note = shown_in_order(spec), note_for(spec)
             if not order and not note:
                 return
-            with gr.Accordion("More options for this model", open=False, elem_id="model-options"):
+            with gr.Accordion(L("create.model_options"), open=False, elem_id="model-options"):
                 if note:
                     gr.Markdown(note, elem_classes="hint-text")
                 controls = [control(kind, i, f) for kind, i, f in order]

@@ -14,6 +14,7 @@ import gradio as gr
 from ..errors import InputError, SeedanceError
 from . import history_words, settings, upscale_panel, words
 from .create import MATCH
+from .i18n import L
 from .state import AppContext, Visitor
 
 FORM = ("first", "last", "prompt", "family", "resolution", "duration", "aspect", "audio", "camera_fixed", "seed")
@@ -197,8 +198,8 @@ def build(ctx: AppContext, visitor: Any, create: Any, keyed: Any = None) -> Any:
     search, refresh, balance, empty, shelf = _shelf()
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=280):
-            player = gr.Video(label="Selected take", interactive=False, elem_id="history-player")
-            download = gr.File(label="Download", visible=False, interactive=False)
+            player = gr.Video(label=L("history.selected"), interactive=False, elem_id="history-player")
+            download = gr.File(label=L("history.download"), visible=False, interactive=False)
         with gr.Column(scale=2, min_width=280):
             facts = gr.Markdown(history_words.PICK, elem_id="history-facts")
             chosen = gr.Textbox(visible=False)
@@ -257,11 +258,11 @@ def build(ctx: AppContext, visitor: Any, create: Any, keyed: Any = None) -> Any:
 def _shelf() -> tuple[Any, Any, Any, Any, Any]:
     """The search box, the refresh button, the balance line, the empty-shelf note and the gallery of takes."""
     with gr.Row():
-        search = gr.Textbox(label="Search", placeholder="words from the prompt, a model or a task id", scale=4)
-        refresh = gr.Button("🔄 Refresh", scale=1, min_width=100)
+        search = gr.Textbox(label=L("history.search"), placeholder=L("history.search_hint"), scale=4)
+        refresh = gr.Button("🔄 " + L("history.refresh"), scale=1, min_width=100)
     balance = gr.HTML(elem_id="history-balance")
     empty = gr.Markdown(elem_id="history-empty")
-    shelf = gr.Gallery(label="Your takes", columns=[2, 3, 4, 6], height="auto", allow_preview=False, preview=False,
+    shelf = gr.Gallery(label=L("history.takes"), columns=[2, 3, 4, 6], height="auto", allow_preview=False, preview=False,
                        object_fit="contain", interactive=False, elem_id="history-gallery")  # fmt: skip
     return search, refresh, balance, empty, shelf
 
@@ -269,33 +270,32 @@ def _shelf() -> tuple[Any, Any, Any, Any, Any]:
 def _take_actions() -> SimpleNamespace:
     """The selected take's buttons, and the question before deleting it."""
     with gr.Row():
-        load_btn = gr.Button("📝 Load settings")
-        cont_btn = gr.Button("➡️ Continue from last frame")
+        load_btn = gr.Button("📝 " + L("history.load_settings"))
+        cont_btn = gr.Button("➡️ " + L("history.continue"))
     with gr.Row():
-        loop_btn = gr.Button("🔁 Loop")
-        del_btn = gr.Button("🗑️ Delete", variant="stop")
+        loop_btn = gr.Button("🔁 " + L("history.loop"))
+        del_btn = gr.Button("🗑️ " + L("history.delete"), variant="stop")
     with gr.Column(visible=False, elem_id="delete-confirm") as sure_row:
-        gr.Markdown("Delete this take's video and pictures from this computer?", elem_id="delete-question")
+        gr.Markdown(L("history.delete_question"), elem_id="delete-question")
         with gr.Row():
-            yes_btn = gr.Button("Yes, delete", variant="stop", size="sm", min_width=120)
-            no_btn = gr.Button("Keep it", size="sm", min_width=120)
+            yes_btn = gr.Button(L("common_ss.yes_delete"), variant="stop", size="sm", min_width=120)
+            no_btn = gr.Button(L("common_ss.keep_it"), size="sm", min_width=120)
     return SimpleNamespace(load_btn=load_btn, cont_btn=cont_btn, loop_btn=loop_btn, del_btn=del_btn,
                            sure_row=sure_row, yes_btn=yes_btn, no_btn=no_btn)  # fmt: skip
 
 
 def _tools() -> SimpleNamespace:
     """Recover by task id, finish unfinished takes, and stitch takes into one video."""
-    with gr.Accordion("Recover a video by its task id", open=False):
-        task_box = gr.Textbox(label="Task id", info="A string of letters and digits, shown on each take's card, in "
-                              "History and in WaveSpeed's dashboard (e.g. 3f2b9c41…).")  # fmt: skip
+    with gr.Accordion(L("history.recover_title"), open=False):
+        task_box = gr.Textbox(label=L("history.task_id"), info=L("history.task_id_info"))
         with gr.Row():
-            rec_btn = gr.Button("Recover")
-            resume_btn = gr.Button("Finish unfinished takes")
+            rec_btn = gr.Button(L("history.recover"))
+            resume_btn = gr.Button(L("history.finish_unfinished"))
         rec_note = gr.HTML(elem_id="recover-note")
-    with gr.Accordion("Stitch takes into one video", open=False):
-        pick = gr.Dropdown([], multiselect=True, label="Takes, in playing order")
-        stitch_btn = gr.Button("Stitch")
-        stitched = gr.Video(label="Stitched", interactive=False)
+    with gr.Accordion(L("history.stitch_title"), open=False):
+        pick = gr.Dropdown([], multiselect=True, label=L("history.stitch_takes"))
+        stitch_btn = gr.Button(L("history.stitch"))
+        stitched = gr.Video(label=L("history.stitched"), interactive=False)
         stitch_note = gr.Markdown()
     return SimpleNamespace(task_box=task_box, rec_btn=rec_btn, resume_btn=resume_btn, rec_note=rec_note, pick=pick,
                            stitch_btn=stitch_btn, stitched=stitched, stitch_note=stitch_note)  # fmt: skip

@@ -3,12 +3,17 @@ Each page module owns its components and handlers; this file only assembles them
 
 from __future__ import annotations
 
+import json
 from functools import partial
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
-from . import api, create_page, history, look, mcp_tools, queue_page, settings, storyboard
+from ..words import LOCALES
+from . import api, create_page, history, language, look, mcp_tools, queue_page, settings, storyboard
+from .i18n import L, L_in, page_code, page_i18n
+from .page_start import PageLanguageStart
 from .state import AppContext
 
 MAX_UPLOAD = "40mb"
@@ -91,21 +96,25 @@ THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="pink").set(
 )  # fmt: skip
 
 # Two spots of Gradio's markup a screen reader stumbles on, named once they appear: the framing preview is an image
-# inside a button with no name, and an empty player is a div with an aria-label but no role.
+# inside a button with no name, and an empty player is a div with an aria-label but no role. The names are said in
+# the page's language (WORDS: each language's two names, from the labels catalogs).
 A11Y_JS = """() => {
+  const words = WORDS, say = (i) => (words[document.documentElement.lang] || words.en)[i];
   const fix = () => {
     for (const b of document.querySelectorAll('#framing button:not([aria-label]), #last-framing button:not([aria-label])'))
-      b.setAttribute('aria-label', 'Framing preview: the part of your picture the video keeps');
+      b.setAttribute('aria-label', say(0));
     for (const b of document.querySelectorAll('.shot-pic button:not([aria-label])'))
-      b.setAttribute('aria-label', 'The first frame of this shot');
+      b.setAttribute('aria-label', say(1));
     for (const d of document.querySelectorAll('.empty[aria-label]:not([role])')) d.setAttribute('role', 'img');
   };
   fix();
   new MutationObserver(fix).observe(document.body, {subtree: true, childList: true});
-}"""
+}""".replace("WORDS", json.dumps({page_code(code): [L_in(code, "a11y.framing_preview"), L_in(code, "a11y.shot_picture")]
+                                 for code in LOCALES}, ensure_ascii=False))  # fmt: skip
 
-# Gradio 6.31's status region reads out "common.complete" when an event ends: its English words lack that key.
-I18N = gr.I18n(en={"common.complete": "Done"})
+# The page's words in five languages from the `labels` catalogs (Gradio 6.31's status region reads out
+# "common.complete" when an event ends and its English words lack that key: the catalogs have it).
+I18N = page_i18n()
 
 # On a phone the settings start folded, so the picture, the prompt, Generate and the result come first.
 FOLD_ON_PHONE = """() => { if (window.innerWidth <= 820) {
@@ -127,6 +136,7 @@ def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
         "footer_links": ["api"],
         "max_file_size": MAX_UPLOAD,
         "i18n": I18N,
+        "app_kwargs": {"middleware": [Middleware(PageLanguageStart)]},  # the page starts in the chosen language
         "mcp_server": True,  # the public endpoints (generate, price, history) as tools for AI assistants
     }
 
@@ -159,24 +169,26 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         token = gr.BrowserState(None, storage_key="seedance-visitor", secret=ctx.browser_secret)
         keyed = history.keyed_store(ctx)  # outside the tabs: a hidden tab's BrowserState is never saved
         gr.HTML(
-            "<h1>🎬 Seedance Studio <span class='tagline'>turn a still picture into a short video</span></h1>",
+            "<h1>🎬 Seedance Studio <span class='tagline'>" + L("app.tagline") + "</span></h1>",
             elem_id="title",
         )
         banner = gr.Markdown(elem_id="banner")
-        threshold = gr.Number(value=ctx.spend_threshold, label="Ask before spending more than ($)",
-                              info="Generate asks you to confirm above this amount.", render=False)  # fmt: skip
+        threshold = gr.Number(value=ctx.spend_threshold, label=L("settings.threshold"),
+                              info=L("settings.threshold_info"), render=False)  # fmt: skip
+        kept_language = language.kept_store(ctx)  # outside the tabs, like `token`: saved in the browser
         with gr.Tabs(overflow_behavior="wrap") as tabs:  # five tabs: on a phone they wrap, none hidden in a menu
-            with gr.Tab("Create", id="create"):
+            with gr.Tab(L("tab.create"), id="create") as create_tab:
                 page = create_page.build(ctx, visitor, threshold)
             page.tabs, page.banner = tabs, banner
-            with gr.Tab("History", id="history"):
+            with gr.Tab(L("tab.history"), id="history") as history_tab:
                 fill_history = history.build(ctx, visitor, page, keyed)
-            with gr.Tab("Storyboard", id="storyboard"):
+            with gr.Tab(L("tab.storyboard"), id="storyboard") as board_tab:
                 fill_boards = storyboard.build(ctx, visitor, page, threshold)
-            with gr.Tab("Queue", id="queue"):
+            with gr.Tab(L("tab.queue"), id="queue") as queue_tab:
                 resume_queue = queue_page.build(ctx, visitor, threshold, tabs)
-            with gr.Tab("Settings", id="settings"):
+            with gr.Tab(L("tab.settings"), id="settings") as settings_tab:
                 key_events = settings.build(ctx, visitor, banner, threshold)
+                switch, page_tag = language.build()
         for ev in key_events:
             fill_history(page.refresh_price(ev.then(partial(models_now, ctx), [visitor], [page.family], **private)))
 
@@ -189,7 +201,15 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         gr.api(history_tool, api_name="history", concurrency_limit=None)
 
         start = demo.load(partial(settings.new_visitor, ctx), [token], [visitor, token], **private)
+        start = start.then(language.on_load, [visitor, kept_language], [visitor, switch, page_tag], **private)
+        start = start.then(None, [page_tag, switch], None, js=language.SET_PAGE_LOCALE)
         start = start.then(partial(settings.banner, ctx), [visitor], [banner], **private)
+        chosen = switch.input(language.on_choose, [visitor, switch], [visitor, kept_language, page_tag], **private)
+        chosen = chosen.then(None, [page_tag, switch], None, js=language.SET_PAGE_LOCALE)
+        tab_items = [create_tab, history_tab, board_tab, queue_tab, settings_tab]
+        chosen = chosen.then(language.relabel(tab_items), None, tab_items, **private)
+        chosen = chosen.then(partial(settings.banner, ctx), [visitor], [banner], **private)  # the server's words too
+        page.refresh_price(chosen)  # Generate carries its words and price
         start = start.then(partial(models_now, ctx), [visitor], [page.family], **private)
         fill_boards(fill_history(page.refresh_price(start)).then(None, js=FOLD_ON_PHONE))
         start.then(resume_queue, [visitor], None, **private)

@@ -10,6 +10,7 @@ from typing import Any
 from .. import catalog, pricing
 from ..errors import SeedanceError
 from .form import aspect_value, spec_for, usable_size
+from .i18n import L_in
 from .model_words import control_updates, good_for, missing_words, resolution_hint, short, sound_words
 from .state import AppContext, Visitor
 
@@ -63,9 +64,11 @@ async def compare(ctx: AppContext, visitor: Visitor, family: str, resolution: st
                  resolutions, "yes" if spec.accepts_audio else "no", "yes" if spec.accepts_last_image else "no"]  # fmt: skip
         chosen = " class='chosen' aria-current='true'" if name == family else ""
         rows.append(f"<tr{chosen}>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
-    head = ["Model", "Price now", "Good for", "Speed", "Lengths", "Resolutions", "Sound", "Last frame"]
-    caption = "Models for your settings" + (" (price with your own key; demo previews are free)"
-                                            if ctx.is_demo(visitor) else "")  # fmt: skip
+    lang = visitor.locale
+    head = [L_in(lang, "compare.model"), L_in(lang, "compare.price"), L_in(lang, "compare.good_for"),
+            L_in(lang, "compare.speed"), L_in(lang, "compare.lengths"), L_in(lang, "compare.resolutions"),
+            L_in(lang, "compare.sound"), L_in(lang, "compare.last_frame")]  # fmt: skip
+    caption = L_in(lang, "compare.caption_demo") if ctx.is_demo(visitor) else L_in(lang, "compare.caption")
     return (f"<div class='model-compare'><table><caption>{html.escape(caption)}</caption><thead><tr>"
-            + "".join(f"<th scope='col'>{h}</th>" for h in head) + "</tr></thead><tbody>" + "".join(rows)
+            + "".join(f"<th scope='col'>{html.escape(h)}</th>" for h in head) + "</tr></thead><tbody>" + "".join(rows)
             + "</tbody></table></div>")  # fmt: skip

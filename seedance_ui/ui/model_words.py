@@ -9,6 +9,7 @@ from typing import Any
 import gradio as gr
 
 from .. import catalog
+from .i18n import L
 
 
 def short(spec: catalog.ModelSpec) -> str:
@@ -34,10 +35,11 @@ def good_for(family: list[catalog.ModelSpec]) -> str:
     return "finished clips, up to 15 s" if spec.duration_max >= 15 else "finished clips"
 
 
-def sound_words(spec: catalog.ModelSpec) -> str:
-    """What the Sound box says for this model (it stays on the page, so its absence is never silent)."""
+def sound_words(spec: catalog.ModelSpec) -> Any:
+    """What the Sound box says for this model (it stays on the page, so its absence is never silent); the two
+    plain lines in the visitor's language (labels), the one naming the model as the sentence it is."""
     if spec.accepts_audio:
-        return "Adds sound; doubles the price." if spec.generation == "1.5" else "Adds sound."
+        return L("create.sound_doubles") if spec.generation == "1.5" else L("create.sound_adds")
     return f"{spec.family} has no sound option."
 
 
@@ -69,6 +71,6 @@ def control_updates(family: str, models: Any = None) -> tuple[Any, Any, str]:
     audio = gr.update(visible=True, interactive=spec.accepts_audio, info=sound_words(spec),
                       **({} if spec.accepts_audio else {"value": False}))  # fmt: skip
     camera = gr.update(interactive=spec.accepts_camera_fixed,
-                       info="Only the scene moves." if spec.accepts_camera_fixed else "Not offered by this model.",
+                       info=L("create.camera_fixed_info") if spec.accepts_camera_fixed else L("create.camera_not_offered"),
                        **({} if spec.accepts_camera_fixed else {"value": False}))  # fmt: skip
     return audio, camera, missing_words(spec)

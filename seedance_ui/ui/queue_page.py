@@ -22,6 +22,7 @@ from ..queue_store import QueueStore
 from ..session import Session
 from ..take_states import TakeState
 from . import queue_settings, words
+from .i18n import L, L_in
 from .queue_share import ShareGate
 from .state import AppContext, Visitor
 
@@ -95,19 +96,31 @@ def check(ctx: AppContext, visitor: Visitor, files: list[Any] | None, prompt: st
     cells = {"prompt": prompt or "", **({"model_id": model} if model else {})}
     rows = [batch.check_row(i, p.name, {"image": p.name, **cells}, p.parent) for i, p in enumerate(paths, start=1)]
     demo = ctx.is_demo(visitor)
+    free = html.escape(L_in(visitor.locale, "queue.free_preview"))
     good = [r for r in rows if r.ok]
     total = sum((r.price or 0 for r in good), 0)
     body = "".join(
         f"<tr><td>{r.number}</td><td>{html.escape(r.image)}</td>"
-        + (f"<td>✅ ok</td><td>✅ ok</td><td>{'free preview' if demo else f'${r.price:.2f}'}</td>" if r.ok else
+        + (f"<td>✅ ok</td><td>✅ ok</td><td>{free if demo else f'${r.price:.2f}'}</td>" if r.ok else
            f"<td colspan='3' class='refused'>{'<br>'.join(html.escape(f'{c}: {w}') for c, w in r.problems)}</td>")
         + "</tr>" for r in rows)  # fmt: skip
-    table = ("<div class='batch-scroll'><table class='batch-table'><thead><tr><th>#</th><th>Picture</th><th>Picture check</th><th>Settings</th>"
-             f"<th>Price</th></tr></thead><tbody>{body}</tbody></table></div>")  # fmt: skip
+    lang = visitor.locale
+    heads = "".join(
+        f"<th>{html.escape(h)}</th>"
+        for h in (
+            L_in(lang, "queue.col_picture"),
+            L_in(lang, "queue.col_check"),
+            L_in(lang, "queue.col_settings"),
+            L_in(lang, "queue.col_price"),
+        )
+    )
+    table = (f"<div class='batch-scroll'><table class='batch-table'><thead><tr><th>#</th>{heads}</tr></thead>"
+             f"<tbody>{body}</tbody></table></div>")  # fmt: skip
     n = sum(r.plan.takes for r in good if r.plan)
-    label = f"Queue {n} take{'s' if n != 1 else ''}" + ("" if demo else f" · ${total:.2f}")
+    label = L_in(lang, "queue.queue_one", n=n) if n == 1 else L_in(lang, "queue.queue_many", n=n)
+    label += "" if demo else f" · ${total:.2f}"
     over = not demo and threshold is not None and float(total) > float(threshold)
-    confirm = gr.update(visible=over, value=False, label=f"Yes, spend ${total:.2f} on this batch")
+    confirm = gr.update(visible=over, value=False, label=L_in(lang, "queue.confirm_spend", price=f"${total:.2f}"))
     saved = [{"path": str(r.image_path), "prompt": r.prompt, "model": model} for r in good]
     return table, gr.update(value=label, interactive=bool(good)), confirm, saved
 
@@ -135,7 +148,7 @@ def add(ctx: AppContext, visitor: Visitor, rows: list[dict[str, Any]], confirmed
         return words.card(None, e.message), *[gr.skip()] * 4
     ensure_runner(session, ctx)
     # the checked list is spent: a second click must not queue (and pay for) the same pictures again
-    done = gr.update(value="Queue", interactive=False)
+    done = gr.update(value=L("queue.queue"), interactive=False)
     return f"Queued {n} take{'s' if n != 1 else ''}.", gr.update(value=None), done, [], ""
 
 
@@ -209,18 +222,19 @@ def tick(ctx: AppContext, visitor: Visitor | None, old: dict[str, Any] | None) -
     snap = snapshot(ctx, visitor)
     if old == snap:
         return gr.skip(), snap["summary"], gr.skip()
-    return snap, snap["summary"], listing_html(snap)
+    return snap, snap["summary"], listing_html(snap, visitor.locale if visitor else "en")
 
 
-def listing_html(snap: dict[str, Any]) -> str:
+def listing_html(snap: dict[str, Any], locale: str = "en") -> str:
+    cancel, open_it = html.escape(L_in(locale, "queue.item_cancel")), html.escape(L_in(locale, "queue.item_open"))
     rows = []
     for x in snap.get("items", []):
         where = f"<b>#{x['position']}</b> " if x["position"] else ""
         eta = f" · ready in about {_human(x['eta'])}" if x["eta"] is not None else ""
         state = html.escape(words.STATE_WORDS.get(x["state"], x["state"]))
-        act = (f"<button class='queue-cancel' data-take='{x['id']}' data-action='cancel'>Cancel</button>"
+        act = (f"<button class='queue-cancel' data-take='{x['id']}' data-action='cancel'>{cancel}</button>"
                if x["eta"] is not None else
-               f"<button class='queue-open' data-take='{x['id']}' data-action='open'>Open in History</button>"
+               f"<button class='queue-open' data-take='{x['id']}' data-action='open'>{open_it}</button>"
                if x["saved"] else "")  # fmt: skip
         rows.append(f"<li class='queue-item'><span class='queue-line'>{where}{html.escape(x['prompt'])} · "
                     f"<span class='queue-state'>{state}</span>{eta}</span> {act}</li>")  # fmt: skip
@@ -257,21 +271,21 @@ def resume_on_load(ctx: AppContext, visitor: Visitor | None) -> None:
 
 def build(ctx: AppContext, visitor: Any, threshold: Any, tabs: Any) -> Any:
     """The tab's components and events; returns the page load step to chain (resume a left-over queue)."""
-    gr.Markdown("### Batch: one prompt, many pictures")
-    files = gr.File(file_count="multiple", file_types=["image"], label="Pictures", elem_id="batch-files")
-    prompt = gr.Textbox(label="Prompt for every picture", lines=2, elem_id="batch-prompt")
-    family = gr.Dropdown(choices=catalog.families(), value=None, label="Model (empty: the default)",
+    gr.Markdown("### " + L("queue.batch_heading"))
+    files = gr.File(file_count="multiple", file_types=["image"], label=L("queue.pictures"), elem_id="batch-files")
+    prompt = gr.Textbox(label=L("queue.prompt"), lines=2, elem_id="batch-prompt")
+    family = gr.Dropdown(choices=catalog.families(), value=None, label=L("queue.model"),
                          elem_id="batch-model")  # fmt: skip
-    check_btn = gr.Button("Check and price", elem_id="batch-check")
+    check_btn = gr.Button(L("queue.check"), elem_id="batch-check")
     table = gr.HTML(elem_id="batch-table", css_template=TABLE_CSS)
-    confirm = gr.Checkbox(visible=False, label="Yes, spend this", elem_id="batch-confirm")
-    queue_btn = gr.Button("Queue", variant="primary", interactive=False, elem_id="batch-queue")
+    confirm = gr.Checkbox(visible=False, label=L("queue.confirm"), elem_id="batch-confirm")
+    queue_btn = gr.Button(L("queue.queue"), variant="primary", interactive=False, elem_id="batch-queue")
     note = gr.Markdown(elem_id="batch-note")
     checked = gr.State([])
-    gr.Markdown("### Queue")
+    gr.Markdown("### " + L("queue.queue_heading"))
     with gr.Row():
-        pause_btn = gr.Button("Pause all", size="sm", elem_id="queue-pause")
-        resume_btn = gr.Button("Resume all", size="sm", elem_id="queue-resume")
+        pause_btn = gr.Button(L("queue.pause_all"), size="sm", elem_id="queue-pause")
+        resume_btn = gr.Button(L("queue.resume_all"), size="sm", elem_id="queue-resume")
     summary = gr.Markdown(elem_id="queue-summary")
     snap = gr.State({"items": [], "summary": ""})
     listing = gr.HTML(elem_id="queue-list", js_on_load=ON_CLICK, css_template=LIST_CSS)

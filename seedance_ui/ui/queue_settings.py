@@ -16,11 +16,12 @@ from ..errors import SeedanceError
 from ..queue_runner import remembered_tier, tier_key
 from ..queue_store import QueueStore
 from ..session import Session
+from .i18n import L
 from .state import AppContext, Visitor
 
 CHOICES = [
-    ("Auto: start as Bronze, learn from WaveSpeed", "auto"),
-    ("Bronze (every new account)", "bronze"),
+    (L("queue.level_auto"), "auto"),
+    (L("queue.level_bronze"), "bronze"),
     ("Silver", "silver"),
     ("Gold", "gold"),
     ("Ultra", "ultra"),
@@ -85,8 +86,7 @@ def build(ctx: AppContext, visitor: Any, key_events: tuple[Any, ...] = ()) -> No
     import gradio as gr
 
     private: dict[str, Any] = {"api_visibility": "private"}
-    level = gr.Dropdown(choices=CHOICES, value="auto", label="Your WaveSpeed account level",
-                        info="The queue starts takes as fast as your level allows, never faster.",
+    level = gr.Dropdown(choices=CHOICES, value="auto", label=L("queue.level"), info=L("queue.level_info"),
                         elem_id="account-level")  # fmt: skip
     note = gr.Markdown(explain("auto", ctx.demo is not None and not ctx.uses_owner_key()), elem_id="account-level-note")
     level.input(partial(choose, ctx), [visitor, level], [note], **private)

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import SeedanceError
 from . import queue_settings
+from .i18n import L
 from .state import AppContext, Visitor
 
 KEY_PAGE = "https://wavespeed.ai/accesskey"
@@ -61,9 +62,9 @@ async def use_key(ctx: AppContext, visitor: Visitor, key: str) -> tuple[Visitor,
     return visitor, "", f"✅ Connected: balance ${check.balance:.2f}.", banner(ctx, visitor)
 
 
-def key_field_info(ctx: AppContext) -> str:
-    where = "this tab's session on the Space's server" if ctx.on_space else "this app's memory"
-    return f"Kept in {where} only, never in the browser. Get one at {KEY_PAGE}."
+def key_field_info(ctx: AppContext) -> Any:
+    """Where the key is kept (the page says it in the visitor's language; the link is WaveSpeed's key page)."""
+    return L("settings.key_info_space") if ctx.on_space else L("settings.key_info_desktop")
 
 
 def build(ctx: AppContext, visitor: Any, banner_md: Any, threshold: Any) -> Any:
@@ -74,8 +75,8 @@ def build(ctx: AppContext, visitor: Any, banner_md: Any, threshold: Any) -> Any:
     import gradio as gr
 
     private: dict[str, Any] = {"api_visibility": "private"}
-    key_box = gr.Textbox(label="WaveSpeed API key", type="password", info=key_field_info(ctx))
-    key_btn = gr.Button("Use this key")
+    key_box = gr.Textbox(label=L("settings.key"), type="password", info=key_field_info(ctx))
+    key_btn = gr.Button(L("settings.use_key"))
     key_note = gr.Markdown(elem_id="key-note")
     threshold.render()
     ev = key_btn.click(partial(use_key, ctx), [visitor, key_box], [visitor, key_box, key_note, banner_md],

@@ -38,6 +38,9 @@ class Visitor:
     """Take slot -> the take saved there by the last click (for its "Use this seed")."""
     fixed: dict[str, str] = field(default_factory=dict)
     """Fixed picture file name -> what was done, so the re-check can say it."""
+    locale: str = "en"
+    """The visitor's language (one of ``words.LOCALES``): set when the page opens (their choice kept in the browser,
+    else their browser's Accept-Language) and when they switch in Settings. Per visitor, never the process's."""
 
 
 class FairShare:

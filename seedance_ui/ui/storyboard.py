@@ -16,6 +16,7 @@ from ..errors import SeedanceError
 from ..storyboard import Board, money_text
 from . import storyboard_actions as act
 from .create import choices_for
+from .i18n import L, L_in
 from .state import AppContext, Visitor
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
@@ -35,7 +36,9 @@ def _boards(ctx: AppContext, visitor: Visitor, doc: str | None = None) -> Any:
     except SeedanceError:
         boards = []
     current = json.loads(doc)["id"] if doc else None
-    return gr.update(choices=[(f"{b.name} · {len(b.shots)} shots", b.id) for b in boards],
+    lang = visitor.locale
+    return gr.update(choices=[(L_in(lang, "board.picker_one", name=b.name) if len(b.shots) == 1 else
+                               L_in(lang, "board.picker_many", name=b.name, n=len(b.shots)), b.id) for b in boards],
                      value=current if any(b.id == current for b in boards) else None)  # fmt: skip
 
 
@@ -92,6 +95,7 @@ def _card(ctx: AppContext, visitor: Any, board: Board, i: int, session: Any, w: 
     components and handlers the card wires to."""
     shot, n = board.shots[i], i + 1
     doc, note, ask, asking, threshold, outs = w.doc, w.note, w.ask, w.asking, w.threshold, w.outs
+    lang = w.locale  # the card is made on the server for this visitor: its labels in their language
     ledger = session.studio.ledger
     takes = [t for t in (ledger.get(x) for x in shot.round_ids) if t is not None and t.video_path]
     try:
@@ -103,42 +107,44 @@ def _card(ctx: AppContext, visitor: Any, board: Board, i: int, session: Any, w: 
     with gr.Group(key=f"card-{board.id}-{i}", elem_classes=["shot-card"]):
         with gr.Row(equal_height=False):
             if shot.cont:
-                gr.Markdown(f"**Shot {n}** continues from shot {i}'s last frame.", key=f"pic-{i}")
+                gr.Markdown(L_in(lang, "board.continues", n=n, before=i), key=f"pic-{i}")
             else:
-                gr.Image(shot.image, label=f"Shot {n} picture", interactive=False, height=110, key=f"pic-{i}",
-                         show_label=True, buttons=[], elem_classes=["shot-pic"])  # fmt: skip
+                gr.Image(shot.image, label=L_in(lang, "board.shot_picture", n=n), interactive=False, height=110,
+                         key=f"pic-{i}", show_label=True, buttons=[], elem_classes=["shot-pic"])  # fmt: skip
             with gr.Column(scale=3, min_width=200):
-                prompt = gr.Textbox(shot.prompt, label=f"Shot {n} prompt", lines=1, key=f"prompt-{i}")
+                prompt = gr.Textbox(shot.prompt, label=L_in(lang, "board.shot_prompt", n=n), lines=1,
+                                    key=f"prompt-{i}")  # fmt: skip
                 prompt.blur(partial(lambda d, p, v, i=i: _set(ctx, v, d, i, prompt=p)), [doc, prompt, visitor],
                             [doc, note], **PRIVATE)  # fmt: skip
                 gr.Markdown(f"{'' if session.demo else price + ' · '}{status}", key=f"status-{i}",
                             elem_classes=["shot-status"])  # fmt: skip
-            count = gr.Dropdown([1, 2, 3, 4], value=shot.takes, label=f"Shot {n} takes", min_width=90, scale=0,
-                                key=f"takes-{i}", elem_classes=["shot-takes"])  # fmt: skip
+            count = gr.Dropdown([1, 2, 3, 4], value=shot.takes, label=L_in(lang, "board.shot_takes", n=n), min_width=90,
+                                scale=0, key=f"takes-{i}", elem_classes=["shot-takes"])  # fmt: skip
             count.input(lambda d, v, c, i=i: _set(ctx, v, d, i, takes=int(c)), [doc, visitor, count], [doc, note],
                         **PRIVATE)  # fmt: skip
         if takes:
             _card_takes(ctx, visitor, board, i, takes, w)
         with gr.Row(elem_classes=["shot-tools"]):
-            for label, op in (("↑", "up"), ("↓", "down"), ("Duplicate", "duplicate")):
+            for label, op in (("↑", "up"), ("↓", "down"), (L("board.duplicate"), "duplicate")):
                 gr.Button(label, size="sm", min_width=40, key=f"{op}-{i}",
                           elem_classes=["shot-tool"]).click(
                     lambda d, v, i=i, op=op: _shot_op(ctx, v, d, i, op), [doc, visitor], [doc, note], **PRIVATE)  # fmt: skip
             if shot.chosen or shot.problem:
-                gr.Button(act.retake_label(session, board, i), size="sm", min_width=60, key=f"retake-{i}").click(
+                retake = act.retake_label(session, board, i, lang)
+                gr.Button(retake, size="sm", min_width=60, key=f"retake-{i}").click(
                     partial(w.retake_shot, i=i), [visitor, doc, threshold], outs, concurrency_limit=None,
                     **PRIVATE)  # fmt: skip
-            gr.Button("Cancel", size="sm", min_width=60, key=f"cancel-{i}").click(
+            gr.Button(L("board.cancel"), size="sm", min_width=60, key=f"cancel-{i}").click(
                 lambda d, v, i=i: act.cancel_shot(ctx, v, d, i), [doc, visitor], [note], **PRIVATE)  # fmt: skip
-            gr.Button("Delete", size="sm", variant="stop", min_width=60, key=f"delete-{i}").click(
+            gr.Button(L("board.delete"), size="sm", variant="stop", min_width=60, key=f"delete-{i}").click(
                 lambda i=i: i, None, [ask], **PRIVATE)  # fmt: skip
         if asking == i:
             with gr.Row(key=f"ask-{i}"):
-                gr.Markdown(f"Delete shot {n}? Its takes stay in History.")
-                gr.Button("Yes, delete", variant="stop", size="sm", key=f"yes-{i}").click(
+                gr.Markdown(L_in(lang, "board.delete_shot_question", n=n))
+                gr.Button(L("common_ss.yes_delete"), variant="stop", size="sm", key=f"yes-{i}").click(
                     lambda d, v, i=i: (*_shot_op(ctx, v, d, i, "delete"), None), [doc, visitor], [doc, note, ask],
                     **PRIVATE)  # fmt: skip
-                gr.Button("Keep it", size="sm", key=f"no-{i}").click(lambda: None, None, [ask], **PRIVATE)
+                gr.Button(L("common_ss.keep_it"), size="sm", key=f"no-{i}").click(lambda: None, None, [ask], **PRIVATE)
 
 
 def _card_takes(ctx: AppContext, visitor: Any, board: Board, i: int, takes: list[Any], w: Any) -> None:
@@ -147,23 +153,24 @@ def _card_takes(ctx: AppContext, visitor: Any, board: Board, i: int, takes: list
     with gr.Row():
         for k, t in enumerate(takes):
             with gr.Column(min_width=160, key=f"take-{i}-{k}"):
-                gr.Video(t.video_path, label=f"Shot {n} take {k + 1} · seed {t.seed}"
-                         + (" (chosen)" if t.id == shot.chosen else ""), interactive=False, height=140,
-                         key=f"video-{i}-{k}")  # fmt: skip
+                facts = {"n": n, "k": k + 1, "seed": t.seed}
+                said = (L_in(w.locale, "board.shot_take_chosen", **facts) if t.id == shot.chosen
+                        else L_in(w.locale, "board.shot_take", **facts))  # fmt: skip
+                gr.Video(t.video_path, label=said, interactive=False, height=140, key=f"video-{i}-{k}")
                 with gr.Row():
                     if len(takes) > 1 and t.id != shot.chosen:
-                        gr.Button("Pick", size="sm", key=f"pick-{i}-{k}").click(
+                        gr.Button(L("board.pick"), size="sm", key=f"pick-{i}-{k}").click(
                             lambda d, v, i=i, tid=t.id: _pick(ctx, v, d, i, tid), [doc, visitor],
                             [doc, note], **PRIVATE)  # fmt: skip
-                    gr.Button("Use this seed", size="sm", key=f"seed-{i}-{k}").click(
+                    gr.Button(L("board.use_seed"), size="sm", key=f"seed-{i}-{k}").click(
                         lambda d, v, i=i, s=t.seed: _set(ctx, v, d, i, seed=s), [doc, visitor], [doc, note],
                         **PRIVATE)  # fmt: skip
 
 
 def _picker() -> tuple[Any, Any]:
     with gr.Row():
-        picker = gr.Dropdown([], label="Your boards", scale=3, elem_id="board-picker")
-        new_btn = gr.Button("New board", scale=1, min_width=90)
+        picker = gr.Dropdown([], label=L("board.your_boards"), scale=3, elem_id="board-picker")
+        new_btn = gr.Button(L("board.new"), scale=1, min_width=90)
     return picker, new_btn
 
 
@@ -171,41 +178,41 @@ def _confirm() -> tuple[Any, Any, Any, Any]:
     """The row that asks before a render above the visitor's limit."""
     with gr.Row(visible=False, elem_id="board-confirm") as confirm_row:
         confirm_words = gr.Markdown()
-        yes = gr.Button("Yes, render", variant="primary", size="sm")
-        no = gr.Button("Not now", size="sm")
+        yes = gr.Button(L("board.yes_render"), variant="primary", size="sm")
+        no = gr.Button(L("board.not_now"), size="sm")
     return confirm_row, confirm_words, yes, no
 
 
 def _adding() -> tuple[Any, Any, Any, Any, Any]:
     """Start a board from the Create page; the picture and prompt of a new shot and the two ways to add it."""
-    from_create = gr.Button("🎬 Start a board from the Create page's picture", elem_id="board-from-create")
+    from_create = gr.Button("🎬 " + L("board.from_create"), elem_id="board-from-create")
     with gr.Group():
-        picture = gr.Image(type="filepath", label="Picture for a new shot", height=120,
+        picture = gr.Image(type="filepath", label=L("board.new_picture"), height=120,
                            elem_id="board-picture", sources=["upload"])  # fmt: skip
-        prompt = gr.Textbox(label="Prompt for a new shot", lines=1, elem_id="board-prompt",
-                            placeholder="What happens in this shot")  # fmt: skip
+        prompt = gr.Textbox(label=L("board.new_prompt"), lines=1, elem_id="board-prompt",
+                            placeholder=L("board.new_prompt_hint"))  # fmt: skip
         with gr.Row():
-            add_pic = gr.Button("➕ Shot from this picture", size="sm", elem_id="add-picture-shot")
-            add_cont = gr.Button("➕ Shot continuing the last", size="sm", elem_id="add-continue-shot")
+            add_pic = gr.Button("➕ " + L("board.add_picture_shot"), size="sm", elem_id="add-picture-shot")
+            add_cont = gr.Button("➕ " + L("board.add_continue_shot"), size="sm", elem_id="add-continue-shot")
     return from_create, picture, prompt, add_pic, add_cont
 
 
 def _more() -> SimpleNamespace:
     """The board's name, a take from History as a shot, the crossfade, export and delete."""
-    with gr.Accordion("More: name, History takes, export", open=False):
+    with gr.Accordion(L("board.more"), open=False):
         with gr.Row():
-            name = gr.Textbox(label="Board name", scale=3)
-            rename = gr.Button("Rename", scale=1, min_width=80)
+            name = gr.Textbox(label=L("board.name"), scale=3)
+            rename = gr.Button(L("board.rename"), scale=1, min_width=80)
         with gr.Row():
-            takes = gr.Dropdown([], label="A take from History", scale=3)
-            add_take = gr.Button("Add as a shot", scale=1, min_width=80)
-        fade = gr.Slider(0, 2, value=0, step=0.25, label="Crossfade between shots (seconds; 0 is a cut)")
+            takes = gr.Dropdown([], label=L("board.history_take"), scale=3)
+            add_take = gr.Button(L("board.add_take"), scale=1, min_width=80)
+        fade = gr.Slider(0, 2, value=0, step=0.25, label=L("board.crossfade"))
         with gr.Row():
-            export = gr.DownloadButton("Export BOARD.json", size="sm")
-            delete = gr.Button("Delete board", variant="stop", size="sm")
+            export = gr.DownloadButton(L("board.export"), size="sm")
+            delete = gr.Button(L("board.delete_board"), variant="stop", size="sm")
         with gr.Row(visible=False) as sure:
-            gr.Markdown("Delete this board? Its takes and film stay in History.")
-            yes = gr.Button("Yes, delete", variant="stop", size="sm")
+            gr.Markdown(L("board.delete_board_question"))
+            yes = gr.Button(L("common_ss.yes_delete"), variant="stop", size="sm")
     return SimpleNamespace(name=name, rename=rename, takes=takes, add_take=add_take, fade=fade, export=export,
                            delete=delete, sure=sure, yes=yes)  # fmt: skip
 
@@ -245,11 +252,11 @@ def build(ctx: AppContext, visitor: Any, create: Any, threshold: Any) -> Any:
         with gr.Column(scale=2, min_width=300, elem_id="board-side"):
             picker, new_btn = _picker()
             from_create, picture, prompt, add_pic, add_cont = _adding()
-            render_btn = gr.Button("Render", variant="primary", interactive=False, elem_id="board-render")
+            render_btn = gr.Button(L("board.render"), variant="primary", interactive=False, elem_id="board-render")
             confirm_row, confirm_words, yes, no = _confirm()
             progress = gr.HTML(elem_id="board-progress")
             note = gr.Markdown(elem_id="board-note")
-            film = gr.Video(label="The film", interactive=False, elem_id="board-film", height=200)
+            film = gr.Video(label=L("board.film"), interactive=False, elem_id="board-film", height=200)
             more = _more()
             name, rename, takes, add_take, fade = more.name, more.rename, more.takes, more.add_take, more.fade
             export_btn, delete_board, sure_board, yes_board = more.export, more.delete, more.sure, more.yes
@@ -258,14 +265,14 @@ def build(ctx: AppContext, visitor: Any, create: Any, threshold: Any) -> Any:
             @gr.render(inputs=[doc, ask, visitor])
             def cards(d: str, asking: int | None, v: Any) -> None:
                 if not d or v is None:
-                    gr.Markdown("No shots yet: add a picture and a prompt, then **Shot from this picture**.")
+                    gr.Markdown(L("board.no_shots"))
                     return
                 board = Board.from_json(d)
                 session = ctx.session(v)
                 if not board.shots:
-                    gr.Markdown("No shots yet: add a picture and a prompt, then **Shot from this picture**.")
+                    gr.Markdown(L("board.no_shots"))
                 w = SimpleNamespace(doc=doc, note=note, ask=ask, asking=asking, threshold=threshold, outs=outs,
-                                    retake_shot=retake)  # fmt: skip
+                                    retake_shot=retake, locale=v.locale)  # fmt: skip
                 for i in range(len(board.shots)):
                     _card(ctx, visitor, board, i, session, w)
 

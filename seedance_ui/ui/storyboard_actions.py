@@ -19,6 +19,7 @@ from ..errors import SeedanceError
 from ..session import Session
 from ..storyboard import SETTINGS, Board, BoardStore, Shot, money_text
 from ..take_states import TakeState
+from .i18n import L_in
 from .state import AppContext, Visitor
 
 
@@ -109,17 +110,20 @@ def add_history_take(ctx: AppContext, visitor: Visitor, doc: str | None, take_id
 
 def render_label(ctx: AppContext, visitor: Visitor, doc: str | None) -> tuple[str, bool]:
     """The Render button's words ("Render 3 shots · $0.78"; no money in demo mode) and whether it can be pressed."""
+    lang = visitor.locale
     if not doc:
-        return "Render", False
+        return L_in(lang, "board.render"), False
     try:
         session, _, board = board_of(ctx, visitor, doc)
         plans = board.check()
     except SeedanceError:
-        return "Render", bool(doc and json.loads(doc).get("shots"))
+        return L_in(lang, "board.render"), bool(doc and json.loads(doc).get("shots"))
     todo = board.todo()
     if not todo:
-        return ("Film ready" if board.film_current() else "Make the film"), not board.film_current()
-    words = f"Render {len(todo)} shot{'s' if len(todo) != 1 else ''}"
+        ready = board.film_current()
+        return (L_in(lang, "board.film_ready") if ready else L_in(lang, "board.make_film")), not ready
+    n = len(todo)
+    words = L_in(lang, "board.render_one", n=n) if n == 1 else L_in(lang, "board.render_many", n=n)
     return (words if session.demo else f"{words} · {money_text(board.price(plans, todo), False)}"), True
 
 
@@ -173,13 +177,14 @@ async def render(ctx: AppContext, visitor: Visitor, doc: str | None, threshold: 
     yield board.to_json(), progress_html(board, seen, started), film_video(session, board), False
 
 
-def retake_label(session: Session, board: Board, i: int) -> str:
+def retake_label(session: Session, board: Board, i: int, locale: str = "en") -> str:
     """A shot's Retake button, with its price first (none in demo mode)."""
+    word = L_in(locale, "board.retake")
     try:
         price = board.check()[i].quote.total
     except SeedanceError:
-        return "Retake"
-    return "Retake" if session.demo else f"Retake · {money_text(price, False)}"
+        return word
+    return word if session.demo else f"{word} · {money_text(price, False)}"
 
 
 def film_video(session: Session, board: Board) -> str | None:

@@ -14,9 +14,11 @@ from .. import upscale
 from ..errors import InputError, SeedanceError
 from ..take_run import Progress
 from . import words
+from .i18n import L, L_in
 from .state import AppContext, Visitor
 
-IDLE_LABEL = "⬆️ Upscale"
+IDLE_LABEL = "⬆️ " + L("upscale.button")
+"""The button before a take and a size are picked (translated in the browser)."""
 
 
 def _note(text: str, kind: str = "calm") -> str:
@@ -34,11 +36,11 @@ async def price(ctx: AppContext, visitor: Visitor, take_id: str, target: str) ->
     except SeedanceError as e:
         return words.card(None, e), gr.update(value=IDLE_LABEL, interactive=False)
     if q.kind == "demo":
-        label = f"{IDLE_LABEL} to {target} (demo)"
+        label = "⬆️ " + L_in(visitor.locale, "upscale.to_demo", size=target)
     elif q.usd is None:
         return _note(q.text, "error"), gr.update(value=IDLE_LABEL, interactive=False)
     else:
-        label = f"{IDLE_LABEL} to {target} · ${q.usd:.2f}"
+        label = "⬆️ " + L_in(visitor.locale, "upscale.to_price", size=target, price=f"${q.usd:.2f}")
     return _note(q.text), gr.update(value=label, interactive=True)
 
 
@@ -104,7 +106,7 @@ def build(ctx: AppContext, visitor: Any, chosen: Any, shown: tuple[Any, Any, Any
     up = upscale.current()
     private: dict[str, Any] = {"api_visibility": "private"}
     with gr.Row(elem_id="upscale-row", equal_height=True):
-        target = gr.Dropdown(up.targets, value=up.default, label="Upscale to", scale=1, min_width=150,
+        target = gr.Dropdown(up.targets, value=up.default, label=L("upscale.target"), scale=1, min_width=150,
                              elem_id="upscale-target")  # fmt: skip
         button = gr.Button(IDLE_LABEL, interactive=False, scale=2, min_width=170, elem_id="upscale-button")
     note = gr.HTML(elem_id="upscale-note")
