@@ -126,7 +126,7 @@ def _outcome(session: Session, take_id: str, row: batch.BatchRow, out_dir: Path 
             reason = f"saved in the library at {video}, but not copied to {out_dir} ({e.strerror or e})"
     return {"row": row.number, "image": row.image, "prompt": take.prompt, "take_id": take.id, "state": take.state,
             "ok": take.state == "downloaded", "video": video, "task_id": take.task_id, "reason": reason,
-            "money": session.money(take.money).sentence if take.money else None}  # fmt: skip
+            "money": session.money_line(take.money) or None}  # fmt: skip
 
 
 def _list(session: Session) -> tuple[dict[str, Any], str]:

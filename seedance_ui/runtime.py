@@ -31,9 +31,10 @@ class Runtime:
     """The key from the environment (the desktop's); None in demo mode and for a keyless Space."""
     emulator: EmulatorServer | None = None
 
-    def session(self, owner: str = "local", key: str | None = None, tab: str | None = None) -> Session:
-        """A visitor's session: their own key when they gave one, else this runtime's."""
-        return Session(self.studio, owner=owner, key=key or self.key, tab=tab)
+    def session(self, owner: str = "local", key: str | None = None, tab: str | None = None,
+                locale: str = "en") -> Session:  # fmt: skip
+        """A visitor's session: their own key when they gave one, else this runtime's; in their language."""
+        return Session(self.studio, owner=owner, key=key or self.key, tab=tab, locale=locale)
 
     def close(self) -> None:
         if self.emulator is not None:

@@ -37,6 +37,7 @@ from .journal import Take
 from .plan import Plan
 from .studio import Studio
 from .take_run import ProgressFn, TakeResult, reporter
+from .words.said import Said, said, say
 
 log = logging.getLogger("seedance_ui.session")
 
@@ -67,10 +68,12 @@ class PriceCheck:
 
 class Session:
     def __init__(self, studio: Studio, *, owner: str = "local", key: str | None = None,
-                 tab: str | None = None) -> None:  # fmt: skip
+                 tab: str | None = None, locale: str = "en") -> None:  # fmt: skip
         self.studio = studio
         self.owner = owner
         self.key = key or None
+        self.locale = locale
+        """The visitor's language (``words.LOCALES``): every sentence this session renders is in it."""
         self.tab = tab or secrets.token_hex(8)
         """Who clicks: the same click twice from one tab shares one run; two tabs or two API calls never do, even
         on a desktop where every take has the one owner."""
@@ -82,13 +85,19 @@ class Session:
     # Money words -----------------------------------------------------------------------------------------
 
     def money(self, m: Money | str) -> Money:
-        """The money line to tell: in demo mode there is no money at all."""
+        """The money state to tell: in demo mode there is no money at all."""
         return Money.DEMO if self.demo else Money(m)
 
+    def say(self, message: Said | str | None) -> str:
+        """A message in this visitor's language and mode (demo: no money lines)."""
+        return say(message, self.locale, demo=self.demo)
+
+    def money_line(self, m: Money | str | None) -> str:
+        """The money line in this visitor's language; empty in demo mode and when there is none."""
+        return self.say(Money(m).said) if m else ""
+
     def card(self, e: SeedanceError) -> dict[str, str | None]:
-        c = e.card()
-        c["money"] = self.money(e.money).sentence
-        return c
+        return e.card(self.locale, self.demo)
 
     def facts(self, take: Take) -> dict[str, Any]:
         return take_run.facts_of(take, self.demo)
@@ -100,21 +109,21 @@ class Session:
         try:
             self.studio.journal.ping()
         except JournalError as e:
-            raise NotReady(e.message) from None
+            raise NotReady(e.said) from None
         folders = [self.studio.library_for(self.owner)] + ([Path(out_dir)] if out_dir else [])
         for folder in folders:
             if folder.exists() and not folder.is_dir():
-                raise NotReady(f"{folder} is a file, not a folder: give a folder for the videos.")
+                raise NotReady(said("ready.folder_is_file", folder=str(folder)))
             try:
                 folder.mkdir(parents=True, exist_ok=True)
                 with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
                     pass
                 free = shutil.disk_usage(folder).free
             except OSError as e:
-                raise NotReady(f"Can't write videos to {folder} ({e.strerror or e}).") from None
+                raise NotReady(said("ready.cant_write", folder=str(folder), why=str(e.strerror or e))) from None
             if free < takes * ROOM_PER_TAKE:
-                raise NotReady(f"Only {free // 2**20} MB free at {folder}; each video needs up to "
-                               f"{ROOM_PER_TAKE // 2**20} MB.")  # fmt: skip
+                raise NotReady(said("ready.disk_low", free=free // 2**20, folder=str(folder),
+                                    needed=ROOM_PER_TAKE // 2**20))  # fmt: skip
 
     async def generate(self, plan: Plan, first: str | Path, last: str | Path | None = None, *,
                        fix_images: bool = False, original_size: bool = False,
@@ -157,7 +166,7 @@ class Session:
         )) for i in range(plan.takes)]  # fmt: skip
         reports = [reporter(t.id, i, on_progress, t0) for i, t in enumerate(takes)]
         for r in reports:
-            await r("uploading", "Uploading your pictures…")
+            await r("uploading", said("progress.uploading"))
         client = self.studio.client()
         try:
             first_url = await client.upload(
@@ -171,7 +180,7 @@ class Session:
         async def one(i: int, take: Take) -> TakeResult:
             result = await take_run.start(self, take, plan.payload(i, first_url, last_url), reports[i])
             # said the moment this take is saved, not when the slowest take of the click ends
-            await reports[i]("saved", "Saved.", task_id=result.take.task_id, video=result.video_path)
+            await reports[i]("saved", said("progress.saved"), task_id=result.take.task_id, video=result.video_path)
             return result
 
         runs = [asyncio.create_task(one(i, t)) for i, t in enumerate(takes)]
@@ -193,10 +202,10 @@ class Session:
     async def ended(self, take: Take, e: BaseException, report: Any) -> SeedanceError:
         if not isinstance(e, SeedanceError):
             log.error("take %s ended unexpectedly: %r", take.id, e)
-            e = SeedanceError(f"Something unexpected went wrong ({type(e).__name__}).")
-        e = self.studio.ledger.settle(take.id, e)  # once: an error the run already settled keeps its money line
-        e.money = self.money(e.money)
-        await report("failed", e.message, task_id=e.task_id, error=e)
+            e = SeedanceError(said("error.unexpected", kind=type(e).__name__))
+        # once: an error the run already settled keeps its outcome (settle returns it as it was)
+        e = e.told(self.studio.ledger.settle(take.id, e))
+        await report("failed", e.said, task_id=e.task_id, error=e)
         return e
 
     async def _cancel_upstream(self, take_ids: list[str]) -> None:
@@ -211,39 +220,37 @@ class Session:
     def take(self, take_id: str) -> Take:
         take = self.studio.ledger.get(take_id) if take_id else None
         if take is None or take.session != self.owner:
-            raise InputError("That take isn't in your history. Pick one from History.")
+            raise InputError(said("take.not_yours"))
         return take
 
     def history(self, text: str = "", limit: int = 60) -> list[Take]:
         return self.studio.journal.history(session=self.owner, text=text or "", limit=limit)
 
     async def cancel(self, take_id: str) -> str:
-        """Ask WaveSpeed to stop a take, and say truly what that means for the money."""
+        """Ask WaveSpeed to stop a take, and say truly what that means for the money (in the visitor's words)."""
+        return self.say(await self.cancel_said(take_id))
+
+    async def cancel_said(self, take_id: str) -> Said:
+        """What a cancel did, as a message: a money line follows it where money could move (none in demo mode)."""
         take = self.take(take_id)
         if take.state in ("downloaded", "expired", "failed", "not_started", "cancelled"):
-            return "That take had already ended; there was nothing to cancel."
+            return said("cancel.already_ended")
         if take.state == "completed":  # deleting it now would throw away a finished, paid video
-            return "That take has finished rendering and is being saved; there is nothing left to stop."
+            return said("cancel.being_saved")
         if take.state == "queued":
             from .queue_store import QueueStore
 
             if QueueStore(self.studio.journal).cancel(take.id, self.owner):
-                return (
-                    "Taken out of the queue before it was sent: nothing was charged." if not self.demo else "Cancelled."
-                )
-            return await self.cancel(take_id)  # a runner claimed it just now: cancel it where it is
+                return said("cancel.done", money=said("money.unqueued"))
+            return await self.cancel_said(take_id)  # a runner claimed it just now: cancel it where it is
         if take.state == "preparing":
-            self.studio.ledger.never_sent(take.id, "Cancelled before it was sent.")
-            return (
-                "Cancelled before anything was sent to WaveSpeed: nothing was charged."
-                if not self.demo
-                else "Cancelled."
-            )
+            self.studio.ledger.never_sent(take.id, said("take.cancelled_before_sent"))
+            return said("cancel.done", money=said("money.cancelled_before_sent"))
         if take.task_id:
             await self.studio.client().cancel(take.task_id, api_key=self.key)
             self.studio.ledger.cancelled(take.id)
-            return "Cancelled." if self.demo else "Cancelled. " + Money.CANCEL_ASKED.sentence
-        return "Cancelled while WaveSpeed was being asked; it stays in History until we know whether it started."
+            return said("cancel.done", money=Money.CANCEL_ASKED.said)
+        return said("cancel.while_asking")
 
     def delete(self, take_id: str) -> None:
         """Remove a take's video, poster, sidecar, input pictures and journal entry."""
@@ -263,7 +270,7 @@ class Session:
         """The take's last frame as a PNG, to start the next take from."""
         take = self.take(take_id)
         if not take.video_path or not Path(take.video_path).exists():
-            raise InputError("This take's video is not in the library.")
+            raise InputError(said("take.video_missing"))
         out = self.studio.library_for(self.owner) / "inputs" / f"{take.id}_lastframe.png"
         if not out.exists():
             video.extract_frame(take.video_path, "last").save(out, "PNG")
@@ -274,14 +281,14 @@ class Session:
         takes = [self.take(t) for t in take_ids]
         paths = [t.video_path for t in takes if t.video_path and Path(t.video_path).exists()]
         if len(paths) != len(takes):
-            raise InputError("Some of these takes have no video in the library.")
+            raise InputError(said("stitch.videos_missing"))
         out = Path(out) if out else self.studio.library_for(self.owner) / f"{take_run.readable_name('stitched', 0)}.mp4"
         try:
             return video.stitch(paths, out)
         except ValueError as e:
             raise InputError(str(e)) from None
         except OSError as e:
-            raise InputError(f"Can't write {out} ({e.strerror or e}).") from None
+            raise InputError(said("stitch.cant_write", path=str(out), why=str(e.strerror or e))) from None
 
     async def upscale_quote(self, take_id: str, target: str) -> upscale_run.UpscaleQuote:
         """What upscaling one of this visitor's takes costs, before anything is sent."""
@@ -302,7 +309,7 @@ class Session:
         QueueStore(self.studio.journal).release_expired()  # a dead runner's unsent claims go back to the queue
         for t in self.studio.journal.unfinished(self.owner):  # a live claim was updated when it was claimed
             if t.state == "preparing" and now - max(t.created_at, t.updated_at) > STALE_PREPARING:
-                report.ended.append(ledger.never_sent(t.id, "The app closed before this take was sent to WaveSpeed."))
+                report.ended.append(ledger.never_sent(t.id, said("take.app_closed_before_sent")))
         try:
             await take_run.reconcile(self)
         except SeedanceError as e:
@@ -344,18 +351,17 @@ class Session:
 
         task_id = (task_id or "").strip()
         if not re.fullmatch(TASK_ID, task_id):
-            raise InputError("That doesn't look like a WaveSpeed task id: it is a string of letters and digits "
-                             "(e.g. 3f2b9c…) shown on the take's card, in History, and in WaveSpeed's dashboard.")  # fmt: skip
+            raise InputError(said("recover.not_a_task_id"))
         take = self.studio.journal.by_task(task_id)
         if take is not None and take.session != self.owner:
-            raise InputError("That task id isn't one of your takes.")
+            raise InputError(said("recover.not_yours"))
         if take is not None and take.state == "downloaded" and take.video_path and Path(take.video_path).exists():
             return TakeResult(take, Path(take.video_path), self.facts(take))
         if take is None:
             try:
                 p = await self.studio.client().result(task_id, api_key=self.key)
             except NotFound:
-                raise InputError("WaveSpeed has no task with that id for your key (tasks are kept 7 days).") from None
+                raise InputError(said("recover.no_such_task")) from None
             lost = self._lost_take_for(p)
             if lost is not None:  # the take whose submit answer never reached its journal row
                 take = self.studio.ledger.accepted(lost.id, task_id, note="Matched to its task id by hand (recover).")
@@ -390,9 +396,9 @@ class Session:
         try:
             return PriceCheck(balance=await self.studio.client().balance(api_key=self.key))
         except AuthenticationError as e:
-            return PriceCheck(problem=e.message + " New WaveSpeed keys start working after the account's first top-up.")
+            return PriceCheck(problem=self.say(said("key.new_keys", problem=e.said)))
         except (NetworkError, SeedanceError) as e:
-            return PriceCheck(problem=e.message)
+            return PriceCheck(problem=self.say(e.said))
 
     async def quote(self, plan: Plan) -> PriceCheck:
         """WaveSpeed's own price for the plan's full inputs and the balance, quickly, or why not."""
@@ -404,7 +410,7 @@ class Session:
             price, balance = await asyncio.gather(client.quote(plan.spec.id, inputs, api_key=self.key),
                                                   client.balance(api_key=self.key))  # fmt: skip
         except SeedanceError as e:
-            return PriceCheck(problem=e.message)
+            return PriceCheck(problem=self.say(e.said))
         return PriceCheck(api_total=price * plan.takes, balance=balance)
 
     async def aclose(self) -> None:

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from . import catalog_live, job_match, upscale, video
 from .client import Prediction, notify
-from .errors import CantTellJobs, DownloadFailed, JournalError, SeedanceError, SubmissionUnknown
+from .errors import CantTellJobs, DownloadFailed, JournalError, Money, SeedanceError, SubmissionUnknown
 from .journal import Take
+from .takes import Outcome
+from .words.said import At, Said, kept, said
 
 if TYPE_CHECKING:
     from .session import Session
@@ -34,7 +36,8 @@ class Progress:
     take_id: str
     stage: str
     """checking, uploading, submitting, checking_job, queued, rendering, downloading, saved, failed, cancelled"""
-    message: str
+    message: Said | str
+    """What to tell the person (``words.say`` renders it in their language)."""
     index: int = 0
     elapsed: float = 0.0
     expected: float | None = None
@@ -60,7 +63,7 @@ def reporter(take_id: str, index: int, on_progress: ProgressFn | None, t0: float
     """``report(stage, message, **extra)`` for one take: a Progress with the time since it began."""
     start = t0 or time.monotonic()
 
-    async def report(stage: str, message: str, **kw: Any) -> None:
+    async def report(stage: str, message: Said | str, **kw: Any) -> None:
         await notify(
             on_progress, Progress(take_id, stage, message, index=index, elapsed=time.monotonic() - start, **kw)
         )
@@ -84,11 +87,11 @@ async def start(session: Session, take: Take, payload: dict[str, Any], report: R
     studio = session.studio
     current = studio.ledger.get(take.id)
     if current is None or current.state != "preparing":  # cancelled while its pictures were prepared: never send it
-        unsent = SeedanceError("Cancelled before anything was sent to WaveSpeed.")
+        unsent = SeedanceError(said("take.cancelled_before_anything_sent"))
         unsent.code = "not_sent"
-        raise studio.ledger.settle(take.id, unsent)
+        raise unsent.told(studio.ledger.settle(take.id, unsent))
     studio.ledger.sending(take.id, payload)
-    await report("submitting", "Starting the render…")
+    await report("submitting", said("progress.starting"))
     studio.submits_in_flight += 1
     studio.submitting_now.add(take.id)
     lost: SubmissionUnknown | None = None
@@ -97,19 +100,21 @@ async def start(session: Session, take: Take, payload: dict[str, Any], report: R
     except SubmissionUnknown as e:
         lost = e
     except SeedanceError as e:
-        raise studio.ledger.settle(take.id, e) from None
+        raise e.told(studio.ledger.settle(take.id, e)) from None
     finally:
         studio.submits_in_flight -= 1
         studio.submitting_now.discard(take.id)
     if lost is not None:
-        studio.ledger.settle(take.id, lost)
+        lost = lost.told(studio.ledger.settle(take.id, lost))
         task_id = await _find_after_unknown(session, take.id, report, lost)
     try:
         take = studio.ledger.accepted(take.id, task_id)
     except JournalError as e:  # the job runs and is paid for: its id must reach the person all the same
         e.task_id = task_id
-        raise studio.ledger.settle(take.id, e) from None
-    await report("queued", "Preview started." if session.demo else "Started at WaveSpeed.", task_id=task_id)
+        raise e.told(studio.ledger.settle(take.id, e)) from None
+    await report(
+        "queued", said("progress.preview_started") if session.demo else said("progress.started"), task_id=task_id
+    )
     return await finish(session, take, report)
 
 
@@ -117,7 +122,7 @@ async def _find_after_unknown(session: Session, take_id: str, report: Report, er
     """After an ambiguous submit: look for the job in WaveSpeed's list until it appears or the list can no longer
     be lagging; then say the take most likely never started."""
     studio = session.studio
-    await report("checking_job", "Lost contact while starting: checking with WaveSpeed whether it started…")
+    await report("checking_job", said("progress.checking_job"))
     while True:
         await asyncio.sleep(studio.reconcile_delay)
         try:
@@ -135,25 +140,21 @@ async def _find_after_unknown(session: Session, take_id: str, report: Report, er
             raise not_started(session, take) from None
 
 
-def _cant_tell(take: Take) -> CantTellJobs:
-    e = CantTellJobs(take.error_message or "", model_id=take.model_id, submitted_at=take.submitted_at or 0.0)
-    e.settled = True  # type: ignore[attr-defined]  # the journal already says it
-    return e
+def _cant_tell(take: Take) -> SeedanceError:
+    e = CantTellJobs(kept(take.message_id, take.message_params, take.error_message), model_id=take.model_id,
+                     submitted_at=take.submitted_at or 0.0)  # fmt: skip
+    # the journal already says it: told as it stands, never settled again
+    return e.told(Outcome(take.state, Money(take.money or "unknown"), None, None, take.task_id, e.code))
 
 
 def not_started(session: Session, take: Take) -> SeedanceError:
     studio, sent = session.studio, take.submitted_at or take.created_at
-
-    def clock(t: float) -> str:
-        return datetime.fromtimestamp(t).strftime("%H:%M:%S")
-
-    why = (f"WaveSpeed's job list shows no job of this model created between {clock(sent - studio.window_before)} and "
-           f"{clock(sent + studio.window_after)} that isn't already another take's, {studio.list_lag:.0f} s after "
-           "the request, so this take most likely never started.")  # fmt: skip
+    why = said("take.not_started", start=At(sent - studio.window_before, clock=True),
+               end=At(sent + studio.window_after, clock=True), seconds=round(studio.list_lag))  # fmt: skip
     session.studio.ledger.not_started(take.id, why)
-    e = SeedanceError(why, hint="You can start it again; check WaveSpeed's dashboard first if you want to be sure.")
+    e = SeedanceError(why, hint=said("hint.not_started"))
     e.code = "not_started"
-    e.money = session.money("likely_not_started")
+    e.money = Money.LIKELY_NOT_STARTED
     return e
 
 
@@ -202,17 +203,17 @@ async def finish(session: Session, take: Take, report: Report) -> TakeResult:
             running = True
             studio.ledger.running(take.id)
         queued = p.status == "created"
-        await report("queued" if queued else "rendering", "Waiting in WaveSpeed's queue…" if queued else "Rendering…",
+        await report("queued" if queued else "rendering", said("progress.in_queue") if queued else said("progress.rendering"),
                      expected=expected[0] if expected else None, task_id=take.task_id)  # fmt: skip
 
     try:
         p = await client.wait(take.task_id, api_key=session.key, eta_key=take.eta_key, on_progress=on_poll,
                               started=started_mono)  # fmt: skip
     except SeedanceError as e:
-        raise studio.ledger.settle(take.id, e) from None
+        raise e.told(studio.ledger.settle(take.id, e)) from None
     seconds = round(p.inference_ms / 1000, 2) if p.inference_ms else round(time.monotonic() - started_mono, 2)
     take = studio.ledger.completed(take.id, p.outputs[0], seconds)
-    await report("downloading", "Saving the video…", task_id=take.task_id)
+    await report("downloading", said("progress.saving"), task_id=take.task_id)
     return await save(session, take, p)
 
 
@@ -223,14 +224,14 @@ async def save(session: Session, take: Take, p: Prediction) -> TakeResult:
     try:
         dest = _claim(studio.library_for(take.session), library_name(take))
     except OSError as e:
-        raise studio.ledger.settle(take.id, DownloadFailed(
-            f"The video could not be saved on this computer ({e.strerror or e}).", task_id=take.task_id)) from None  # fmt: skip
+        failed = DownloadFailed(said("download.cant_save_here", why=str(e.strerror or e)), task_id=take.task_id)
+        raise failed.told(studio.ledger.settle(take.id, failed)) from None
     try:
         await studio.client().download(p, dest, api_key=session.key)
         await asyncio.to_thread(_file_video, dest, facts)
     except SeedanceError as e:
         dest.unlink(missing_ok=True)  # the name was claimed empty; nothing half-made stays under it
-        raise studio.ledger.settle(take.id, e) from None
+        raise e.told(studio.ledger.settle(take.id, e)) from None
     take = studio.ledger.saved(take.id, str(dest), str(dest.with_suffix(".jpg")), str(dest.with_suffix(".json")))
     return TakeResult(take, dest, facts)
 
@@ -267,10 +268,9 @@ def _file_video(dest: Path, facts: dict[str, Any]) -> None:
         for p in (dest, poster, sidecar):
             p.unlink(missing_ok=True)
         if isinstance(e, OSError) and not type(e).__module__.startswith("av"):
-            raise DownloadFailed(f"The video could not be saved on this computer ({e.strerror or e}).",
+            raise DownloadFailed(said("download.cant_save_here", why=str(e.strerror or e)),
                                  task_id=facts["task_id"]) from None  # fmt: skip
-        raise DownloadFailed("WaveSpeed sent a video file that can't be opened; it was not kept.",
-                             task_id=facts["task_id"]) from None  # fmt: skip
+        raise DownloadFailed(said("download.cant_open_video"), task_id=facts["task_id"]) from None
 
 
 def facts_of(take: Take, demo: bool) -> dict[str, Any]:

@@ -121,18 +121,20 @@ class AppContext:
 
     def session(self, visitor: Visitor) -> Session:
         """The visitor's door into the core: their own key, the owner's key (desktop, or a Space that allows
-        sharing it), or demo mode."""
+        sharing it), or demo mode. It speaks the visitor's language."""
+        locale = getattr(visitor, "locale", "en")
         if visitor.key:
             if self.live is None and callable(self.live_factory):
                 self.live = self.live_factory()
             assert self.live is not None
             owner = keys.fingerprint(visitor.key, self.owner_salt) if self.on_space else "local"
-            return self.live.session(owner=owner, key=visitor.key, tab=visitor.token)
+            return self.live.session(owner=owner, key=visitor.key, tab=visitor.token, locale=locale)
         if self.uses_owner_key():
             assert self.live is not None
-            return self.live.session(tab=visitor.token)
+            return self.live.session(tab=visitor.token, locale=locale)
         if self.demo is None:
             from ..errors import AuthenticationError
+            from ..words.said import said
 
-            raise AuthenticationError("Add your WaveSpeed API key in Settings to start.")
-        return self.demo.session(owner=visitor.token if self.on_space else "local", tab=visitor.token)
+            raise AuthenticationError(said("key.add_to_start"))
+        return self.demo.session(owner=visitor.token if self.on_space else "local", tab=visitor.token, locale=locale)

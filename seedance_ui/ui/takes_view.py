@@ -17,6 +17,7 @@ from .. import price_gate
 from ..errors import Money, SeedanceError
 from ..plan import MAX_TAKES, Plan
 from ..take_run import Progress, TakeResult
+from ..words.said import said
 from . import history_words, words
 from .create import choices_for, usable_size
 from .state import AppContext, Visitor
@@ -164,16 +165,15 @@ def _apply(frame: Frame, p: Progress, visitor: Visitor, started: float, demo: bo
     elif p.stage == "failed":
         slot.running = False
         visitor.running.pop(i, None)
+        voice = words.Voice(getattr(visitor, "locale", "en"), demo)
         if i in visitor.cancelled:
-            money = "" if demo else f" {history_words.cancel_money(price)}"
-            slot.text = words.card(None, f"Take {i + 1} cancelled.{money}", kind="calm")
-        elif isinstance(p.error, SeedanceError):
-            p.error.message = f"Take {i + 1}: {p.error.message}"
-            slot.text = words.card(None, p.error)
-        else:
-            slot.text = words.card(None, f"Take {i + 1}: {p.message}")
+            cancelled = said("take.cancelled_numbered", n=i + 1, money=history_words.cancel_money(price))
+            slot.text = words.card(voice, cancelled, kind="calm")
+        else:  # the error as it is, with its take's number before it (the error itself is not changed)
+            slot.text = words.card(voice, p.error if isinstance(p.error, SeedanceError) else p.message, number=i + 1)
     elif i in visitor.cancelled:
-        slot.text, slot.running = words.card(None, f"Take {i + 1}: cancelling…", kind="calm"), False
+        voice = words.Voice(getattr(visitor, "locale", "en"), demo)
+        slot.text, slot.running = words.card(voice, said("take.cancelling"), kind="calm", number=i + 1), False
     else:
         slot.text = _stage_line(i, p, started)
 
@@ -205,12 +205,12 @@ async def cancel_take(ctx: AppContext, visitor: Visitor, slot: int) -> str:
     visitor.cancelled.add(int(slot))
     try:
         session = ctx.session(visitor)
-        message = await session.cancel(take_id)
-        if not session.demo:  # the general sentence, with the amount at stake named
-            message = message.replace(Money.CANCEL_ASKED.sentence,
-                                      history_words.cancel_money(session.take(take_id).price_usd))  # fmt: skip
+        done = await session.cancel_said(take_id)
+        if done.params.get("money") == Money.CANCEL_ASKED.said:  # the general sentence, with the amount at stake
+            done = said(done.id, money=history_words.cancel_money(session.take(take_id).price_usd))
+        message = session.say(done)
     except SeedanceError as e:
-        message = e.message
+        message = words.voice(ctx, visitor).say(e.said)
     return f"<div class='card calm-card' role='status'>{html.escape(message)}</div>"
 
 
