@@ -149,7 +149,7 @@ def cmd_upscale(args: argparse.Namespace) -> int:
                     return quote
                 say(quote.text)
                 return await session.upscale(args.take_id, args.to, on_progress=lambda p: say(
-                    f"[upscale {p.elapsed:5.1f}s] {p.message}" + (f" · task id {p.task_id}" if p.task_id else "")))  # fmt: skip
+                    f"[upscale {p.elapsed:5.1f}s] {session.say(p.message)}" + (f" · task id {p.task_id}" if p.task_id else "")))  # fmt: skip
             finally:
                 await session.aclose()
 

@@ -32,15 +32,15 @@ def _tier(session: Session, given: str | None) -> str:
     return store.meta("tier") or ("ultra" if session.demo else "auto")
 
 
-def _progress(p: Progress) -> None:
+def _progress(p: Progress, session: Session) -> None:
     task = f" · task id {p.task_id}" if p.task_id else ""
-    say(f"[{p.take_id} {p.elapsed:5.1f}s] {p.message}{task}")
+    say(f"[{p.take_id} {p.elapsed:5.1f}s] {session.say(p.message)}{task}")
 
 
 def _run_queue(session: Session, tier: str) -> dict[str, Any]:
     async def go() -> dict[str, Any]:
         try:
-            return await Runner(session, tier=tier, on_progress=_progress).run()
+            return await Runner(session, tier=tier, on_progress=lambda p: _progress(p, session)).run()
         finally:
             await session.aclose()
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from .journal import Take
 from .prediction import Prediction
+from .words.said import Said, said
 
 IDENTIFYING = ("image", "video", "last_image", "prompt")
 CANT_TELL = "cant_tell"
@@ -99,10 +100,9 @@ def _by_time(takes: Sequence[Take], free: Sequence[Prediction]) -> tuple[list[Pa
     return pairings, []
 
 
-def cant_tell_message(unclear: CantTell) -> str:
+def cant_tell_message(unclear: CantTell) -> Said:
     """What the person is told, with every task id it could be."""
-    ids = " and ".join(unclear.task_ids) if len(unclear.task_ids) <= 3 else ", ".join(unclear.task_ids)
-    how = "with the same inputs" if unclear.by_inputs else "of this model from that time"
-    return (f"We lost contact while starting this take, and WaveSpeed's job list shows {len(unclear.task_ids)} jobs "
-            f"{how} ({ids}): we can't tell which one is yours, so we haven't picked one. One of them may have been "
-            "started elsewhere on your account.")  # fmt: skip
+    ids = ", ".join(unclear.task_ids)
+    if unclear.by_inputs:
+        return said("take.cant_tell_same_inputs", count=len(unclear.task_ids), ids=ids)
+    return said("take.cant_tell_same_time", count=len(unclear.task_ids), ids=ids)

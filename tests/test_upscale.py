@@ -135,7 +135,7 @@ def test_demo_upscale_costs_nothing_and_says_so(emu, tmp_path):
     session = studio.session()
     [r] = drive(session, lambda: session.generate(v15_plan(model_id=V15), first))
     q = drive(session, lambda: session.upscale_quote(r.take.id, "1080p"))
-    assert q.kind == "demo" and q.usd is None and "nothing is charged" in q.text
+    assert q.kind == "demo" and q.usd is None and "demo preview" in q.text and "charge" not in q.text  # no money words
     up = drive(session, lambda: session.upscale(r.take.id, "1080p"))
     assert up.take.state == "downloaded" and up.facts["price_usd"] is None
     with pytest.raises(SeedanceError):

@@ -18,6 +18,7 @@ from .. import keys
 from ..catalog import ModelSpec
 from ..runtime import Runtime
 from ..session import Session
+from ..words.said import Said, said
 
 
 @dataclass
@@ -47,7 +48,7 @@ class FairShare:
         self.running: set[str] = set()
         self.waiting: list[str] = []
 
-    BUSY = "One preview at a time: wait for yours to finish."
+    BUSY = said("share.busy")
 
     def busy(self, token: str) -> bool:
         return token in self.running or token in self.waiting
@@ -64,10 +65,10 @@ class FairShare:
             return None
         return place + max(0, len(self.running) - self.slots + 1)
 
-    async def turn(self, token: str) -> AsyncIterator[str]:
+    async def turn(self, token: str) -> AsyncIterator[Said]:
         """A line to show each second while this visitor (joined already) waits, until a slot is theirs."""
         while (ahead := self.ahead(token)) is not None:
-            yield f"⏳ Demo previews are rendered on this Space's computer, a few at a time: {ahead} ahead of you."
+            yield said("share.waiting", ahead=ahead)
             await asyncio.sleep(1.0)
 
     def leave(self, token: str) -> None:

@@ -122,8 +122,8 @@ def render_label(ctx: AppContext, visitor: Visitor, doc: str | None) -> tuple[st
     return (words if session.demo else f"{words} · {money_text(board.price(plans, todo), False)}"), True
 
 
-def progress_html(board: Board, seen: dict[int, ShotProgress], started: float) -> str:
-    """Each shot's stage, elapsed time and expected time, in one small list."""
+def progress_html(board: Board, seen: dict[int, ShotProgress], started: float, session: Session | None = None) -> str:
+    """Each shot's stage, elapsed time and expected time, in one small list (in the session's language)."""
     rows = []
     for i, shot in enumerate(board.shots):
         p = seen.get(i)
@@ -131,7 +131,7 @@ def progress_html(board: Board, seen: dict[int, ShotProgress], started: float) -
             what = f"waiting for shot {i}" if shot.cont and i and not shot.chosen else "ready"
             what = "done" if shot.chosen and not shot.stale else what
         else:
-            what = p.message
+            what = session.say(p.message) if session else str(p.message)
             if p.stage not in ("saved", "failed", "waiting"):
                 eta = f" of about {p.expected:.0f} s" if p.expected else ""
                 what += f" · {p.elapsed:.0f} s{eta}"
@@ -162,14 +162,14 @@ async def render(ctx: AppContext, visitor: Visitor, doc: str | None, threshold: 
     while not task.done():
         await asyncio.wait({task}, timeout=0.5)
         now = board.to_json()
-        yield (now if now != last else gr.skip()), progress_html(board, seen, started), gr.skip(), False
+        yield (now if now != last else gr.skip()), progress_html(board, seen, started, session), gr.skip(), False
         last = now
     try:
         board = task.result()
     except SeedanceError as e:
         yield board.to_json(), f"<p role='alert'>⚠️ {html.escape(e.message)}</p>", None, False
         return
-    yield board.to_json(), progress_html(board, seen, started), film_video(session, board), False
+    yield board.to_json(), progress_html(board, seen, started, session), film_video(session, board), False
 
 
 def retake_label(session: Session, board: Board, i: int) -> str:

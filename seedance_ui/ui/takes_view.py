@@ -55,12 +55,12 @@ class Frame:
     """The balance line after a take ended (key mode), None while nothing has ended."""
 
 
-def _stage_line(i: int, p: Progress, started: float) -> str:
+def _stage_line(i: int, p: Progress, started: float, voice: words.Voice | None = None) -> str:
     elapsed = time.monotonic() - started
     eta = f" · usually about {p.expected:.0f} s" if p.expected else ""
     task = f"<div class='task'>Task id <code>{html.escape(p.task_id)}</code></div>" if p.task_id else ""
     return (f"<div class='take-stage'><b>Take {i + 1}</b> · {STAGE_ICONS.get(p.stage, '')} "
-            f"{html.escape(p.message)} · {elapsed:.0f} s{eta}{task}</div>")  # fmt: skip
+            f"{html.escape((voice or words.Voice()).say(p.message))} · {elapsed:.0f} s{eta}{task}</div>")  # fmt: skip
 
 
 def _done_line(i: int, r: TakeResult, demo: bool) -> str:
@@ -113,7 +113,7 @@ async def generate(
 async def _run(session: Any, plan: Plan, visitor: Visitor, first: str, last: str | None, share: Any):  # type: ignore[no-untyped-def]
     if share is not None:
         async for waiting in share.turn(visitor.token):
-            yield Frame(status=waiting)
+            yield Frame(status=session.say(waiting))
     visitor.running.clear()
     visitor.cancelled.clear()
     frame = Frame(status=f"Working on {plan.takes} take{'s' if plan.takes > 1 else ''}…")
@@ -175,7 +175,7 @@ def _apply(frame: Frame, p: Progress, visitor: Visitor, started: float, demo: bo
         voice = words.Voice(getattr(visitor, "locale", "en"), demo)
         slot.text, slot.running = words.card(voice, said("take.cancelling"), kind="calm", number=i + 1), False
     else:
-        slot.text = _stage_line(i, p, started)
+        slot.text = _stage_line(i, p, started, words.Voice(getattr(visitor, "locale", "en"), demo))
 
 
 def _facts(results: list[TakeResult | SeedanceError], demo: bool) -> str:
