@@ -25,6 +25,7 @@ from .journal import Take
 from .plan import Plan
 from .queue_store import QueueStore, runner_id
 from .take_run import Progress, TakeResult, reporter
+from .words.said import said
 
 if TYPE_CHECKING:
     from .session import Session
@@ -47,7 +48,7 @@ def enqueue(session: Session, plan: Plan, first: str | Path, last: str | Path | 
     last_img = images.prepare(last, fix=fix_images, max_side=plan.upload_side) if last else None
     plan = plan.for_image((first_img.width, first_img.height))
     stamp, first_copy, last_copy = session.studio.keep_pictures(session.owner, first_img, last_img,
-                                                                then="; nothing was queued")  # fmt: skip
+                                                                then=said("ready.nothing_queued"))  # fmt: skip
     store, out = QueueStore(session.studio.journal), []
     for i in range(plan.takes):
         one = plan.choices.model_copy(update={"seed": plan.seeds[i], "takes": 1})

@@ -12,6 +12,7 @@ mode nothing is charged, so a money line renders as nothing: one rule here, not 
 from __future__ import annotations
 
 import logging
+import re
 import string
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,7 @@ from babel.numbers import format_currency, format_decimal
 from .catalogs import gettext
 
 log = logging.getLogger("seedance_ui.words")
+_SPACES = re.compile(r"(?<=\S) {2,}")
 
 EXTRACT_KEYWORDS = {"said": (1,), "N_": None}
 """The marker functions whose first argument is a message id (``pybabel extract -k said -k N_``)."""
@@ -124,7 +126,8 @@ def say(message: Said | str | None, locale: str = "en", *, demo: bool = False) -
     params = {k: _format(v, locale, demo) for k, v in message.params.items()}
     template = gettext(locale, message.id)
     try:
-        return " ".join(template.format(**params).split(" ")).strip()
+        # a parameter said as nothing (a money line in demo mode, no detail) leaves no double space behind
+        return _SPACES.sub(" ", template.format(**params)).strip()
     except (KeyError, IndexError, ValueError) as e:  # a catalog's slip never hides the message: English instead
         log.warning("message %s in %s: %r", message.id, locale, e)
         return gettext("en", message.id).format(**params).strip()
