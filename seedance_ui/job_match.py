@@ -27,7 +27,7 @@ CANT_TELL = "cant_tell"
 class Pairing:
     take_id: str
     task_id: str
-    note: str
+    note: Said
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,7 @@ def _by_inputs(takes: Sequence[Take], free: Sequence[Prediction]) -> tuple[list[
             # of them is the same video, so submit order decides
             job = fits[0]
             taken.add(job.id)
-            pairings.append(Pairing(take.id, job.id, "Adopted from WaveSpeed's job list after the connection was "
-                                    "lost: its inputs (picture, prompt, seed, settings) match this take's."))  # fmt: skip
+            pairings.append(Pairing(take.id, job.id, said("note.adopted_by_inputs")))
         elif len(fits) > 1:
             unclear.append(CantTell(take.id, tuple(p.id for p in fits), by_inputs=True))
     return pairings, unclear
@@ -92,10 +91,8 @@ def _by_time(takes: Sequence[Take], free: Sequence[Prediction]) -> tuple[list[Pa
         return [], [CantTell(t.id, tuple(p.id for p in free), by_inputs=False) for t in takes]
     pairings = []
     for i, (take, job) in enumerate(zip(takes, free, strict=False)):
-        note = ("Adopted from WaveSpeed's job list after the connection was lost: the only job of this model "
-                "from that time that no other take holds." if len(takes) == 1 and len(free) == 1 else
-                f"Adopted from WaveSpeed's job list after the connection was lost: paired by submit order "
-                f"({i + 1} of {len(takes)} takes, {len(free)} unclaimed jobs of this model from that time).")  # fmt: skip
+        note = said("note.adopted_only_job") if len(takes) == 1 and len(free) == 1 else \
+            said("note.adopted_by_order", n=i + 1, takes=len(takes), jobs=len(free))  # fmt: skip
         pairings.append(Pairing(take.id, job.id, note))
     return pairings, []
 

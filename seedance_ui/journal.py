@@ -63,6 +63,8 @@ class Take:
     None on a take written before messages had ids: its ``error_message`` is shown as it is."""
     message_params: dict[str, Any] = field(default_factory=dict)
     """That message's parameters (``Said.to_json``)."""
+    note_said: dict[str, Any] = field(default_factory=dict)
+    """``note`` as a message (``Said.to_json``: its id and parameters); empty on older takes (``note`` as is)."""
 
     @property
     def finished(self) -> bool:
@@ -73,7 +75,7 @@ class Take:
         return (self.model_id, str(self.settings.get("resolution", "")), int(self.settings.get("duration", 0)))
 
 
-_JSON_FIELDS = {"settings", "payload", "message_params"}
+_JSON_FIELDS = {"settings", "payload", "message_params", "note_said"}
 _COLUMNS = [f.name for f in fields(Take)]
 
 
@@ -127,6 +129,7 @@ def _migration_6(db: sqlite3.Connection) -> None:
     only their English ``error_message``, shown as it is."""
     db.execute("ALTER TABLE takes ADD COLUMN message_id TEXT")
     db.execute("ALTER TABLE takes ADD COLUMN message_params TEXT")
+    db.execute("ALTER TABLE takes ADD COLUMN note_said TEXT")
 
 
 MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_boards, _migration_6]

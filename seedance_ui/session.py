@@ -37,6 +37,7 @@ from .journal import Take
 from .plan import Plan
 from .studio import Studio
 from .take_run import ProgressFn, TakeResult, reporter
+from .takes import noted
 from .words.said import Said, said, say
 
 log = logging.getLogger("seedance_ui.session")
@@ -364,11 +365,11 @@ class Session:
                 raise InputError(said("recover.no_such_task")) from None
             lost = self._lost_take_for(p)
             if lost is not None:  # the take whose submit answer never reached its journal row
-                take = self.studio.ledger.accepted(lost.id, task_id, note="Matched to its task id by hand (recover).")
+                take = self.studio.ledger.accepted(lost.id, task_id, note=said("note.matched_by_hand"))
             else:
                 take = self.studio.ledger.begin(Take(
                     id=uuid.uuid4().hex[:16], session=self.owner, model_id=p.model, prompt="", settings={},
-                    note="Recovered by its task id (the prompt and seed are not in WaveSpeed's answer).",
+                    **noted(said("note.recovered_by_id")),
                 ))  # fmt: skip
                 take = self.studio.ledger.accepted(take.id, task_id)
         elif take.state in ("failed", "cancelled", "expired", "not_started"):

@@ -92,10 +92,10 @@ class Ledger:
         """Just before the one submit POST: from here on, it may have reached WaveSpeed."""
         return self._set(take_id, "submitting", Money.CHECKING, payload=payload, submitted_at=time.time())
 
-    def accepted(self, take_id: str, task_id: str, note: str | None = None) -> Take:
+    def accepted(self, take_id: str, task_id: str, note: Said | None = None) -> Take:
         changes: dict[str, Any] = {"task_id": task_id, "error_code": None, "error_message": None}
         if note:
-            changes["note"] = note
+            changes.update(noted(note))
         return self._set(take_id, "submitted", Money.CHARGED, **changes)
 
     def running(self, take_id: str) -> Take:
@@ -152,6 +152,11 @@ class Ledger:
         except JournalError as e:
             log.warning("take %s: %s (task %s, money %s)", take_id, e.message, outcome.task_id, outcome.money.value)
         return outcome
+
+
+def noted(note: Said) -> dict[str, Any]:
+    """A take's note as the journal keeps it: its English (``note``) and the message (``note_said``)."""
+    return {"note": say(note), "note_said": note.to_json()}
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from . import take_run, upscale, video
 from .errors import InputError, NotReady, SeedanceError
 from .journal import Take
 from .take_run import ProgressFn, TakeResult, reporter
+from .takes import noted
 from .words.said import Said, Usd, said, say
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ async def _run(session: Session, take_id: str, target: str, on_progress: Progres
                   "source_model": source.model_id},
         seed=source.seed, price_usd=f"{q.usd:.2f}" if q.usd is not None else "", price_published=q.published,
         first_image=source.first_image, last_image=source.last_image,
-        note=f"Upscaled to {target} ({q.width} × {q.height}) from take {source.id}.",
+        **noted(said("note.upscaled", size=target, width=str(q.width), height=str(q.height), take=source.id)),
     ))  # fmt: skip
     report = reporter(take.id, 0, on_progress)
     await report("uploading", said("progress.sending_video"))

@@ -166,8 +166,9 @@ def take_facts(session: Session, t: Take, model_name: str) -> str:
     lines = [f"**{prompt}**", "", " · ".join(p for p in line if p)]
     if t.task_id:
         lines += ["", session.say(said("take.task_id", task_id=task_id))]
-    if t.note:
-        lines += ["", t.note]
+    note = kept(t.note_said.get("id"), t.note_said.get("params"), t.note)
+    if note is not None:
+        lines += ["", session.say(note)]
     why = why_said(t)
     if why is not None and t.state != "downloaded":
         lines += ["", f"⚠️ {session.say(why)} {money_line(session, t)}".strip()]
