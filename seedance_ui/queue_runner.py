@@ -193,7 +193,7 @@ class Runner:
             if probe or refused:
                 self.pacer.learn(refused=refused)
         except RateLimited:
-            self.store.requeue(take.id, "WaveSpeed said too many starts this minute; it waits for the next one.")
+            self.store.requeue(take.id, said("note.requeued"))
             self.pacer.learn(refused=True)
         except BaseException as e:  # each take ends with its own plain error and money line
             if isinstance(e, asyncio.CancelledError):
@@ -212,7 +212,7 @@ class Runner:
     async def _payload(self, take: Take, report: take_run.Report) -> dict[str, Any]:
         """Upload the take's kept pictures and build its submit body from its settings."""
         spec = catalog.get_model(take.model_id)
-        await report("uploading", "Uploading your pictures…")
+        await report("uploading", said("progress.uploading"))
         client, key = self.session.studio.client(), self.session.key
         urls: list[str | None] = []
         for path in (take.first_image, take.last_image):

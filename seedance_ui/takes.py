@@ -40,7 +40,7 @@ from .errors import (
     TaskFailed,
 )
 from .journal import Journal, Take
-from .words.said import N_, Said, said, say
+from .words.said import N_, Said, as_is, said, say
 
 T = TypeVar("T")
 log = logging.getLogger("seedance_ui.takes")
@@ -70,6 +70,8 @@ class Ledger:
             changes["state"] = state
         if money is not None:
             changes["money"] = money.value
+        if isinstance(why, str):
+            why = as_is(why)
         if why is not None:
             changes.update(
                 error_message=keys.scrub(say(why)), message_id=why.id, message_params=why.to_json()["params"]
