@@ -122,7 +122,7 @@ class SeedanceError(Exception):
 def _scrubbed(message: Said | str) -> Said:
     if isinstance(message, str):
         return as_is(keys.scrub(message))
-    return Said(message.id, {k: keys.scrub(v) if isinstance(v, str) else v for k, v in message.params.items()})
+    return message.with_text(keys.scrub)  # a key a server echoed, even inside a message inside this one
 
 
 class InputError(SeedanceError):

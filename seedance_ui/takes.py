@@ -73,6 +73,7 @@ class Ledger:
         if isinstance(why, str):
             why = as_is(why)
         if why is not None:
+            why = why.with_text(keys.scrub)  # what the journal keeps never holds a key
             changes.update(
                 error_message=keys.scrub(say(why)), message_id=why.id, message_params=why.to_json()["params"]
             )

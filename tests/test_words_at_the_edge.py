@@ -37,7 +37,9 @@ def sentences(path: Path) -> list[tuple[int, str]]:
         if isinstance(node, ast.Call):
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
             owner = getattr(getattr(node.func, "value", None), "id", "")
-            quiet = owner in ("log", "logging", "gr") or name in INTERNAL  # gr.*: the page's labels (gr.I18n)
+            # gr.Button("..."), gr.Markdown("..."): the page's labels (gr.I18n); gr.Error/Warning/Info are said
+            labels = owner == "gr" and name not in ("Error", "Warning", "Info")
+            quiet = owner in ("log", "logging") or labels or name in INTERNAL
             for sub in ast.walk(node) if quiet else ():
                 skip.add(id(sub))
             for kw in node.keywords:

@@ -198,3 +198,20 @@ def test_the_cli_refuses_in_spanish_when_asked_and_in_english_by_default():
     assert seedance("price", "--takes", "9", env={"LANG": "C.UTF-8"}).stderr.strip() == "Takes must be from 1 to 4."
     assert seedance("price", "--takes", "9", env={"LC_ALL": "ja_JP.UTF-8", "LANG": "es_ES"}).stderr.strip() == \
         say(said("check.takes", most="4"), "ja")  # fmt: skip
+
+
+def test_a_key_a_server_echoes_is_scrubbed_even_inside_a_message_inside_the_error(tmp_path):
+    from seedance_ui import keys
+    from seedance_ui.takes import Ledger
+
+    secret = "ws-" + "k" * 40
+    keys.remember(secret)
+    e = error_for_status(401, f"bad key {secret}")  # the server's words sit in a message inside the message
+    assert secret not in e.message and secret not in str(e.said.to_json())
+    assert all(secret not in (v or "") for v in e.card("ja").values())
+    j = Journal(tmp_path / "j.sqlite3")
+    j.add(Take(id="a", state="preparing"))
+    Ledger(j).settle("a", e)
+    assert secret not in str(j.get("a").message_params)
+    j.close()
+    assert all(secret.encode() not in f.read_bytes() for f in tmp_path.iterdir())  # the journal and its WAL

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -91,11 +92,25 @@ class Said:
         """The English sentence (logs, JSON answers, the English-only callers)."""
         return say(self)
 
+    def with_text(self, fn: Callable[[str], str]) -> Said:
+        """The same message with ``fn`` applied to every text parameter, in messages inside it too (scrubbing)."""
+        return Said(self.id, {k: _map_text(v, fn) for k, v in self.params.items()})
+
     @property
     def is_money(self) -> bool:
         """A money line: a ``money.`` id, or a sentence that names an amount. (A money line inside another message
         is left out on its own: "Cancelled. {money}" says "Cancelled." in demo mode.)"""
         return self.id.startswith(MONEY_PREFIX) or any(isinstance(v, Usd) for v in self.params.values())
+
+
+def _map_text(value: Any, fn: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return fn(value)
+    if isinstance(value, Said):
+        return value.with_text(fn)
+    if isinstance(value, Joined):
+        return Joined(tuple(_map_text(part, fn) for part in value.parts))
+    return value
 
 
 def said(msgid: str, **params: Any) -> Said:
