@@ -65,7 +65,7 @@ def test_sizes_it_cannot_take_are_refused_plainly_before_anything_is_sent(core, 
     with pytest.raises(InputError, match="isn't in your history"):
         drive(other, lambda: other.upscale_quote(taken.id, "1080p"))
     up = upscale.current()
-    assert "already 1080 pixels" in up.problem("1080p", 1080) and up.problem("2k", 1080) is None
+    assert "already 1080 pixels" in str(up.problem("1080p", 1080)) and up.problem("2k", 1080) is None
     assert emu.emulator.count("submit") == 1 and len(session.history()) == 1
 
 
