@@ -169,7 +169,7 @@ def _format(value: Any, locale: str, demo: bool) -> str:
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, (int, float, Decimal)):
-        return format_decimal(value, locale=locale, group_separator=False)
+        return format_decimal(value, locale=locale)
     return str(value)
 
 
