@@ -80,17 +80,20 @@ PUBLISHED_TABLES: dict[str, dict[str, PriceRule]] = {
 class WhatIf:
     """What the total would be with one setting changed."""
 
-    label: Said
+    label: str
+    """The change in English ("At 480p"); ``change`` is it as a message."""
     total: Decimal
     delta: Decimal
     changes: dict = field(default_factory=dict)
+    change: Said | None = None
 
     @property
     def said(self) -> Said:
         """The change and what it adds or saves, as a message."""
+        change = self.change or self.label
         if self.delta > 0:
-            return said("price.what_if_more", change=self.label, amount=Usd(abs(self.delta)))
-        return said("price.what_if_less", change=self.label, amount=Usd(abs(self.delta)))
+            return said("price.what_if_more", change=change, amount=Usd(abs(self.delta)))
+        return said("price.what_if_less", change=change, amount=Usd(abs(self.delta)))
 
     def text(self) -> str:
         """In English (the CLI's and the logs')."""
@@ -160,7 +163,7 @@ class Quote:
             "source": self.source,
             "what_if": [
                 {
-                    "label": str(w.label),
+                    "label": w.label,
                     "total_usd": f"{w.total:.2f}",
                     "delta_usd": f"{w.delta:.2f}",
                     "changes": w.changes,
@@ -292,7 +295,7 @@ def _what_ifs(spec: ModelSpec, q: Quote, aspect_ratio: str | None, extras: Mappi
             return
         if alt.total != q.total and ASK not in (alt.kind, q.kind):  # a placeholder is no price to compare
             ch = dict(changes) | ({"model_id": model.id} if model.id != spec.id else {})
-            out.append(WhatIf(label, alt.total, alt.total - q.total, ch))
+            out.append(WhatIf(str(label), alt.total, alt.total - q.total, ch, label))
 
     if spec.accepts_audio:
         add(said("price.if_sound_off") if q.audio else said("price.if_sound_on"), spec, audio=not q.audio)

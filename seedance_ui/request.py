@@ -42,8 +42,8 @@ def check_settings(spec: ModelSpec, **v: Any) -> list[tuple[str, Said | str]]:
     elif spec.prompt_required and not prompt.strip():
         problems.append(("prompt", said("check.prompt_needed", model=spec.name)))
     elif len(prompt) > spec.prompt_max_chars:
-        problems.append(("prompt", said("check.prompt_long", count=len(prompt), model=spec.name,
-                                        most=spec.prompt_max_chars)))  # fmt: skip
+        problems.append(("prompt", said("check.prompt_long", count=str(len(prompt)), model=spec.name,
+                                        most=str(spec.prompt_max_chars))))  # fmt: skip
     if "image" in v and not v["image"]:
         problems.append(("image", said("check.first_image")))
     if v.get("last_image") and not spec.accepts_last_image:

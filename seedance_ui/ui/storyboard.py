@@ -5,6 +5,7 @@ The work is done by ``storyboard_actions`` over the visitor's Session; every sho
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
@@ -13,10 +14,12 @@ from typing import Any
 import gradio as gr
 
 from ..errors import SeedanceError
-from ..storyboard import Board, money_text
+from ..storyboard import Board
+from ..words.said import Usd, said
 from . import storyboard_actions as act
 from .create import choices_for
 from .state import AppContext, Visitor
+from .words import voice as voice_of
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 CSS = """
@@ -60,7 +63,7 @@ def _shot_op(ctx: AppContext, visitor: Visitor, doc: str, i: int, op: str) -> tu
             board.duplicate(i)
         elif op == "delete":
             board.remove(i)
-            return f"Shot {i + 1} deleted."
+            return said("board.shot_deleted", n=i + 1)
         return ""
 
     return act.edit(ctx, visitor, doc, change)
@@ -82,7 +85,9 @@ def _pick(ctx: AppContext, visitor: Visitor, doc: str, i: int, take_id: str) -> 
     def change(board: Board, session: Any) -> str:
         BoardRun(session, board).pick(i, take_id)
         stale = [j + 1 for j, s in enumerate(board.shots) if s.stale]
-        return f"Shot {i + 1} uses that take." + (f" Out of date now: shots {stale}." if stale else "")
+        if stale:
+            return said("board.uses_take_stale", n=i + 1, shots=", ".join(str(j) for j in stale))
+        return said("board.uses_take", n=i + 1)
 
     return act.edit(ctx, visitor, doc, change)
 
@@ -95,9 +100,10 @@ def _card(ctx: AppContext, visitor: Any, board: Board, i: int, session: Any, w: 
     ledger = session.studio.ledger
     takes = [t for t in (ledger.get(x) for x in shot.round_ids) if t is not None and t.video_path]
     try:
-        price = money_text(board.check()[i].quote.total, session.demo)
+        price = session.say(said("board.demo_preview")) if session.demo else \
+            session.say(said("take.price", price=Usd(board.check()[i].quote.total)))  # fmt: skip
     except SeedanceError:
-        price = "can't be priced yet"
+        price = session.say(said("board.cant_price_yet"))
     status = ("out of date: the shot before it changed" if shot.stale else shot.problem or shot.waiting or
               ("chosen take ready" if shot.chosen else "not rendered yet"))  # fmt: skip
     with gr.Group(key=f"card-{board.id}-{i}", elem_classes=["shot-card"]):
@@ -166,7 +172,8 @@ def build(ctx: AppContext, visitor: Any, create: Any, threshold: Any) -> Any:
             if asking:
                 _, _, board = act.board_of(ctx, v, d)
                 total = board.price(board.check(), board.todo() if shot is None else [shot])
-                words = f"This costs **${total:.2f}**, more than your limit of ${float(limit or 0):.2f}."
+                words = voice_of(ctx, v).say(said("board.over_limit", total=Usd(total),
+                                                         limit=Usd(Decimal(str(float(limit or 0))))))  # fmt: skip
             yield board_doc, html_, video, gr.update(visible=asking), words
 
     pending: dict[str, int | None] = {}
@@ -260,7 +267,9 @@ def build(ctx: AppContext, visitor: Any, create: Any, threshold: Any) -> Any:
     from_create.click(start_from_create, [visitor, create.first, create.prompt, create.family, create.resolution,
                                           create.duration, create.aspect, create.audio, create.camera_fixed],
                       [doc, note, create.tabs], **PRIVATE)  # fmt: skip
-    new_btn.click(lambda: ("", "A new board: add its first shot.", None), None, [doc, note, film], **PRIVATE)
+    new_btn.click(
+        lambda v: ("", voice_of(ctx, v).say(said("board.new")), None), [visitor], [doc, note, film], **PRIVATE
+    )
     picker.input(partial(_open, ctx), [visitor, picker], [doc, note, film], **PRIVATE)
 
     outs += [doc, progress, film, confirm_row, confirm_words]
@@ -293,7 +302,7 @@ def build(ctx: AppContext, visitor: Any, create: Any, threshold: Any) -> Any:
 def _rename(ctx: AppContext, visitor: Visitor, doc: str, name: str) -> tuple[str, str]:
     def change(board: Board, session: Any) -> str:
         board.name = " ".join((name or "").split())[:120] or board.name
-        return f"Renamed to “{board.name}”."
+        return said("board.renamed", name=board.name)
 
     return act.edit(ctx, visitor, doc, change)
 
@@ -304,5 +313,5 @@ def _delete_board(ctx: AppContext, visitor: Visitor, doc: str) -> tuple[str, str
     try:
         act.store_of(ctx.session(visitor)).delete(json.loads(doc)["id"])
     except SeedanceError as e:
-        return doc, f"⚠️ {e.message}", gr.update(), gr.update(visible=False)
-    return "", "Board deleted; its takes stay in History.", None, gr.update(visible=False)
+        return doc, f"⚠️ {voice_of(ctx, visitor).say(e.said)}", gr.update(), gr.update(visible=False)
+    return "", voice_of(ctx, visitor).say(said("board.deleted")), None, gr.update(visible=False)

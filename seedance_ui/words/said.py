@@ -92,6 +92,9 @@ class Said:
         """The English sentence (logs, JSON answers, the English-only callers)."""
         return say(self)
 
+    def __hash__(self) -> int:  # frozen, but its parameters are a dict: hashed by their items
+        return hash((self.id, tuple(sorted((k, _hashable(v)) for k, v in self.params.items()))))
+
     def with_text(self, fn: Callable[[str], str]) -> Said:
         """The same message with ``fn`` applied to every text parameter, in messages inside it too (scrubbing)."""
         return Said(self.id, {k: _map_text(v, fn) for k, v in self.params.items()})
@@ -101,6 +104,12 @@ class Said:
         """A money line: a ``money.`` id, or a sentence that names an amount. (A money line inside another message
         is left out on its own: "Cancelled. {money}" says "Cancelled." in demo mode.)"""
         return self.id.startswith(MONEY_PREFIX) or any(isinstance(v, Usd) for v in self.params.values())
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, (list, dict, set)):
+        return repr(value)
+    return value
 
 
 def _map_text(value: Any, fn: Callable[[str], str]) -> Any:
