@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import film, take_run, video
+from . import film, paced_start, take_run, video
 from .errors import InputError, SeedanceError
 from .journal import Take
 from .storyboard import FILM_MODEL, Board, BoardStore
@@ -119,8 +119,10 @@ class BoardRun:
                 return
             shot.round_ids, shot.chosen, shot.stale, shot.problem = [], None, False, ""
             self.save()
-            results = await self.session.generate(plan, first or "", shot.last_image, original_size=shot.cont,
-                                                  on_progress=self._hook(i))  # fmt: skip
+            # paced to the account's level (a 3-shot film on Bronze: two start, the third a minute later, no 429)
+            results = await paced_start.generate(self.session, plan, first or "", shot.last_image,
+                                                 original_size=shot.cont, on_progress=self._hook(i),
+                                                 on_wait=lambda words: self._tell(ShotProgress(i, "waiting", words)))  # fmt: skip
             self._settle(i, results)
         except SeedanceError as e:  # refused before its takes began (a picture, the disk): the others go on
             shot.problem = f"shot {i + 1} could not start ({e.message.rstrip('.')})"

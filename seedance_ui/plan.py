@@ -82,9 +82,11 @@ class Plan:
 
     @classmethod
     def make(cls, choices: Choices, *, image_size: tuple[int, int] | None = None,
-             models: Iterable[catalog.ModelSpec] | None = None) -> Plan:  # fmt: skip
+             models: Iterable[catalog.ModelSpec] | None = None, priced_only: bool = False) -> Plan:  # fmt: skip
         """Fill defaults, check every setting once, and work the rest out; InvalidRequest names each problem.
-        ``models``: the visitor's catalog (``catalog_live.models_for``); None for the built-in list."""
+        ``models``: the visitor's catalog (``catalog_live.models_for``); None for the built-in list.
+        ``priced_only``: a plan made only to show a price and a shape, which the prompt doesn't change: the
+        prompt isn't checked (such a plan is never sent)."""
         models = tuple(models) if models is not None else None
         try:
             spec = catalog.get_model(choices.model_id, models)
@@ -106,7 +108,7 @@ class Plan:
         problems: list[tuple[str, Any]] = [(k, said("check.model_lacks_setting", model=spec.name, name=k))
                                            for k in extras if k not in known]  # fmt: skip
         values.update({k: v for k, v in extras.items() if k in known})
-        problems += request.check_settings(spec, **values)
+        problems += [p for p in request.check_settings(spec, **values) if not (priced_only and p[0] == "prompt")]
         if not 1 <= choices.takes <= MAX_TAKES:
             problems.append(("takes", said("check.takes", most=str(MAX_TAKES))))
         if problems:

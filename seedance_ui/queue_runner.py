@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import catalog, images, levels, request, take_run
 from .client import Prediction, notify
@@ -59,6 +59,28 @@ def enqueue(session: Session, plan: Plan, first: str | Path, last: str | Path | 
         saved = {"choices": one.model_dump(), "size": [first_img.width, first_img.height]}
         out.append(store.add(take, saved, batch=batch))
     return out
+
+
+def tier_key(owner: str) -> str:
+    """Where an owner's level is remembered: ``tier`` for the desktop's one owner (the key ``seedance batch
+    --tier`` writes), ``tier:<owner>`` for a visitor on a Space, so one visitor's level is never another's."""
+    return "tier" if owner == "local" else f"tier:{owner}"
+
+
+def remembered_tier(session: Session) -> str:
+    """The level chosen in Settings or with ``--tier``; auto when none was (or the journal holds nonsense)."""
+    value = QueueStore(session.studio.journal).meta(tier_key(session.owner))
+    try:
+        return levels.parse_tier(value)
+    except ValueError:
+        return "auto"
+
+
+class Gate(Protocol):
+    """A turn in a line shared with others (the app's fair share on a Space)."""
+
+    def my_turn(self) -> bool: ...
+    def give_back(self) -> None: ...
 
 
 class Pacer:
@@ -105,8 +127,13 @@ class Runner:
     """Works through one owner's queue on this event loop."""
 
     def __init__(self, session: Session, *, tier: str = "auto", lease: float = LEASE,
-                 on_progress: Callable[[Progress], Any] | None = None) -> None:  # fmt: skip
+                 on_progress: Callable[[Progress], Any] | None = None,
+                 tier_source: Callable[[], str] | None = None, gate: Gate | None = None) -> None:  # fmt: skip
+        """``tier_source``: asked before each start, so a level changed in Settings applies to the next take.
+        ``gate``: a turn in a line shared with others (a Space's fair share): one take at a time, each its turn."""
         self.session = session
+        self.tier_source = tier_source
+        self.gate = gate
         self.store = QueueStore(session.studio.journal)
         self.pacer = Pacer(self.store, tier)
         self.minute = levels.minute()
@@ -139,11 +166,17 @@ class Runner:
                 await asyncio.gather(*self.active.values(), return_exceptions=True)
         finally:
             beat.cancel()
+            if self.gate is not None:
+                self.gate.give_back()
             self.store.release_expired()
         return self.results
 
     async def _start_next(self) -> bool:
         """Claim and start one take if the level allows it now."""
+        if self.tier_source is not None:
+            self.pacer.tier = levels.parse_tier(self.tier_source())
+        if self.gate is not None and not self._our_turn():
+            return False
         level, probe = self.pacer.level, False
         take_id = self.store.claim(self.me, self.session.owner, level, self.minute, self.lease)
         if take_id is None and self.pacer.may_probe(self.minute) and not self.active:
@@ -152,9 +185,22 @@ class Runner:
             if probe:
                 self.pacer.last_probe = time.time()
         if take_id is None:
+            if self.gate is not None:
+                self.gate.give_back()
             return False
         self.active[take_id] = asyncio.create_task(self._run_one(take_id, probe))
         return True
+
+    def _our_turn(self) -> bool:
+        """With a shared line: one take at a time, when its turn has come; no place kept in the line with
+        nothing to start (it would hold up everyone behind)."""
+        assert self.gate is not None
+        if self.active:
+            return False
+        if not self.store.queued_count(self.session.owner) or self.store.paused(self.session.owner):
+            self.gate.give_back()
+            return False
+        return self.gate.my_turn()
 
     async def _nap(self) -> None:
         """Until a take ends or a moment passes: short enough to catch the next free start within a few % of the
@@ -200,6 +246,8 @@ class Runner:
                 raise
             self.results[take.id] = await session.ended(take, e, report)
         finally:
+            if self.gate is not None:
+                self.gate.give_back()
             self.active.pop(take_id, None)
             self._wake.set()
 

@@ -27,16 +27,24 @@ UNDER_WAY = ("submitting", "submitted", "running", "unknown", "completed")
 BUSY_FOR = 3600.0
 """A start older than this no longer counts as running at WaveSpeed (a take left unrecovered for an hour)."""
 
-_CLAIM = """
+_PROMISED = "(SELECT count(*) FROM queue_meta WHERE key LIKE 'start:%' AND CAST(value AS REAL) > :now)"
+"""Starts promised outside the queue (a storyboard's shots: ``promise_start``) and not yet stamped on a take."""
+_ROOM = f"""
+  (SELECT count(*) FROM takes WHERE max(coalesce(submitted_at, 0), coalesce(claimed_at, 0)) > :since
+       AND (submitted_at IS NOT NULL OR (state = 'preparing' AND lease_until > :now))) + {_PROMISED} < :per_minute
+  AND (SELECT count(*) FROM takes WHERE (state IN ('submitting', 'submitted', 'running', 'unknown')
+       AND submitted_at > :busy_since) OR (state = 'preparing' AND lease_until > :now)) + {_PROMISED} < :at_once
+"""
+_CLAIM = f"""
 UPDATE takes SET state = 'preparing', lease_owner = :me, lease_until = :until, claimed_at = :now, updated_at = :now
 WHERE id = (SELECT id FROM takes WHERE state = 'queued' AND session = :owner ORDER BY queue_pos, created_at LIMIT 1)
   AND NOT EXISTS (SELECT 1 FROM queue_meta WHERE key = 'paused:' || :owner)
-  AND (SELECT count(*) FROM takes WHERE max(coalesce(submitted_at, 0), coalesce(claimed_at, 0)) > :since
-       AND (submitted_at IS NOT NULL OR (state = 'preparing' AND lease_until > :now))) < :per_minute
-  AND (SELECT count(*) FROM takes WHERE (state IN ('submitting', 'submitted', 'running', 'unknown')
-       AND submitted_at > :busy_since) OR (state = 'preparing' AND lease_until > :now)) < :at_once
+  AND {_ROOM}
 RETURNING id
 """
+_PROMISE = f"INSERT INTO queue_meta (key, value) SELECT :key, :until WHERE {_ROOM} RETURNING key"
+PROMISE_LIFE = 300.0
+"""Seconds a promised start lives if its process dies before stamping its take (its pictures go up meanwhile)."""
 
 
 @dataclass
@@ -109,6 +117,25 @@ class QueueStore:
         with self._tx() as db:
             row = db.execute(_CLAIM, args).fetchone()
         return row[0] if row else None
+
+    def promise_start(self, level: Level, minute_s: float) -> str | None:
+        """Room for one start outside the queue, if the level leaves it now (counted as the claim counts, with
+        the queue's claims and every other promise): its key, to ``release_start`` once the take's start is
+        stamped in the journal; None when there is no room. One atomic statement, as the claim."""
+        import uuid
+
+        from .levels import window
+
+        now = time.time()
+        args = {"key": f"start:{uuid.uuid4().hex}", "now": now, "until": str(now + PROMISE_LIFE),
+                "since": now - window(minute_s), "busy_since": now - BUSY_FOR, "per_minute": level.per_minute,
+                "at_once": level.at_once}  # fmt: skip
+        with self._tx() as db:
+            row = db.execute(_PROMISE, args).fetchone()
+        return row[0] if row else None
+
+    def release_start(self, key: str) -> None:
+        self.set_meta(key, None)
 
     def still_mine(self, take_id: str, me: str, lease: float) -> bool:
         """Renew the claim just before sending; False if the lease ran out and someone else has it."""

@@ -308,10 +308,12 @@ def test_the_pages_button_says_wavespeed_prices_first_and_when_its_quote_cant_be
     ctx, visitor = AppContext(demo=None, live=live), Visitor(key=TEST_KEY)
     family = catalog.get_model(ZERO, models).family
     try:
-        card, _, button = c.price_card(ctx, visitor, None, family, "720p", 2, c.MATCH, False, 1, 100.0)
+        form = c.Form(visitor=visitor, family=family, resolution="720p", duration=2, threshold=100.0)
+        shown = c.on_form_change(ctx, form)
+        card, button = shown.price, shown.button
         assert "Price unknown" in card and button["value"] == "✨ Generate · priced by WaveSpeed first"
         hostile.emulator.faults.add(route="price", action="status", status=500, times=10_000)
-        line, button = asyncio.run(c.price_and_button(ctx, visitor, family, "720p", 2, c.MATCH, False, 1, None))
+        line, button = asyncio.run(c.price_and_button(ctx, visitor, shown.priced))
         assert button["value"] == c.NO_QUOTE_BUTTON and "Nothing will be sent until it can be had" in line["value"]
     finally:
         hostile.emulator.faults.clear()
@@ -330,8 +332,9 @@ def test_the_page_asks_to_confirm_wavespeeds_amount_not_the_guess(hostile, model
     family = catalog.get_model(ZERO, models).family
 
     async def first_frame():
-        frames = takes_view.generate(ctx, visitor, str(photo), None, "p", family, "720p", 2, c.MATCH, False, False,
-                                     42, 1, False, 0.02)  # fmt: skip
+        form = c.Form(visitor=visitor, first=str(photo), prompt="p", family=family, resolution="720p", duration=2,
+                      seed=42, confirmed=False, threshold=0.02)  # fmt: skip
+        frames = takes_view.generate(ctx, form)
         try:
             return await frames.__anext__()
         finally:

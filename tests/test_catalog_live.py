@@ -289,11 +289,12 @@ def test_a_models_other_inputs_are_chosen_checked_priced_and_sent(live_emu, tmp_
     shown, left = extras_panel.assign(spec)  # "More options": a control for each, from its schema
     assert [f.name for f in shown["choice"]] == ["style"] and [f.name for f in shown["number"]] == ["motion_strength"]
     assert left == []
-    updates = extras_panel.on_model(spec.family, spec.default_resolution, models=models)
-    assert updates[0]["visible"] and updates[2]["choices"] == [("cinematic", "cinematic"), ("anime", "anime")]
-    slots = [None] * sum(extras_panel.POOL.values())
-    slots[0], slots[3] = "anime", 0.9  # the first choice and the first number box
-    extras = extras_panel.collect(spec.family, spec.default_resolution, *slots, models=models)
+    order = extras_panel.shown_in_order(spec)  # the controls gr.render builds for this model, in this order
+    style = extras_panel.control(*order[0])
+    assert style.choices == [("cinematic", "cinematic"), ("anime", "anime")] and style.value == "cinematic"
+    assert style.elem_id == "option-choice-1" and extras_panel.control(*order[1]).elem_id == "option-number-1"
+    assert extras_panel.defaults(spec) == {"style": "cinematic", "motion_strength": 0.5}  # a fresh render's values
+    extras = extras_panel.collect(spec, ["anime", 0.9])
     assert extras == {"style": "anime", "motion_strength": 0.9}
 
     plan = Plan.make(Choices(model_id=TEST_ID, prompt="x", duration=5, extras=extras), models=models)

@@ -7,6 +7,7 @@ import copy
 import json
 import threading
 import time
+from dataclasses import replace
 from types import SimpleNamespace
 
 import gradio as gr
@@ -134,9 +135,9 @@ def test_two_visitors_each_see_and_are_checked_against_their_own_catalog(two_key
         Plan.make(Choices(model_id=ONLY, prompt="x", duration=10), models=ctx.models(b))
     with pytest.raises(InvalidRequest, match="is not a Seedance model this app knows"):
         Plan.make(Choices(model_id=ONLY, prompt="x", duration=3), models=ctx.models(nobody))
-    assert c.on_family(family, "480p", 10, models=ctx.models(b))[1]["maximum"] == 4  # the page's limits: B's
-    card, _, _ = c.price_card(ctx, a, None, family, "480p", 10, c.MATCH, False, 1, 100.0)
-    assert "$0.50" in card
+    form = c.Form(family=family, resolution="480p", duration=10, threshold=100.0)
+    assert c.on_family(ctx, replace(form, visitor=b))[1]["maximum"] == 4  # the page's limits: B's
+    assert "$0.50" in c.on_form_change(ctx, replace(form, visitor=a)).price
 
     image = photo_file(tmp_path)
     with pytest.raises(gr.Error, match="from 2 to 4"):

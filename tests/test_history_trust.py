@@ -53,8 +53,8 @@ async def last_frames(gen) -> list[tv.Frame]:
 
 
 def gen(ctx, visitor, first, *, prompt="slow push-in", takes=1, seed=-1):  # type: ignore[no-untyped-def]
-    return tv.generate(ctx, visitor, first, None, prompt, V15, "480p", 4, c.MATCH, False, False, seed, takes, True,
-                       99.0)  # fmt: skip
+    return tv.generate(ctx, c.Form(visitor=visitor, first=first, prompt=prompt, family=V15, resolution="480p",
+                                   duration=4, seed=seed, takes=takes, confirmed=True, threshold=99.0))  # fmt: skip
 
 
 def test_the_poster_is_the_middle_frame(tmp_path):
@@ -162,10 +162,12 @@ def test_the_model_guide_and_controls_follow_the_model(demo_ctx):
     assert audio["info"].startswith("Seedance 2.0 Turbo has no sound option")
     assert camera["interactive"] is False and missing == "Seedance 2.0 Turbo has no Camera fixed option."
     assert mg.control_updates(V15)[0]["interactive"] is True
-    res, *_ = c.on_family("Seedance 2.0 Turbo", "480p", 5)
+    res, *_ = c.on_family(AppContext(demo=None, live=None), c.Form(family="Seedance 2.0 Turbo", resolution="480p",
+                                                                   duration=5))  # fmt: skip
     assert res["choices"] == ["720p", "1080p"] and res["value"] == "720p" and "480p" not in res["info"]
     assert mg.resolution_hint(["720p"]) == "This model renders 720p only."
-    assert "480p for quick tries" in c.on_family(V15, "720p", 5)[0]["info"]
+    assert "480p for quick tries" in c.on_family(AppContext(demo=None, live=None),
+                                                 c.Form(family=V15, resolution="720p", duration=5))[0]["info"]  # fmt: skip
     assert "takes no last frame" in mg.missing_words(
         catalog.MODELS_BY_ID["bytedance/seedance-v1-pro-fast/image-to-video"]
     )
@@ -181,8 +183,9 @@ def test_the_model_guide_and_controls_follow_the_model(demo_ctx):
 
 def test_a_prompt_past_the_limit_is_kept_and_shown(tmp_path):
     text = "".join(chr(ord("a") + i % 26) for i in range(2500))
-    count, _ = c.prompt_info(text, V15, "720p", False)
+    ctx = AppContext(demo=None, live=None)
+    count, _ = c.prompt_info(ctx, c.Form(prompt=text, family=V15, resolution="720p"))
     assert count.startswith("⚠️ 2500 / 2000 characters") and "500 characters over" in count
     cut = re.search(r"<blockquote class='cut-text'>(.*)</blockquote>", count).group(1)
     assert cut == text[2000:] and len(cut) == 500
-    assert "over" not in c.prompt_info(text[:2000], V15, "720p", False)[0]
+    assert "over" not in c.prompt_info(ctx, c.Form(prompt=text[:2000], family=V15, resolution="720p"))[0]

@@ -50,8 +50,20 @@ async def frames(gen) -> list[tv.Frame]:
 
 def gen(ctx, visitor, first, *, last=None, prompt="slow push-in", resolution="480p", duration=4, aspect=c.MATCH,
         audio=False, seed=-1, takes=1, confirmed=True, threshold=99.0):  # fmt: skip
-    return tv.generate(ctx, visitor, first, last, prompt, V15, resolution, duration, aspect, audio, False, seed, takes,
-                       confirmed, threshold)  # fmt: skip
+    return tv.generate(ctx, c.Form(visitor=visitor, first=first, last=last, prompt=prompt, family=V15,
+                                   resolution=resolution, duration=duration, aspect=aspect, audio=audio, seed=seed,
+                                   takes=takes, confirmed=confirmed, threshold=threshold))  # fmt: skip
+
+
+def form(visitor=None, first=None, *, family=V15, resolution="720p", duration=5, aspect=c.MATCH, audio=True, takes=1,
+         threshold=2.0, **kw):  # fmt: skip
+    """The Create page's form with the page's defaults (sound on, match my image, 720p)."""
+    return c.Form(visitor=visitor or Visitor(), first=first, family=family, resolution=resolution, duration=duration,
+                  aspect=aspect, audio=audio, takes=takes, threshold=threshold, **kw)  # fmt: skip
+
+
+def view(ctx, *args, **kw) -> c.FormView:
+    return c.on_form_change(ctx, form(*args, **kw))
 
 
 # Pictures ---------------------------------------------------------------------------------------------------
@@ -86,11 +98,9 @@ def test_refused_files_get_our_words_and_no_framing(tmp_path, name, data):
     text, _, go = c.check_image(Visitor(), str(path))
     assert text.startswith("⛔") and go["interactive"] is False
     assert "Could not preprocess" not in text and str(tmp_path) not in text
-    pic, words = c.framing(str(path), V15, "720p", c.MATCH)
-    assert pic is None and "Output" not in words
-    card, _, _ = c.price_card(AppContext(demo=None, live=None), Visitor(), str(path), V15, "720p", 5, c.MATCH, True,
-                              1, 2.0)  # fmt: skip
-    assert "add a picture" in card  # a refused picture gives no shape: the price says so
+    shown = view(AppContext(demo=None, live=None), None, str(path))
+    assert shown.framing is None and "Output" not in shown.framing_text
+    assert "add a picture" in shown.price  # a refused picture gives no shape: the price says so
 
 
 def test_picture_input_hands_the_upload_to_our_check_unopened(tmp_path):
@@ -107,49 +117,56 @@ def test_picture_input_hands_the_upload_to_our_check_unopened(tmp_path):
 
 
 def test_model_change_shows_only_what_the_model_takes():
-    res, dur, audio, last, aspect, notice = c.on_family("Seedance V1 Pro", "720p", 12)
+    ctx = AppContext(demo=None, live=None)
+    res, dur, audio, last, aspect, notice, camera = c.on_family(ctx, form(family="Seedance V1 Pro", duration=12))
     assert res["value"] == "720p" and dur["maximum"] == 12 and last["visible"]
     assert audio["interactive"] is False and audio["value"] is False and "has no sound option" in audio["info"]
     assert "retiring" in notice
-    _, dur, audio, last, aspect, _ = c.on_family("Seedance V1 Pro Fast", "720p", 1)
+    _, dur, audio, last, aspect, _, _ = c.on_family(ctx, form(family="Seedance V1 Pro Fast", duration=1))
     assert dur["value"] == 2 and last["visible"] is False and aspect["visible"] is False
-    _, dur, audio, _, _, notice = c.on_family(V15, "720p", 2)
-    assert dur["value"] == 4 and audio["visible"] and "newest" in notice
+    _, dur, audio, _, _, notice, camera = c.on_family(ctx, form(duration=2))
+    assert dur["value"] == 4 and audio["visible"] and "newest" in notice and camera["interactive"]
 
 
 def test_presets_prompt_count_and_camera_warning(tmp_path):
-    aspect, res, dur, last = c.apply_preset("Story · 9:16, 10 s", V15, None)
+    ctx = AppContext(demo=None, live=None)
+    aspect, res, dur, last = c.apply_preset(ctx, "Story · 9:16, 10 s", form())
     assert (aspect["value"], res["value"], dur["value"]) == ("9:16", "720p", 10)
     first = photo_file(tmp_path)
-    *_, last = c.apply_preset("Seamless loop", V15, first)
+    *_, last = c.apply_preset(ctx, "Seamless loop", form(None, first))
     assert last["value"] == first
-    count, warn = c.prompt_info("Slow push-in on her face", V15, "720p", True)
+    count, warn = c.prompt_info(ctx, form(prompt="Slow push-in on her face", camera_fixed=True))
     assert count.startswith("24 / 2000") and "Camera fixed" in warn
-    count, _ = c.prompt_info("x" * 2001, V15, "720p", False)
+    count, _ = c.prompt_info(ctx, form(prompt="x" * 2001))
     assert count.startswith("⚠️ 2001 / 2000")
     assert c.insert_phrase("A cat.", "Orbit") == "A cat. The camera orbits slowly around the subject."
 
 
 def test_framing_and_a_plain_warning_when_the_last_frame_differs(tmp_path):
+    ctx = AppContext(demo=None, live=None)
     first = photo_file(tmp_path, "wide.jpg", 1600, 900)
-    pic, words = c.framing(first, V15, "720p", "9:16")
-    assert pic is not None and "720x1280" in words
+    shown = view(ctx, None, first, aspect="9:16")
+    assert shown.framing is not None and "720x1280" in shown.framing_text
     square = photo_file(tmp_path, "sq.jpg", 800, 800)
-    update, text = c.framing_last(square, first, V15, "720p", c.MATCH)
-    assert update["visible"] and "differs from the first's" in text["value"] and "1280x720" in text["value"]
-    _, text = c.framing_last(photo_file(tmp_path, "wide2.jpg", 1280, 720), first, V15, "720p", c.MATCH)
-    assert "differs" not in text["value"]
+    shown = view(ctx, None, first, last=square)
+    assert shown.last_framing["visible"] and "differs from the first's" in shown.last_framing_text["value"]
+    assert "1280x720" in shown.last_framing_text["value"]
+    shown = view(ctx, None, first, last=photo_file(tmp_path, "wide2.jpg", 1280, 720))
+    assert "differs" not in shown.last_framing_text["value"]
 
 
 def test_price_demo_mode_speaks_of_no_money_and_key_mode_carries_it(demo_ctx, key_ctx, tmp_path):
     first = photo_file(tmp_path, "wide.jpg", 1600, 900)
-    card, confirm, button = c.price_card(demo_ctx, Visitor(), first, V15, "720p", 5, c.MATCH, True, 1, 2.0)
+    shown = view(demo_ctx, None, first)
+    card, confirm, button = shown.price, shown.confirm, shown.button
     assert "Free preview" in card and "$0.26" in card and "$" not in button["value"] and not confirm["visible"]
-    card, confirm, button = c.price_card(key_ctx, Visitor(), first, V15, "720p", 5, c.MATCH, True, 1, 2.0)
-    assert button["value"] == "✨ Generate · $0.26" and "Sound off: -$0.13" in card
-    card, confirm, button = c.price_card(key_ctx, Visitor(), first, V15, "1080p", 12, c.MATCH, True, 4, 2.0)
+    shown = view(key_ctx, None, first)
+    assert shown.button["value"] == "✨ Generate · $0.26" and "Sound off: -$0.13" in shown.price
+    priced = shown.priced
+    shown = view(key_ctx, None, first, resolution="1080p", duration=12, takes=4)
+    confirm, button = shown.confirm, shown.button
     assert confirm["visible"] and confirm["label"] == "Yes, spend $5.60 on this" and button["value"].endswith("$5.60")
-    words = run(c.price_from_wavespeed(key_ctx, Visitor(), V15, "720p", 5, c.MATCH, True, 1, first))
+    words = run(c.price_from_wavespeed(key_ctx, Visitor(), priced))
     assert "WaveSpeed's quote: $0.26" in words["value"] and "your balance" in words["value"]
 
 
@@ -158,10 +175,10 @@ def test_price_never_waits_on_an_unreachable_wavespeed(tmp_path):
     ctx = AppContext(demo=None, live=live, owner_key=True)
     try:
         t0 = time.monotonic()
-        card, _, _ = c.price_card(ctx, Visitor(), None, V15, "720p", 5, c.MATCH, True, 1, 2.0)
-        assert "$" in card and time.monotonic() - t0 < 1  # our own price: nothing waits on WaveSpeed
+        shown = view(ctx)
+        assert "$" in shown.price and time.monotonic() - t0 < 1  # our own price: nothing waits on WaveSpeed
         t0 = time.monotonic()
-        words = run(c.price_from_wavespeed(ctx, Visitor(), V15, "720p", 5, c.MATCH, True, 1, None))
+        words = run(c.price_from_wavespeed(ctx, Visitor(), shown.priced))
         assert "127.0.0.1:9" in words["value"] and time.monotonic() - t0 < 10
     finally:
         live.close()

@@ -1,28 +1,33 @@
 """The Create page's handlers: pictures, prompt, model and settings, framing and the live price.
 
-Handlers are module-level functions taking the ``AppContext`` and the ``Visitor`` first; ``create_page.py``
-places the components and binds them. The takes themselves (generate, per-take cancel) are in ``takes_view.py``.
+Handlers are module-level functions taking the ``AppContext`` and the page's ``Form`` (see ``form.py``);
+``create_page.py`` places the components and binds them with dict inputs. One change of the form makes one plan
+(``on_form_change``), which gives the price card, the button, the spend confirmation and the framing together. The
+takes themselves (generate, per-take cancel) are in ``takes_view.py``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
 import os
 import secrets
-from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
 from .. import catalog, images, prompts
 from .. import framing as framing_geo
-from ..errors import InvalidRequest, SeedanceError
+from ..errors import SeedanceError
 from ..plan import Choices, Plan
+from .form import MATCH, Form, Models, aspect_value, inspect, spec_for, usable_size
 from .model_words import control_updates, resolution_hint
 from .state import AppContext, Visitor
 
-MATCH = "Match my image"
+__all__ = ["MATCH", "Form", "aspect_value", "inspect", "spec_for", "usable_size"]
+
 ASPECT_CHOICES = [MATCH, *catalog.ASPECT_RATIOS]
 PRESETS: dict[str, dict[str, Any]] = {
     "Vertical short · 9:16": {"aspect": "9:16", "resolution": "720p", "duration": 5},
@@ -46,53 +51,25 @@ class PictureInput(gr.Image):
 
 # Model and settings -------------------------------------------------------------------------------------
 
-Models = Iterable[catalog.ModelSpec] | None
-"""The visitor's catalog (``AppContext.models``); None: the built-in list."""
-
-
-def per_visitor(ctx: AppContext, handler: Callable[..., Any]) -> Callable[..., Any]:
-    """``handler`` for an event whose first input is the visitor: called with the other inputs and the visitor's
-    own catalog as ``models`` (never one list for the whole process)."""
-
-    def with_models(visitor: Visitor | None, *args: Any) -> Any:
-        return handler(*args, models=ctx.models(visitor))
-
-    return with_models
-
-
-def spec_for(family: str, resolution: str | None, models: Models = None) -> catalog.ModelSpec:
-    """The model of a family at a resolution, in the visitor's catalog (``models``; None: the built-in list)."""
-    pool = catalog.MODELS if models is None else tuple(models)
-    if resolution in catalog.resolutions_for_family(family, pool):
-        return catalog.model_for(family, resolution, pool)  # type: ignore[arg-type]
-    return next(m for m in pool if m.family == family)
-
-
-def aspect_value(value: str | None) -> str | None:
-    return None if not value or value == MATCH else value
-
 
 def choices_for(family: str, resolution: str, duration: float, aspect: str, audio: bool, camera_fixed: bool = False,
-                seed: float | None = -1, takes: float = 1, prompt: str = "",
-                extras: dict[str, Any] | None = None, models: Models = None) -> Choices:  # fmt: skip
-    spec = spec_for(family, resolution, models)
-    return Choices.of(
-        model_id=spec.id, prompt=prompt or "", duration=int(duration) if duration is not None else None,
-        resolution=resolution if resolution in spec.resolutions else None,
-        aspect_ratio=aspect_value(aspect) if spec.accepts_aspect_ratio else None,
-        generate_audio=bool(audio) and spec.accepts_audio, camera_fixed=bool(camera_fixed),
-        seed=int(seed) if seed is not None and seed != "" else -1, takes=int(takes or 1), extras=dict(extras or {}),
-    )  # fmt: skip
+                *, models: Models = None) -> Choices:  # fmt: skip
+    """The Create page's settings as Choices, for a page that starts from them (the storyboard)."""
+    form = Form(family=family, resolution=resolution, duration=duration, aspect=aspect, audio=audio,
+                camera_fixed=camera_fixed)  # fmt: skip
+    return form.choices(models)
 
 
-def on_family(family: str, resolution: str, duration: float, *, models: Models = None) -> tuple:
-    """The model changed: resolution choices, duration range, which controls show, and the retirement notice."""
-    spec = spec_for(family, resolution, models)
-    choices = catalog.resolutions_for_family(family, catalog.MODELS if models is None else models)
-    res = resolution if resolution in choices else spec.default_resolution
-    dur = min(max(int(duration or spec.duration_default), spec.duration_min), spec.duration_max)
+def on_family(ctx: AppContext, form: Form) -> tuple:
+    """The model changed: resolution choices, duration range, which controls show, the retirement notice and the
+    Camera fixed box."""
+    models = ctx.models(form.visitor)
+    spec = form.spec(models)
+    choices = catalog.resolutions_for_family(form.family, models)
+    res = form.resolution if form.resolution in choices else spec.default_resolution
+    dur = min(max(int(form.duration or spec.duration_default), spec.duration_min), spec.duration_max)
     notice = f"⚠️ {spec.notice}" if spec.notice else spec.summary
-    audio, _, missing = control_updates(family, models)
+    audio, camera, missing = control_updates(form.family, models)
     return (
         gr.update(choices=choices, value=res, info=resolution_hint(choices)),
         gr.update(
@@ -105,35 +82,37 @@ def on_family(family: str, resolution: str, duration: float, *, models: Models =
         gr.update(visible=spec.accepts_last_image),
         gr.update(visible=spec.accepts_aspect_ratio),
         f"{notice} {missing}".strip(),
+        camera,
     )
 
 
-def apply_preset(preset: str, family: str, first: str | None, *, models: Models = None) -> tuple:
+def apply_preset(ctx: AppContext, preset: str, form: Form) -> tuple:
     """A delivery preset: shape, resolution and length in one click (still editable afterwards)."""
     p = PRESETS.get(preset)
     if not p:
         return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-    spec = spec_for(family, p["resolution"], models)
+    spec = spec_for(form.family, p["resolution"], ctx.models(form.visitor))
     res = p["resolution"] if p["resolution"] in spec.resolutions else spec.default_resolution
     dur = min(max(p["duration"], spec.duration_min), spec.duration_max)
+    first = form.first
     last = gr.update(value=first) if p.get("loop") and first and spec.accepts_last_image else gr.skip()
     return gr.update(value=p["aspect"]), gr.update(value=res), gr.update(value=dur), last
 
 
-def prompt_info(prompt: str, family: str, resolution: str, camera_fixed: bool, *,
-                models: Models = None) -> tuple[str, str]:  # fmt: skip
+def prompt_info(ctx: AppContext, form: Form) -> tuple[str, str]:
     """The live character count against the model's limit, and the camera warning."""
-    spec = spec_for(family, resolution, models)
-    n = len(prompt or "")
+    spec = form.spec(ctx.models(form.visitor))
+    prompt = form.prompt or ""
+    n = len(prompt)
     count = f"{'⚠️ ' if n > spec.prompt_max_chars else ''}{n} / {spec.prompt_max_chars} characters"
-    if spec.prompt_required and not (prompt or "").strip():
+    if spec.prompt_required and not prompt.strip():
         count += f" · {spec.name} needs a prompt"
     if n > spec.prompt_max_chars:  # nothing is cut silently: the box keeps it all, and the part past the limit shows
         over = n - spec.prompt_max_chars
         count += (f": {over} characters over {spec.name}'s limit would be cut. Shorten the prompt; these "
                   f"{over} characters are past the limit:<blockquote class='cut-text'>"
                   f"{html.escape(prompt[spec.prompt_max_chars:])}</blockquote>")  # fmt: skip
-    warn = prompts.camera_conflict(prompt or "", bool(camera_fixed))
+    warn = prompts.camera_conflict(prompt, bool(form.camera_fixed))
     return count, (f"⚠️ {warn}" if warn else "")
 
 
@@ -156,31 +135,9 @@ def reuse_seed(visitor: Visitor) -> Any:
 # Pictures --------------------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=256)
-def _inspect_cached(path: str, size: int, mtime_ns: int) -> images.ImageCheck:
-    return images.inspect(path)
-
-
 @functools.lru_cache(maxsize=64)
 def _small_copy_cached(path: str, size: int, mtime_ns: int) -> Any:
     return images.small_copy(path)
-
-
-def inspect(path: str) -> images.ImageCheck:
-    """The picture's check, decoded once per file version: every slider move re-prices and re-frames."""
-    st = os.stat(path)
-    return _inspect_cached(path, st.st_size, st.st_mtime_ns)
-
-
-def usable_size(path: str | None) -> tuple[int, int] | None:
-    """The size of a picture that passes its check, else None (a refused picture frames and prices nothing)."""
-    if not path:
-        return None
-    try:
-        check = inspect(path)
-    except (OSError, SeedanceError):
-        return None
-    return (check.width, check.height) if check.ok else None
 
 
 def check_image(visitor: Visitor, path: str | None) -> tuple[str, Any, Any]:
@@ -195,7 +152,7 @@ def check_image(visitor: Visitor, path: str | None) -> tuple[str, Any, Any]:
         return f"⛔ {text}", gr.update(visible=False), gr.update(interactive=False)
     icon = "✅" if check.ok else ("🛠️" if check.fixable else "⛔")
     text = f"{icon} {check.summary()}"
-    done = visitor.fixed.get(os.path.basename(path))
+    done = visitor.fixed.get(os.path.basename(path)) if visitor is not None else None
     if done:
         text += f" We fixed it for you: {done}"
     elif check.ok and check.notes:
@@ -203,12 +160,12 @@ def check_image(visitor: Visitor, path: str | None) -> tuple[str, Any, Any]:
     return text, gr.update(visible=check.fixable), gr.update(interactive=check.ok)
 
 
-def check_last(visitor: Visitor, last: str | None, first: str | None) -> tuple[str, Any, Any]:
+def check_last(form: Form) -> tuple[str, Any, Any]:
     """The last picture's verdict; Generate may be pressed only when both pictures pass (or there is no last)."""
-    text, fix, _ = check_image(visitor, last)
-    if not last:
+    text, fix, _ = check_image(form.visitor or Visitor(), form.last)
+    if not form.last:
         text = "Optional: the picture the video should end on."
-    both = usable_size(first) is not None and (not last or usable_size(last) is not None)
+    both = usable_size(form.first) is not None and (not form.last or usable_size(form.last) is not None)
     return text, fix, gr.update(interactive=both)
 
 
@@ -229,32 +186,27 @@ def fix_image(ctx: AppContext, visitor: Visitor, path: str | None) -> tuple[Any,
     return str(out), f"✅ Fixed: {done} ({fixed.width}x{fixed.height} px)", gr.update(visible=False)
 
 
-def framing(first: str | None, family: str, resolution: str, aspect: str, shape_from: str | None = None, *,
-            models: Models = None) -> tuple[Any, str]:  # fmt: skip
-    """The picture with the output frame drawn on it, and the output size in words. A refused picture clears it."""
-    size = usable_size(first)
+def framing(path: str | None, size: tuple[int, int] | None) -> tuple[Any, str]:
+    """The picture with the output frame (``size``) drawn on it, and the output size in words. A refused picture,
+    or no size, clears it."""
+    if not path:
+        return None, "Add a first image to see how it will be framed."
     if size is None:
-        return None, "Add a first image to see how it will be framed." if not first and shape_from is None else ""
-    shape = usable_size(shape_from) if shape_from else size
-    if shape is None:
         return None, ""
     try:
-        plan = Plan.make(choices_for(family, resolution, None, aspect, False, prompt="x", models=models),  # type: ignore[arg-type]
-                         image_size=shape, models=models)  # fmt: skip
-        st = os.stat(first)  # type: ignore[arg-type]
-        pic, geo = framing_geo.draw_framing(_small_copy_cached(first, st.st_size, st.st_mtime_ns), *plan.output_size)
+        st = os.stat(path)
+        pic, geo = framing_geo.draw_framing(_small_copy_cached(path, st.st_size, st.st_mtime_ns), *size)
     except (OSError, SeedanceError):
         return None, ""
     return pic, geo.describe()
 
 
-def framing_last(last: str | None, first: str | None, family: str, resolution: str, aspect: str, *,
-                 models: Models = None) -> tuple[Any, Any]:  # fmt: skip
+def framing_last(form: Form, size: tuple[int, int] | None) -> tuple[Any, Any]:
     """The last image's framing: Seedance crops it to the first image's output shape; say so when shapes differ."""
-    if not last or not first:
+    if not form.last or not form.first:
         return gr.update(value=None, visible=False), gr.update(value="", visible=False)
-    pic, words = framing(last, family, resolution, aspect, shape_from=first, models=models)
-    a, b = usable_size(first), usable_size(last)
+    a, b = usable_size(form.first), usable_size(form.last)
+    pic, words = framing(form.last, size if b is not None else None)
     warn = ""
     if a and b and abs(a[0] / a[1] - b[0] / b[1]) > 0.02:
         warn = "⚠️ The last frame's shape differs from the first's: Seedance crops it to the first's shape. "
@@ -262,7 +214,52 @@ def framing_last(last: str | None, first: str | None, family: str, resolution: s
     return gr.update(value=pic, visible=pic is not None), gr.update(value=text, visible=bool(text))
 
 
-# Price -----------------------------------------------------------------------------------------------------
+def _output_size(form: Form, priced: Plan | SeedanceError, models: Models) -> tuple[int, int] | None:
+    """The output's size in pixels for the framing: the plan's (shaped by the first picture)."""
+    if usable_size(form.first) is None:
+        return None
+    if not isinstance(priced, Plan):  # refused for a length, a take count or an option: the frame doesn't follow
+        try:  # those, so it shows the model's own defaults for them (only here is a second plan made)
+            priced = dataclasses.replace(form, duration=None, takes=1, extras={}).plan(models, priced_only=True)
+        except SeedanceError:
+            return None
+    return priced.output_size
+
+
+# One change of the form ------------------------------------------------------------------------------------
+
+
+@dataclass
+class FormView:
+    """Everything one change of the form shows, from one plan."""
+
+    price: str
+    """The price card."""
+    confirm: Any
+    """The "Yes, spend this" box: shown above the threshold (key mode), unticked at every change."""
+    button: Any
+    """Generate, carrying the price."""
+    framing: Any
+    framing_text: str
+    last_framing: Any
+    last_framing_text: Any
+    priced: Plan | SeedanceError
+    """The plan made (what WaveSpeed's quote is asked for next, in key mode), or why none could be made."""
+
+
+def on_form_change(ctx: AppContext, form: Form) -> FormView:
+    """The form changed: the plan is made once (priced only: no prompt needed), and everything that follows from
+    it is worked out from that one plan."""
+    models = ctx.models(form.visitor)
+    try:
+        priced: Plan | SeedanceError = form.plan(models, priced_only=True)
+    except SeedanceError as e:
+        priced = e
+    price, confirm, button = price_card(ctx, form, priced)
+    size = _output_size(form, priced, models)
+    pic, words = framing(form.first, size)
+    last_pic, last_words = framing_last(form, size)
+    return FormView(price, confirm, button, pic, words, last_pic, last_words, priced)
 
 
 def price_kind(plan: Plan) -> str:
@@ -275,17 +272,12 @@ def price_kind(plan: Plan) -> str:
     return "published price" if q.published else "our estimate (not published by WaveSpeed)"
 
 
-def price_card(ctx: AppContext, visitor: Visitor, first: str | None, family: str, resolution: str, duration: float,
-               aspect: str, audio: bool, takes: float, threshold: float | None,
-               extras: dict[str, Any] | None = None) -> tuple[str, Any, Any]:  # fmt: skip
+def price_card(ctx: AppContext, form: Form, priced: Plan | SeedanceError) -> tuple[str, Any, Any]:
     """The price worked out here, at once (nothing waits on WaveSpeed): the card, the spend confirmation and the
     Generate button carrying the price."""
-    demo, models = ctx.is_demo(visitor), ctx.models(visitor)
-    try:
-        plan = Plan.make(choices_for(family, resolution, duration, aspect, audio, takes=takes, prompt="x",
-                                     extras=extras, models=models), image_size=usable_size(first), models=models)  # fmt: skip
-    except InvalidRequest as e:
-        return f"<div class='card'>{html.escape(e.message)}</div>", gr.update(visible=False), gr.update()
+    if not isinstance(priced, Plan):
+        return f"<div class='card'>{html.escape(priced.message)}</div>", gr.update(visible=False), gr.update()
+    demo, plan = ctx.is_demo(form.visitor or Visitor()), priced
     q = plan.quote
     kind = price_kind(plan)
     each = f" · ${q.per_take:.2f} per take" if q.takes > 1 else ""
@@ -307,45 +299,41 @@ def price_card(ctx: AppContext, visitor: Visitor, first: str | None, family: str
             lines[2] = f"<div>{html.escape(q.headline())}{shape}</div>"
             button = "✨ Generate · priced by WaveSpeed first"
     lines.append("</div>")
-    confirm = gr.update(visible=not demo and plan.needs_confirm(threshold), value=False,
+    confirm = gr.update(visible=not demo and plan.needs_confirm(form.threshold), value=False,
                         label=f"Yes, spend ${q.total:.2f} on this")  # fmt: skip
     return "".join(lines), confirm, gr.update(value=button)
 
 
-async def price_from_wavespeed(ctx: AppContext, visitor: Visitor, family: str, resolution: str, duration: float,
-                               aspect: str, audio: bool, takes: float, first: str | None,
-                               extras: dict[str, Any] | None = None) -> Any:  # fmt: skip
+async def price_from_wavespeed(ctx: AppContext, visitor: Visitor, priced: Plan | SeedanceError | None) -> Any:
     """With a key: WaveSpeed's own quote and the balance, asked after the page shows our price, within seconds."""
-    update, _ = await price_and_button(ctx, visitor, family, resolution, duration, aspect, audio, takes, first, extras)
+    update, _ = await price_and_button(ctx, visitor, priced)
     return update
 
 
 NO_QUOTE_BUTTON = "Can't be priced now: WaveSpeed's quote didn't come"
 
 
-async def price_and_button(ctx: AppContext, visitor: Visitor, family: str, resolution: str, duration: float,
-                           aspect: str, audio: bool, takes: float, first: str | None,
-                           extras: dict[str, Any] | None = None) -> tuple[Any, Any]:  # fmt: skip
-    """WaveSpeed's quote line, and the Generate button: when the price can only be WaveSpeed's and its quote
-    can't be had, the button says so (a click would be refused before anything is sent)."""
-    if ctx.is_demo(visitor):
+async def price_and_button(ctx: AppContext, visitor: Visitor, priced: Plan | SeedanceError | None) -> tuple[Any, Any]:
+    """WaveSpeed's quote line for the plan the form change made, and the Generate button: when the price can only
+    be WaveSpeed's and its quote can't be had, the button says so (a click would be refused before anything is
+    sent)."""
+    if visitor is None or not isinstance(priced, Plan | SeedanceError) or ctx.is_demo(visitor):
         return gr.update(value="", visible=False), gr.skip()
-    words, refused = await _wavespeed_words(ctx, visitor, family, resolution, duration, aspect, audio, takes, first,
-                                            extras)  # fmt: skip
+    words, refused = await _wavespeed_words(ctx, visitor, priced)
     return gr.update(value=words, visible=True), gr.update(value=NO_QUOTE_BUTTON) if refused else gr.skip()
 
 
-async def _wavespeed_words(ctx: AppContext, visitor: Visitor, family: str, resolution: str, duration: float,
-                           aspect: str, audio: bool, takes: float, first: str | None,
-                           extras: dict[str, Any] | None = None) -> tuple[str, bool]:  # fmt: skip
+async def _wavespeed_words(ctx: AppContext, visitor: Visitor, priced: Plan | SeedanceError) -> tuple[str, bool]:
     """The quote line, and whether the take would be refused for want of WaveSpeed's quote."""
-    models = ctx.models(visitor)
-    try:
-        plan = Plan.make(choices_for(family, resolution, duration, aspect, audio, takes=takes, prompt="x",
-                                     extras=extras, models=models), image_size=usable_size(first), models=models)  # fmt: skip
-        check = await ctx.session(visitor).quote(plan)
-    except SeedanceError as e:
-        return f"<div class='balance'>Couldn't ask WaveSpeed: {html.escape(e.message)}</div>", False
+    problem = priced if isinstance(priced, SeedanceError) else None
+    if isinstance(priced, Plan):
+        plan = priced
+        try:
+            check = await ctx.session(visitor).quote(plan)
+        except SeedanceError as e:
+            problem = e
+    if problem is not None:
+        return f"<div class='balance'>Couldn't ask WaveSpeed: {html.escape(problem.message)}</div>", False
     if check.problem:
         refused = plan.quote.needs_server_quote
         what = " Nothing will be sent until it can be had." if refused else ""

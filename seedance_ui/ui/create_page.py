@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
@@ -16,7 +17,8 @@ from ..plan import MAX_TAKES
 from . import create as c
 from . import extras_panel, model_guide
 from . import takes_view as tv
-from .state import AppContext, Visitor
+from .form import Form, FormFields
+from .state import AppContext
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 QUIET: dict[str, Any] = {**PRIVATE, "show_progress": "hidden"}
@@ -76,180 +78,250 @@ PICKER_INFO = "What each model does and costs shows below it."
 
 
 def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
-    default = catalog.get_model(catalog.DEFAULT_MODEL_ID)
+    """The page: pictures and prompt on the left; framing, price, Generate and takes beside; then the settings."""
     with gr.Row(elem_id="create-grid", equal_height=False):
         with gr.Column(elem_id="create-inputs", min_width=280):
-            with gr.Row(elem_id="pictures"):
-                with gr.Column(min_width=140):
-                    first = c.PictureInput(label="First frame", type="filepath", image_mode=None, elem_id="first-frame",
-                                           sources=["upload", "clipboard"], height=200)  # fmt: skip
-                    first_check = gr.Markdown(elem_classes="hint-text", elem_id="first-check")
-                    first_fix = gr.Button("🛠️ Fix it for me", visible=False, size="sm")
-                with gr.Column(visible=default.accepts_last_image, min_width=140) as last_col:
-                    last = c.PictureInput(label="Last frame", type="filepath", image_mode=None,
-                                          sources=["upload", "clipboard"], height=200, elem_id="last-frame")  # fmt: skip
-                    last_check = gr.Markdown("Optional: the picture the video should end on.", elem_classes="hint-text",
-                                             elem_id="last-check")  # fmt: skip
-                    last_fix = gr.Button("🛠️ Fix it for me", visible=False, size="sm")
-            prompt = gr.Textbox(label="Prompt", lines=3, elem_id="prompt",
-                                placeholder="Close-up portrait in soft window light. She slowly turns toward the "
-                                            "camera and smiles. Slow push-in, cinematic.",
-                                info="What happens: subject, action, camera, look.")  # fmt: skip
-            with gr.Row(elem_id="prompt-notes"):
-                char_count = gr.Markdown(
-                    f"0 / {catalog.PROMPT_MAX_CHARS} characters", elem_classes="hint-text", elem_id="char-count"
-                )  # no max_length: the browser would cut a paste silently
-                cam_warning = gr.Markdown(elem_classes="hint-text")
-
+            inputs = _pictures_and_prompt()
         with gr.Column(elem_id="create-side", min_width=280):
-            frame_img = gr.Image(label="What the video keeps", interactive=False, height=140, buttons=[],
-                                 elem_id="framing", show_label=True)  # fmt: skip
-            frame_text = gr.Markdown("Add a first image to see how it will be framed.", elem_classes="hint-text",
-                                     elem_id="framing-text")  # fmt: skip
-            last_frame_img = gr.Image(label="Last frame, framed", interactive=False, height=110, buttons=[],
-                                      visible=False, elem_id="last-framing")  # fmt: skip
-            last_frame_text = gr.Markdown(elem_classes="hint-text", visible=False, elem_id="last-framing-text")
-            # The first render already carries the price: nothing waits on an event (or on WaveSpeed) to show it.
-            first_price, _, first_button = c.price_card(ctx, Visitor(), None, default.family, default.default_resolution,
-                                                        default.duration_default, c.MATCH, default.audio_default, 1,
-                                                        ctx.spend_threshold)  # fmt: skip
-            price = gr.HTML(first_price, elem_id="price")
-            api_price = gr.HTML(visible=False, elem_id="api-price")
-            confirm = gr.Checkbox(visible=False, label="Yes, spend this", elem_id="confirm-spend")
-            with gr.Group(elem_id="generate-bar"):
-                go = gr.Button(first_button["value"], variant="primary", elem_id="generate-btn")
-            status = gr.Markdown(elem_id="run-status")
-            error = gr.HTML(visible=False, elem_id="run-error")
-            slots, seed_buttons = [], []
-            for i in range(MAX_TAKES):
-                with gr.Group(visible=False, elem_classes="take-slot", elem_id=f"take-{i + 1}") as group:
-                    text = gr.HTML(elem_classes="take-text")
-                    player = gr.Video(label=f"Take {i + 1}", interactive=False, visible=False, buttons=["download"],
-                                      height=220, elem_classes="take-video")  # fmt: skip
-                    stop = gr.Button(f"Cancel take {i + 1}", size="sm", visible=False, variant="secondary",
-                                     elem_classes="take-cancel")  # fmt: skip
-                    use_seed = gr.Button(f"Use take {i + 1}'s seed", size="sm", elem_classes="take-seed")
-                    seed_buttons.append(use_seed)
-                slots.append((group, text, player, stop))
-            facts = gr.HTML(visible=False, elem_id="take-facts")
-            balance_now = gr.HTML(visible=False, elem_id="balance-now")
-            files = gr.File(label="Download", file_count="multiple", visible=False, interactive=False,
-                            elem_id="take-files")  # fmt: skip
-
+            side = _side(ctx)
         with gr.Column(elem_id="create-settings", min_width=280):
-            with gr.Accordion("Settings: model, length, shape, sound", open=True, elem_id="settings-acc"):
-                family = gr.Dropdown(catalog.families(), value=default.family, label="Model",
-                                     info=PICKER_INFO)  # fmt: skip
-                notice = gr.Markdown(default.summary, elem_classes="hint-text", elem_id="model-notice")
-                with gr.Accordion("Compare the models for these settings: price, speed, length, sound", open=False,
-                                  elem_id="compare-acc"):  # fmt: skip
-                    compare = gr.HTML(elem_id="model-compare")
-                with gr.Row(elem_id="size-row"):
-                    resolution = gr.Radio(catalog.resolutions_for_family(default.family), min_width=200,
-                                          value=default.default_resolution, label="Resolution",
-                                          info=model_guide.resolution_hint(
-                                              catalog.resolutions_for_family(default.family)))  # fmt: skip
-                    duration = gr.Slider(default.duration_min, default.duration_max, step=1, min_width=200,
-                                         value=default.duration_default, label="Length (seconds)",
-                                         info=f"{default.duration_min}–{default.duration_max} seconds")  # fmt: skip
-                with gr.Row(elem_id="shape-row"):
-                    aspect = gr.Dropdown(c.ASPECT_CHOICES, value=c.MATCH, label="Shape", min_width=160,
-                                         info="Match keeps your picture's shape.", elem_id="shape")  # fmt: skip
-                    audio = gr.Checkbox(value=default.audio_default, label="Sound", min_width=120,
-                                        info=model_guide.sound_words(default), elem_id="sound",
-                                        interactive=default.accepts_audio)  # fmt: skip
-                    camera_fixed = gr.Checkbox(value=False, label="Camera fixed", info="Only the scene moves.",
-                                               min_width=120, elem_id="camera-fixed")  # fmt: skip
-            options_box, option_parts, extras = extras_panel.build()
-            with gr.Accordion("More: presets, seed, takes, camera phrases", open=False, elem_id="more-acc"):
-                preset = gr.Radio(list(c.PRESETS), label="Made for…", value=None,
-                                  info="Shape, resolution and length in one click.")  # fmt: skip
-                with gr.Row():
-                    seed = gr.Number(value=-1, precision=0, minimum=-1, maximum=catalog.SEED_MAX, label="Seed",
-                                     min_width=160, elem_id="seed",
-                                     info="-1 picks a new random seed; the seed used is shown after.")  # fmt: skip
-                    takes = gr.Slider(1, MAX_TAKES, step=1, value=1, label="Takes", min_width=160, elem_id="takes",
-                                      info="Several versions at once, one seed each.")  # fmt: skip
-                with gr.Row():
-                    dice = gr.Button("🎲 Random seed", size="sm")
-                    reuse = gr.Button("↩️ Reuse last seed", size="sm")
-                with gr.Row(elem_id="phrases"):
-                    phrases = [gr.Button(label, size="sm", min_width=100) for label in prompts.CAMERA_PHRASES]
-                with gr.Accordion("How to write a good prompt", open=False):
-                    gr.Markdown(prompts.GUIDE)
-
+            settings = _settings()
+            options = extras_panel.build(ctx, visitor, settings.family, settings.resolution)
+            more = _more()
         with gr.Column(elem_id="create-examples", min_width=280):
             if EXAMPLES:
-                gr.Examples(EXAMPLES, [first, prompt], label="Try an example", cache_examples=False)
+                gr.Examples(EXAMPLES, [inputs.first, inputs.prompt], label="Try an example", cache_examples=False)
+    fields = FormFields(visitor, inputs.first, inputs.last, inputs.prompt, settings.family, settings.resolution,
+                        settings.duration, settings.aspect, settings.audio, settings.camera_fixed, more.seed,
+                        more.takes, side.confirm, threshold, options.chosen)  # fmt: skip
+    refresh = _wire_form(ctx, fields, side, settings)
+    _wire_pictures(ctx, fields, inputs, side, refresh)
+    _wire_settings(ctx, fields, inputs, settings, options, more, refresh)
+    generated = _wire_takes(ctx, fields, side)
+    page = CreatePage(inputs.first, inputs.last, inputs.prompt, settings.family, settings.resolution,
+                      settings.duration, settings.aspect, settings.audio, settings.camera_fixed, more.seed, threshold)  # fmt: skip
+    page.generated, page.refresh_price, page.note, page.go = generated, refresh, side.status, side.go
+    return page
 
-    # Wiring ---------------------------------------------------------------------------------------------------
-    bind = partial
-    price_in = [visitor, first, family, resolution, duration, aspect, audio, takes, threshold, extras]
-    api_in = [visitor, family, resolution, duration, aspect, audio, takes, first, extras]
-    frame_in = [visitor, first, family, resolution, aspect]  # the visitor first: their own catalog (c.per_visitor)
-    last_in = [visitor, last, first, family, resolution, aspect]
-    prompt_in = [visitor, prompt, family, resolution, camera_fixed]
-    compare_in = [visitor, family, resolution, duration, aspect, audio, first]
-    own = partial(c.per_visitor, ctx)
 
-    def refresh(ev: Any) -> Any:
-        ev = ev.then(bind(c.price_card, ctx), price_in, [price, confirm, go], **QUIET)
-        ev.then(bind(model_guide.compare, ctx), compare_in, [compare], trigger_mode="always_last", **QUIET)
-        ev.then(bind(c.price_and_button, ctx), api_in, [api_price, go], trigger_mode="always_last", **QUIET)
-        return ev.then(own(c.framing), frame_in, [frame_img, frame_text], **QUIET).then(
-            own(c.framing_last), last_in, [last_frame_img, last_frame_text], **QUIET)  # fmt: skip
+def _pictures_and_prompt() -> SimpleNamespace:
+    default = catalog.get_model(catalog.DEFAULT_MODEL_ID)
+    with gr.Row(elem_id="pictures"):
+        with gr.Column(min_width=140):
+            first = c.PictureInput(label="First frame", type="filepath", image_mode=None, elem_id="first-frame",
+                                   sources=["upload", "clipboard"], height=200)  # fmt: skip
+            first_check = gr.Markdown(elem_classes="hint-text", elem_id="first-check")
+            first_fix = gr.Button("🛠️ Fix it for me", visible=False, size="sm")
+        with gr.Column(visible=default.accepts_last_image, min_width=140) as last_col:
+            last = c.PictureInput(label="Last frame", type="filepath", image_mode=None,
+                                  sources=["upload", "clipboard"], height=200, elem_id="last-frame")  # fmt: skip
+            last_check = gr.Markdown("Optional: the picture the video should end on.", elem_classes="hint-text",
+                                     elem_id="last-check")  # fmt: skip
+            last_fix = gr.Button("🛠️ Fix it for me", visible=False, size="sm")
+    prompt = gr.Textbox(label="Prompt", lines=3, elem_id="prompt",
+                        placeholder="Close-up portrait in soft window light. She slowly turns toward the "
+                                    "camera and smiles. Slow push-in, cinematic.",
+                        info="What happens: subject, action, camera, look.")  # fmt: skip
+    with gr.Row(elem_id="prompt-notes"):
+        char_count = gr.Markdown(
+            f"0 / {catalog.PROMPT_MAX_CHARS} characters", elem_classes="hint-text", elem_id="char-count"
+        )  # no max_length: the browser would cut a paste silently
+        cam_warning = gr.Markdown(elem_classes="hint-text")
+    return SimpleNamespace(first=first, first_check=first_check, first_fix=first_fix, last_col=last_col, last=last,
+                           last_check=last_check, last_fix=last_fix, prompt=prompt, char_count=char_count,
+                           cam_warning=cam_warning)  # fmt: skip
 
-    first_checked = first.change(c.check_image, [visitor, first], [first_check, first_fix, go], **QUIET)
-    refresh(first_checked.then(c.check_last, [visitor, last, first], [last_check, last_fix, go], **QUIET))
-    last.change(c.check_last, [visitor, last, first], [last_check, last_fix, go], **QUIET).then(
-        own(c.framing_last), last_in, [last_frame_img, last_frame_text], **QUIET)  # fmt: skip
-    refresh(first_fix.click(bind(c.fix_image, ctx), [visitor, first], [first, first_check, first_fix], **PRIVATE))
-    last_fix.click(bind(c.fix_image, ctx), [visitor, last], [last, last_check, last_fix], **PRIVATE)
-    for comp in (prompt, camera_fixed):
-        comp.change(own(c.prompt_info), prompt_in, [char_count, cam_warning], trigger_mode="always_last", **QUIET)
-    for button in phrases:
-        button.click(c.insert_phrase, [prompt, gr.State(button.value)], [prompt], **QUIET)
-    fam = family.change(own(c.on_family), [visitor, family, resolution, duration],
-                        [resolution, duration, audio, last_col, aspect, notice], **QUIET)  # fmt: skip
-    fam.then(lambda v, f: model_guide.control_updates(f, ctx.models(v))[1], [visitor, family], [camera_fixed],
-             **QUIET)  # fmt: skip
-    controls, model_in = option_parts[1:], [visitor, family, resolution]
 
-    def options_follow(ev: Any) -> Any:  # the model's own inputs, then what they were set to
-        return ev.then(own(extras_panel.on_model), model_in, [options_box, *option_parts], **QUIET).then(
-            own(extras_panel.collect), [*model_in, *controls], [extras], **QUIET)  # fmt: skip
+def _side(ctx: AppContext) -> SimpleNamespace:
+    """The framing, the price, Generate (carrying the price) and a slot per take."""
+    default = catalog.get_model(catalog.DEFAULT_MODEL_ID)
+    frame_img = gr.Image(label="What the video keeps", interactive=False, height=140, buttons=[],
+                         elem_id="framing", show_label=True)  # fmt: skip
+    frame_text = gr.Markdown("Add a first image to see how it will be framed.", elem_classes="hint-text",
+                             elem_id="framing-text")  # fmt: skip
+    last_frame_img = gr.Image(label="Last frame, framed", interactive=False, height=110, buttons=[],
+                              visible=False, elem_id="last-framing")  # fmt: skip
+    last_frame_text = gr.Markdown(elem_classes="hint-text", visible=False, elem_id="last-framing-text")
+    # The first render already carries the price: nothing waits on an event (or on WaveSpeed) to show it.
+    first = c.on_form_change(ctx, Form(family=default.family, resolution=default.default_resolution,
+                                       duration=default.duration_default, audio=default.audio_default,
+                                       threshold=ctx.spend_threshold))  # fmt: skip
+    price = gr.HTML(first.price, elem_id="price")
+    api_price = gr.HTML(visible=False, elem_id="api-price")
+    confirm = gr.Checkbox(visible=False, label="Yes, spend this", elem_id="confirm-spend")
+    with gr.Group(elem_id="generate-bar"):
+        go = gr.Button(first.button["value"], variant="primary", elem_id="generate-btn")
+    status = gr.Markdown(elem_id="run-status")
+    error = gr.HTML(visible=False, elem_id="run-error")
+    slots, seed_buttons = [], []
+    for i in range(MAX_TAKES):
+        with gr.Group(visible=False, elem_classes="take-slot", elem_id=f"take-{i + 1}") as group:
+            text = gr.HTML(elem_classes="take-text")
+            player = gr.Video(label=f"Take {i + 1}", interactive=False, visible=False, buttons=["download"],
+                              height=220, elem_classes="take-video")  # fmt: skip
+            stop = gr.Button(f"Cancel take {i + 1}", size="sm", visible=False, variant="secondary",
+                             elem_classes="take-cancel")  # fmt: skip
+            use_seed = gr.Button(f"Use take {i + 1}'s seed", size="sm", elem_classes="take-seed")
+            seed_buttons.append(use_seed)
+        slots.append((group, text, player, stop))
+    facts = gr.HTML(visible=False, elem_id="take-facts")
+    balance_now = gr.HTML(visible=False, elem_id="balance-now")
+    files = gr.File(label="Download", file_count="multiple", visible=False, interactive=False,
+                    elem_id="take-files")  # fmt: skip
+    planned = gr.State(None)  # the plan the last form change made: WaveSpeed's quote is asked for it
+    return SimpleNamespace(framing=frame_img, framing_text=frame_text, last_framing=last_frame_img,
+                           last_framing_text=last_frame_text, price=price, api_price=api_price, confirm=confirm,
+                           go=go, status=status, error=error, slots=slots, seed_buttons=seed_buttons, facts=facts,
+                           balance_now=balance_now, files=files, planned=planned)  # fmt: skip
 
-    refresh(options_follow(fam).then(own(c.prompt_info), prompt_in, [char_count, cam_warning], **QUIET))
 
-    refresh(options_follow(resolution.change(lambda: None, None, None, trigger_mode="always_last", **QUIET)))
-    for control in controls:
-        refresh(control.input(own(extras_panel.collect), [*model_in, *controls], [extras], trigger_mode="always_last",
-                              **QUIET))  # fmt: skip
-    for comp in (duration, aspect, audio, takes, threshold):
+def _settings() -> SimpleNamespace:
+    default = catalog.get_model(catalog.DEFAULT_MODEL_ID)
+    with gr.Accordion("Settings: model, length, shape, sound", open=True, elem_id="settings-acc"):
+        family = gr.Dropdown(catalog.families(), value=default.family, label="Model", info=PICKER_INFO)
+        notice = gr.Markdown(default.summary, elem_classes="hint-text", elem_id="model-notice")
+        with gr.Accordion("Compare the models for these settings: price, speed, length, sound", open=False,
+                          elem_id="compare-acc"):  # fmt: skip
+            compare = gr.HTML(elem_id="model-compare")
+        with gr.Row(elem_id="size-row"):
+            resolution = gr.Radio(catalog.resolutions_for_family(default.family), min_width=200,
+                                  value=default.default_resolution, label="Resolution",
+                                  info=model_guide.resolution_hint(
+                                      catalog.resolutions_for_family(default.family)))  # fmt: skip
+            duration = gr.Slider(default.duration_min, default.duration_max, step=1, min_width=200,
+                                 value=default.duration_default, label="Length (seconds)",
+                                 info=f"{default.duration_min}–{default.duration_max} seconds")  # fmt: skip
+        with gr.Row(elem_id="shape-row"):
+            aspect = gr.Dropdown(c.ASPECT_CHOICES, value=c.MATCH, label="Shape", min_width=160,
+                                 info="Match keeps your picture's shape.", elem_id="shape")  # fmt: skip
+            audio = gr.Checkbox(value=default.audio_default, label="Sound", min_width=120,
+                                info=model_guide.sound_words(default), elem_id="sound",
+                                interactive=default.accepts_audio)  # fmt: skip
+            camera_fixed = gr.Checkbox(value=False, label="Camera fixed", info="Only the scene moves.",
+                                       min_width=120, elem_id="camera-fixed")  # fmt: skip
+    return SimpleNamespace(family=family, notice=notice, compare=compare, resolution=resolution, duration=duration,
+                           aspect=aspect, audio=audio, camera_fixed=camera_fixed)  # fmt: skip
+
+
+def _more() -> SimpleNamespace:
+    with gr.Accordion("More: presets, seed, takes, camera phrases", open=False, elem_id="more-acc"):
+        preset = gr.Radio(list(c.PRESETS), label="Made for…", value=None,
+                          info="Shape, resolution and length in one click.")  # fmt: skip
+        with gr.Row():
+            seed = gr.Number(value=-1, precision=0, minimum=-1, maximum=catalog.SEED_MAX, label="Seed",
+                             min_width=160, elem_id="seed",
+                             info="-1 picks a new random seed; the seed used is shown after.")  # fmt: skip
+            takes = gr.Slider(1, MAX_TAKES, step=1, value=1, label="Takes", min_width=160, elem_id="takes",
+                              info="Several versions at once, one seed each.")  # fmt: skip
+        with gr.Row():
+            dice = gr.Button("🎲 Random seed", size="sm")
+            reuse = gr.Button("↩️ Reuse last seed", size="sm")
+        with gr.Row(elem_id="phrases"):
+            phrases = [gr.Button(label, size="sm", min_width=100) for label in prompts.CAMERA_PHRASES]
+        with gr.Accordion("How to write a good prompt", open=False):
+            gr.Markdown(prompts.GUIDE)
+    return SimpleNamespace(preset=preset, seed=seed, takes=takes, dice=dice, reuse=reuse, phrases=phrases)
+
+
+# Wiring: every event takes the whole form (Gradio's dict inputs) and its handler reads a Form by name ----------
+
+
+def _form(fields: FormFields, handler: Any, *before: Any) -> Any:
+    """``handler(*before, form)`` for an event whose inputs are ``fields.all()``."""
+
+    def with_form(data: dict[Any, Any]) -> Any:
+        return handler(*before, fields.read(data))
+
+    with_form.__name__ = handler.__name__  # not functools.wraps: Gradio would read the handler's signature
+    return with_form
+
+
+def _wire_form(ctx: AppContext, fields: FormFields, side: SimpleNamespace, settings: SimpleNamespace) -> Any:
+    """``refresh(event)``: after ``event``, one form change (one plan: the price card, the button, the
+    confirmation and the framing), the model comparison, and WaveSpeed's quote for the plan (key mode)."""
+    shown = {name: getattr(side, name) for name in ("price", "confirm", "framing", "framing_text", "last_framing",
+                                                      "last_framing_text")}  # fmt: skip
+    shown |= {"button": side.go, "priced": side.planned}
+
+    def form_changed(data: dict[Any, Any]) -> dict[Any, Any]:
+        view = c.on_form_change(ctx, fields.read(data))
+        return {comp: getattr(view, name) for name, comp in shown.items()}
+
+    async def compare(data: dict[Any, Any]) -> Any:
+        f = fields.read(data)
+        return await model_guide.compare(ctx, f.visitor, f.family, f.resolution, f.duration, f.aspect, f.audio, f.first)
+
+    def refresh(ev: Any, *, form_only: bool = False) -> Any:
+        changed = ev.then(form_changed, fields.all(), list(shown.values()), **QUIET)
+        if form_only:  # a change the price doesn't follow (the last picture): the framing and the card
+            return changed
+        ev.then(compare, fields.all(), [settings.compare], trigger_mode="always_last", **QUIET)
+        changed.then(partial(c.price_and_button, ctx), [fields.visitor, side.planned], [side.api_price, side.go],
+                     trigger_mode="always_last", **QUIET)  # fmt: skip
+        return changed
+
+    return refresh
+
+
+def _wire_pictures(ctx: AppContext, fields: FormFields, inputs: SimpleNamespace, side: SimpleNamespace,
+                   refresh: Any) -> None:  # fmt: skip
+    """Each picture's check as it is added (and its fix), then the form change."""
+    check_last = (_form(fields, c.check_last), fields.all(), [inputs.last_check, inputs.last_fix, side.go])
+    first_checked = inputs.first.change(c.check_image, [fields.visitor, inputs.first],
+                                        [inputs.first_check, inputs.first_fix, side.go], **QUIET)  # fmt: skip
+    refresh(first_checked.then(*check_last, **QUIET))
+    refresh(inputs.last.change(*check_last, **QUIET), form_only=True)
+    fixed = inputs.first_fix.click(partial(c.fix_image, ctx), [fields.visitor, inputs.first],
+                                   [inputs.first, inputs.first_check, inputs.first_fix], **PRIVATE)  # fmt: skip
+    refresh(fixed)
+    inputs.last_fix.click(partial(c.fix_image, ctx), [fields.visitor, inputs.last],
+                          [inputs.last, inputs.last_check, inputs.last_fix], **PRIVATE)  # fmt: skip
+
+
+def _wire_settings(ctx: AppContext, fields: FormFields, inputs: SimpleNamespace, settings: SimpleNamespace,
+                   options: Any, more: SimpleNamespace, refresh: Any) -> None:  # fmt: skip
+    """The model, its own options, the other settings and the More accordion's helpers."""
+    form, words = fields.all(), [inputs.char_count, inputs.cam_warning]
+    for comp in (inputs.prompt, settings.camera_fixed):
+        comp.change(_form(fields, c.prompt_info, ctx), form, words, trigger_mode="always_last", **QUIET)
+    for button in more.phrases:
+        button.click(c.insert_phrase, [inputs.prompt, gr.State(button.value)], [inputs.prompt], **QUIET)
+    follows_model = [settings.resolution, settings.duration, settings.audio, inputs.last_col, settings.aspect,
+                     settings.notice, settings.camera_fixed]  # fmt: skip
+    model = settings.family.change(_form(fields, c.on_family, ctx), form, follows_model, **QUIET)
+    refresh(options.follow(ctx, fields, model).then(_form(fields, c.prompt_info, ctx), form, words, **QUIET))
+    resized = settings.resolution.change(lambda: None, None, None, trigger_mode="always_last", **QUIET)
+    refresh(options.follow(ctx, fields, resized))
+    for comp in (settings.duration, settings.aspect, settings.audio, more.takes, fields.threshold, options.chosen):
         refresh(comp.change(lambda: None, None, None, trigger_mode="always_last", **QUIET))
-    preset.select(own(c.apply_preset), [visitor, preset, family, first], [aspect, resolution, duration, last], **QUIET)
-    dice.click(c.random_seed_value, None, [seed], **QUIET)
-    reuse.click(c.reuse_seed, [visitor], [seed], **QUIET)
 
-    async def run(*args: Any) -> Any:
-        async for frame in tv.generate(ctx, *args):
+    def preset(data: dict[Any, Any]) -> tuple:
+        return c.apply_preset(ctx, data[more.preset], fields.read(data))
+
+    preset_out = [settings.aspect, settings.resolution, settings.duration, inputs.last]
+    more.preset.select(preset, form | {more.preset}, preset_out, **QUIET)
+    more.dice.click(c.random_seed_value, None, [more.seed], **QUIET)
+    more.reuse.click(c.reuse_seed, [fields.visitor], [more.seed], **QUIET)
+
+
+def _wire_takes(ctx: AppContext, fields: FormFields, side: SimpleNamespace) -> Any:
+    """Generate (streaming each take into its slot), each take's Cancel and "Use this seed"; the generate event."""
+
+    async def run(data: dict[Any, Any]) -> Any:
+        async for frame in tv.generate(ctx, fields.read(data)):
             yield tv.outputs_of(frame)
 
-    gen_in = [visitor, first, last, prompt, family, resolution, duration, aspect, audio, camera_fixed, seed, takes,
-              confirm, threshold, extras]  # fmt: skip
-    gen_out = [status] + [x for slot in slots for x in slot] + [files, facts, error, balance_now]
+    outputs = [side.status] + [x for slot in side.slots for x in slot] + [side.files, side.facts, side.error,
+                                                                         side.balance_now]  # fmt: skip
     # The page runs a click's events one after another, a streaming one to its end: the scroll goes first.
-    go.click(None, js=SHOW_RESULT, **PRIVATE)
-    generated = go.click(run, gen_in, gen_out, concurrency_limit=None, trigger_mode="once", show_progress="hidden",
-                         api_name="run_takes", **PRIVATE)  # fmt: skip
+    side.go.click(None, js=SHOW_RESULT, **PRIVATE)
+    generated = side.go.click(run, fields.all(), outputs, concurrency_limit=None, trigger_mode="once",
+                              show_progress="hidden", api_name="run_takes", **PRIVATE)  # fmt: skip
     # The takes have ended: WaveSpeed's quote line shows the balance as it is now (key mode).
-    generated.then(bind(c.price_from_wavespeed, ctx), api_in, [api_price], **QUIET)
-    for i, (_, text, _, stop) in enumerate(slots):
-        stop.click(bind(tv.cancel_take, ctx), [visitor, gr.State(i)], [text], concurrency_limit=None, **PRIVATE)
-
-    for i, use_seed in enumerate(seed_buttons):
-        use_seed.click(bind(tv.seed_of_slot, ctx), [visitor, gr.State(i)], [seed], **PRIVATE)
-    page = CreatePage(first, last, prompt, family, resolution, duration, aspect, audio, camera_fixed, seed, threshold)
-    page.generated, page.refresh_price, page.note = generated, refresh, status
-    page.go = go
-    return page
+    generated.then(partial(c.price_from_wavespeed, ctx), [fields.visitor, side.planned], [side.api_price], **QUIET)
+    for i, (_, text, _, stop) in enumerate(side.slots):
+        stop.click(partial(tv.cancel_take, ctx), [fields.visitor, gr.State(i)], [text], concurrency_limit=None,
+                   **PRIVATE)  # fmt: skip
+    for i, use_seed in enumerate(side.seed_buttons):
+        use_seed.click(partial(tv.seed_of_slot, ctx), [fields.visitor, gr.State(i)], [fields.seed], **PRIVATE)
+    return generated

@@ -2,22 +2,26 @@
 made from the input's JSON schema (a list of values: a dropdown; a number: a number box with its range; on/off:
 a checkbox; text: a text box), in the schema's order, with its default, and its description as the hint.
 
-Gradio builds the page once, so a small pool of controls of each kind is built and each model's inputs are given
-to them in order; ``assign`` is the one place that says which control shows which input.
+The controls are the model's own: ``gr.render`` builds them again whenever the model (or its resolution)
+changes, and the events that read them are made with them, inside the render, so no event outlives the
+controls it reads. What they are set to is kept by name in one State (``Options.chosen``), which the Form reads.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
 from ..catalog import ModelSpec
 from ..catalog_schema import ExtraField
-from . import create as c
+from .form import FormFields, spec_for
+from .state import AppContext
 
-POOL = {"choice": 3, "number": 3, "flag": 2, "text": 2}
-"""Controls of each kind on the page (no Seedance model has come near this many inputs of one kind)."""
+QUIET: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden"}
+
+KINDS = ("choice", "number", "flag", "text")
 
 
 def kind_of(f: ExtraField) -> str | None:
@@ -30,85 +34,115 @@ def kind_of(f: ExtraField) -> str | None:
 
 
 def assign(spec: ModelSpec) -> tuple[dict[str, list[ExtraField]], list[ExtraField]]:
-    """Each kind's inputs in schema order (as many as it has controls), and the inputs left without a control."""
-    shown: dict[str, list[ExtraField]] = {k: [] for k in POOL}
+    """Each kind's inputs in schema order, and the inputs a form can't hold (left at the model's defaults)."""
+    shown: dict[str, list[ExtraField]] = {k: [] for k in KINDS}
     left: list[ExtraField] = []
     for f in spec.extra_fields:
         kind = kind_of(f)
-        if kind is not None and len(shown[kind]) < POOL[kind]:
-            shown[kind].append(f)
-        else:
+        if kind is None:
             left.append(f)
+        else:
+            shown[kind].append(f)
     return shown, left
 
 
-def _update(kind: str, f: ExtraField | None) -> Any:
-    if f is None:
-        return gr.update(visible=False, value=None)
+def shown_in_order(spec: ModelSpec) -> list[tuple[str, int, ExtraField]]:
+    """Each shown input with its kind and its place among its kind: the order of the controls and their values."""
+    shown, _ = assign(spec)
+    return [(kind, i, f) for kind in KINDS for i, f in enumerate(shown[kind])]
+
+
+def note_for(spec: ModelSpec) -> str:
+    _, left = assign(spec)
+    return f"Left at {spec.name}'s own defaults here: {', '.join(f.label for f in left)}." if left else ""
+
+
+def control(kind: str, index: int, f: ExtraField) -> Any:
+    """The control of one input, with its default (ids ``option-<kind>-<n>``, n counting from 1 per kind)."""
     info = (f.description + (" (required)" if f.required else "")).strip() or None
-    common: dict[str, Any] = {"visible": True, "label": f.label, "info": info}
+    common: dict[str, Any] = {"label": f.label, "info": info, "elem_id": f"option-{kind}-{index + 1}",
+                              "interactive": True}  # fmt: skip
+    default = f.default if f.has_default else None
     if kind == "choice":
-        choices = [(str(v), v) for v in f.enum or ()]
-        return gr.update(**common, choices=choices, value=f.default if f.has_default else None)
+        return gr.Dropdown([(str(v), v) for v in f.enum or ()], value=default, **common)
     if kind == "number":
-        return gr.update(**common, value=f.default if f.has_default else None, minimum=f.minimum, maximum=f.maximum,
-                         precision=0 if f.type == "integer" else None)  # fmt: skip
+        return gr.Number(value=default, minimum=f.minimum, maximum=f.maximum,
+                         precision=0 if f.type == "integer" else None, **common)  # fmt: skip
     if kind == "flag":
-        return gr.update(**common, value=bool(f.default))
-    return gr.update(**common, value=f.default if f.has_default else "", max_length=f.max_length)
+        return gr.Checkbox(value=bool(f.default), **common)
+    return gr.Textbox(value=default if default is not None else "", max_length=f.max_length, **common)
 
 
-def on_model(family: str, resolution: str, *, models: Any = None) -> list[Any]:
-    """The accordion, its note, then every control of the pool in order: shown with an input, or hidden.
-    ``models``: the visitor's catalog (None: the built-in list)."""
-    spec = c.spec_for(family, resolution, models)
-    shown, left = assign(spec)
-    out: list[Any] = []
-    count = sum(len(v) for v in shown.values())
-    note = ""
-    if left:
-        names = ", ".join(f.label for f in left)
-        note = f"Left at {spec.name}'s own defaults here: {names}."
-    out.append(gr.update(visible=bool(count or left)))
-    out.append(gr.update(value=note, visible=bool(note)))
-    for kind, n in POOL.items():
-        fields = shown[kind]
-        out += [_update(kind, fields[i] if i < len(fields) else None) for i in range(n)]
-    return out
-
-
-def collect(family: str, resolution: str, *values: Any, models: Any = None) -> dict[str, Any]:
-    """The extra inputs as chosen, by name (empty ones left out: the schema's default then applies)."""
-    shown, _ = assign(c.spec_for(family, resolution, models))
+def collect(spec: ModelSpec, values: list[Any]) -> dict[str, Any]:
+    """The extra inputs as chosen, by name, from the controls' values in ``shown_in_order`` (empty ones left out:
+    the schema's default then applies)."""
     out: dict[str, Any] = {}
-    it = iter(values)
-    for kind, n in POOL.items():
-        row = [next(it) for _ in range(n)]
-        for f, value in zip(shown[kind], row, strict=False):
-            if value is None or value == "":
-                continue
-            if kind == "number" and f.type == "integer" and isinstance(value, float) and value.is_integer():
-                value = int(value)
-            out[f.name] = value
+    for (kind, _, f), value in zip(shown_in_order(spec), values, strict=False):
+        if value is None or value == "":
+            continue
+        if kind == "number" and f.type == "integer" and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        out[f.name] = value
     return out
 
 
-def build() -> tuple[Any, list[Any], Any]:
-    """The accordion (hidden until a model has inputs of its own), its controls in pool order, and the State
-    holding the chosen values by name."""
-    controls: list[Any] = []
-    with gr.Accordion("More options for this model", open=False, visible=False, elem_id="model-options") as box:
-        note = gr.Markdown(visible=False, elem_classes="hint-text")
-        for kind, n in POOL.items():
-            for i in range(n):
-                eid = f"option-{kind}-{i + 1}"
-                if kind == "choice":
-                    controls.append(gr.Dropdown([], visible=False, elem_id=eid))
-                elif kind == "number":
-                    controls.append(gr.Number(visible=False, elem_id=eid))
-                elif kind == "flag":
-                    controls.append(gr.Checkbox(visible=False, elem_id=eid))
-                else:
-                    controls.append(gr.Textbox(visible=False, elem_id=eid))
-    chosen = gr.State({})
-    return box, [note, *controls], chosen
+def defaults(spec: ModelSpec) -> dict[str, Any]:
+    """What a freshly built set of controls holds."""
+    return collect(spec, [bool(f.default) if kind == "flag" else (f.default if f.has_default else None)
+                          for kind, _, f in shown_in_order(spec)])  # fmt: skip
+
+
+@dataclass
+class Options:
+    """The "More options" accordion, built for the chosen model by ``gr.render``, and the State holding what its
+    controls are set to (the page refreshes the price when it changes)."""
+
+    chosen: Any
+
+    def follow(self, ctx: AppContext, fields: FormFields, event: Any) -> Any:
+        """After ``event`` (a new model or resolution): the new controls' values, which are the model's defaults."""
+
+        def fresh(data: dict[Any, Any]) -> dict[str, Any]:
+            form = fields.read(data)
+            return defaults(form.spec(ctx.models(form.visitor)))
+
+        return event.then(fresh, fields.all(), [self.chosen], **QUIET)
+
+    def render(self, ctx: AppContext, visitor: Any, family: Any, resolution: Any) -> None:
+        """Declare, where it is called, the accordion that ``gr.render`` fills with the model's own controls."""
+
+        with gr.Column(elem_id="model-options-place"):  # takes no room while the model has no options (CSS)
+            self._render(ctx, visitor, family, resolution)
+
+    def _render(self, ctx: AppContext, visitor: Any, family: Any, resolution: Any) -> None:
+        @gr.render(inputs=[visitor, family, resolution], show_progress="hidden")
+        def more_options(v: Any, fam: str, res: str) -> None:
+            try:
+                spec = spec_for(fam, res, ctx.models(v))
+            except StopIteration:  # a family the visitor's list doesn't have (the picker follows in a moment)
+                return
+            order, note = shown_in_order(spec), note_for(spec)
+            if not order and not note:
+                return
+            with gr.Accordion("More options for this model", open=False, elem_id="model-options"):
+                if note:
+                    gr.Markdown(note, elem_classes="hint-text")
+                controls = [control(kind, i, f) for kind, i, f in order]
+            self._bind(spec, controls)
+
+    def _bind(self, spec: ModelSpec, controls: list[Any]) -> None:
+        """The person sets a control: the chosen values by name. Only this event is made inside the render: what
+        follows (the form change) hangs on the State's change, outside, so no chain points into old controls."""
+
+        def chosen(data: dict[Any, Any]) -> dict[str, Any]:
+            return collect(spec, [data[c] for c in controls])
+
+        for c in controls:
+            c.input(chosen, set(controls), [self.chosen], trigger_mode="always_last", **QUIET)
+
+
+def build(ctx: AppContext, visitor: Any, family: Any, resolution: Any) -> Options:
+    """The place of the model's own controls (hidden while a model has none), and the State of their values."""
+    options = Options(gr.State({}))
+    options.render(ctx, visitor, family, resolution)
+    return options

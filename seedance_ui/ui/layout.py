@@ -38,6 +38,7 @@ CSS = """
   align-items: start;}
 #create-inputs {grid-area: inputs;}
 #create-settings {grid-area: settings;}
+#model-options-place:not(:has(#model-options)) {display: none;}  /* a model with no options of its own */
 #create-examples {grid-area: examples;}
 #create-side {grid-area: side; gap: 8px; position: sticky; top: 8px; max-height: calc(100vh - 16px);
   overflow-y: auto; align-self: start;}

@@ -7,10 +7,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from .. import catalog
+from .. import catalog, pricing
 from ..errors import SeedanceError
-from ..plan import Plan
-from .create import choices_for, usable_size
+from .form import aspect_value, spec_for, usable_size
 from .model_words import control_updates, good_for, missing_words, resolution_hint, short, sound_words
 from .state import AppContext, Visitor
 
@@ -21,12 +20,16 @@ def _price(spec: catalog.ModelSpec, family: list[catalog.ModelSpec], resolution:
            audio: bool, size: tuple[int, int] | None, models: Any = None) -> str:  # fmt: skip
     res = resolution if any(resolution in m.resolutions for m in family) else spec.default_resolution
     dur = min(max(int(duration or spec.duration_default), spec.duration_min), spec.duration_max)
-    try:
-        plan = Plan.make(choices_for(spec.family, res, dur, aspect, audio, prompt="x"), image_size=size, models=models)
-    except (SeedanceError, StopIteration, KeyError):
+    try:  # one formula per model: the what-ifs of a full plan aren't shown in this table
+        model = spec_for(spec.family, res, models)
+        shape = (aspect_value(aspect) if model.accepts_aspect_ratio else None) or (
+            catalog.nearest_aspect_ratio(*size) if size else "16:9")  # fmt: skip
+        quote = pricing.quote_for(model, dur, res, bool(audio) and model.accepts_audio, aspect_ratio=shape,
+                                  with_what_if=False, models=models)  # fmt: skip
+    except (ValueError, SeedanceError, StopIteration, KeyError):
         return "—"
-    mark = "" if plan.quote.published else " (estimate)"
-    return f"${plan.quote.total:.2f}{mark}" + ("" if (res, dur) == (resolution, int(duration or 0)) else
+    mark = "" if quote.published else " (estimate)"
+    return f"${quote.total:.2f}{mark}" + ("" if (res, dur) == (resolution, int(duration or 0)) else
                                                f" at {res}, {dur} s")  # fmt: skip
 
 

@@ -20,7 +20,8 @@ from ..errors import SeedanceError
 from ..queue_runner import Pacer, Runner, enqueue, estimate
 from ..queue_store import QueueStore
 from ..session import Session
-from . import words
+from . import queue_settings, words
+from .queue_share import ShareGate
 from .state import AppContext, Visitor
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
@@ -51,12 +52,15 @@ _runners_lock = threading.Lock()
 
 
 def tier_of(session: Session) -> str:
-    return QueueStore(session.studio.journal).meta("tier") or ("ultra" if session.demo else "auto")
+    """The level chosen in Settings (or with ``seedance batch --tier``); none in demo mode."""
+    return queue_settings.runner_tier(session)
 
 
-def ensure_runner(session: Session) -> None:
-    """Start this owner's runner in the background unless one is running; it stops when the queue is empty."""
+def ensure_runner(session: Session, ctx: AppContext | None = None) -> None:
+    """Start this owner's runner in the background unless one is running; it stops when the queue is empty. On
+    a Space in demo mode it takes its turns in the fair share's line (the Space's CPU renders the previews)."""
     key = (id(session.studio), session.owner)
+    gate = ShareGate(ctx.fair_share, session.owner) if ctx and ctx.on_space and session.demo else None
     with _runners_lock:
         running = _runners.get(key)
         if running is not None and running.is_alive():
@@ -65,7 +69,7 @@ def ensure_runner(session: Session) -> None:
         def work() -> None:
             async def go() -> None:
                 try:
-                    await Runner(session, tier=tier_of(session)).run()
+                    await Runner(session, tier=tier_of(session), tier_source=partial(tier_of, session), gate=gate).run()
                 finally:
                     await session.aclose()
 
@@ -128,10 +132,47 @@ def add(ctx: AppContext, visitor: Visitor, rows: list[dict[str, Any]], confirmed
         n = sum(len(enqueue(session, r.plan, r.image_path)) for r in good if r.plan and r.image_path)
     except SeedanceError as e:
         return words.card(None, e.message), *[gr.skip()] * 4
-    ensure_runner(session)
+    ensure_runner(session, ctx)
     # the checked list is spent: a second click must not queue (and pay for) the same pictures again
     done = gr.update(value="Queue", interactive=False)
     return f"Queued {n} take{'s' if n != 1 else ''}.", gr.update(value=None), done, [], ""
+
+
+def queue_if_busy(ctx: AppContext, visitor: Visitor, session: Session, plan: Any, first: str,
+                  last: str | None = None) -> str | None:  # fmt: skip
+    """Create's Generate while the visitor's queue has takes waiting or under way: the click's takes (its Plan,
+    checked, priced and confirmed as for a run) join the end of the queue instead of starting beside it, which
+    would go past the account's level. Returns the words for the take area, or None when the queue is idle (then
+    Generate runs the takes at once, as always)."""
+    store = QueueStore(session.studio.journal)
+    waiting = store.items(session.owner)
+    if not waiting:
+        return None
+    try:
+        if ctx.on_space and len(waiting) + plan.takes > SPACE_CAP:
+            return words.card(None, f"Your queue is busy and full ({SPACE_CAP} takes on this Space): nothing was "
+                                    "added or sent. Try again when some have finished.", kind="calm")  # fmt: skip
+        session.preflight(plan.takes)
+        added = [t.id for t in enqueue(session, plan, first, last)]
+    except SeedanceError as e:
+        return words.card(session, e)
+    ensure_runner(session, ctx)
+    places = [i.position for i in store.items(session.owner) if i.take.id in added and i.position]
+    eta = estimate(session, Pacer(store, tier_of(session)).level)
+    when = max((eta.get(i, 0.0) for i in added), default=0.0)
+    n = len(added)
+    what = "this take was" if n == 1 else f"these {n} takes were"
+    where = (f"#{places[0]} to #{places[-1]}" if len(places) > 2 and places[-1] - places[0] == len(places) - 1
+             else " and ".join(f"#{p}" for p in places) or "the end")  # fmt: skip
+    paused = store.paused(session.owner)
+    when_words = f"about {_human(when)} after you resume it" if paused else f"in about {_human(when)}"
+    title = f"Your queue is busy, so {what} added to it at {where}, ready {when_words}."
+    sent = "Nothing is sent until its turn" if session.demo else "Nothing is sent or charged until its turn"
+    rest = f"{sent}; the Queue tab shows {'it' if n == 1 else 'them'}."
+    if paused:
+        rest += " Your queue is paused: press Resume all there to start it."
+    return (f"<div class='card calm-card' role='status'><b>{html.escape(title)}</b>"
+            f"<div class='hint'>{html.escape(rest)}</div></div>")  # fmt: skip
 
 
 def snapshot(ctx: AppContext, visitor: Visitor | None) -> dict[str, Any]:
@@ -197,7 +238,7 @@ def pause_all(ctx: AppContext, visitor: Visitor, on: bool) -> str:
     store = QueueStore(session.studio.journal)
     (store.pause if on else store.resume)(session.owner)
     if not on:
-        ensure_runner(session)
+        ensure_runner(session, ctx)
     return "Paused: nothing new starts; takes already started finish." if on else "Resumed."
 
 
@@ -210,7 +251,7 @@ def resume_on_load(ctx: AppContext, visitor: Visitor | None) -> None:
     except SeedanceError:
         return
     if QueueStore(session.studio.journal).queued_count(session.owner):
-        ensure_runner(session)
+        ensure_runner(session, ctx)
 
 
 def build(ctx: AppContext, visitor: Any, threshold: Any, tabs: Any) -> Any:

@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from ..errors import SeedanceError
+from . import queue_settings
 from .state import AppContext, Visitor
 
 KEY_PAGE = "https://wavespeed.ai/accesskey"
@@ -81,4 +82,5 @@ def build(ctx: AppContext, visitor: Any, banner_md: Any, threshold: Any) -> Any:
                        concurrency_limit=None, **private)  # fmt: skip
     sub = key_box.submit(partial(use_key, ctx), [visitor, key_box], [visitor, key_box, key_note, banner_md],
                          concurrency_limit=None, **private)  # fmt: skip
+    queue_settings.build(ctx, visitor, (ev, sub))  # the account level the queue keeps to (issue 21)
     return ev, sub

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import tempfile
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,23 +48,28 @@ class FairShare:
         self.slots = slots
         self.running: set[str] = set()
         self.waiting: list[str] = []
+        self.lock = threading.RLock()
+        """The queue's runners take turns from their own threads (``queue_share.ShareGate``)."""
 
     BUSY = said("share.busy")
 
     def busy(self, token: str) -> bool:
-        return token in self.running or token in self.waiting
+        with self.lock:
+            return token in self.running or token in self.waiting
 
     def join(self, token: str) -> None:
-        self.waiting.append(token)
+        with self.lock:
+            self.waiting.append(token)
 
     def ahead(self, token: str) -> int | None:
         """How many wait before this visitor, or None once it is their turn (and they take a slot)."""
-        place = self.waiting.index(token)
-        if place == 0 and len(self.running) < self.slots:
-            self.waiting.pop(0)
-            self.running.add(token)
-            return None
-        return place + max(0, len(self.running) - self.slots + 1)
+        with self.lock:
+            place = self.waiting.index(token)
+            if place == 0 and len(self.running) < self.slots:
+                self.waiting.pop(0)
+                self.running.add(token)
+                return None
+            return place + max(0, len(self.running) - self.slots + 1)
 
     async def turn(self, token: str) -> AsyncIterator[Said]:
         """A line to show each second while this visitor (joined already) waits, until a slot is theirs."""
@@ -72,9 +78,10 @@ class FairShare:
             await asyncio.sleep(1.0)
 
     def leave(self, token: str) -> None:
-        self.running.discard(token)
-        if token in self.waiting:
-            self.waiting.remove(token)
+        with self.lock:
+            self.running.discard(token)
+            if token in self.waiting:
+                self.waiting.remove(token)
 
 
 @dataclass

@@ -19,7 +19,8 @@ from ..plan import MAX_TAKES, Plan
 from ..take_run import Progress, TakeResult
 from ..words.said import said
 from . import history_words, words
-from .create import choices_for, usable_size
+from .form import Form
+from .queue_page import queue_if_busy
 from .state import AppContext, Visitor
 
 STAGE_ICONS = {"checking": "🔎", "uploading": "⬆️", "submitting": "🚀", "checking_job": "🔎", "queued": "⏳",
@@ -70,19 +71,15 @@ def _done_line(i: int, r: TakeResult, demo: bool) -> str:
             f"rendered in {f['render_seconds'] or '?'} s · task id <code>{html.escape(str(f['task_id']))}</code></div>")  # fmt: skip
 
 
-async def generate(
-    ctx: AppContext, visitor: Visitor, first: str | None, last: str | None, prompt: str, family: str,
-    resolution: str, duration: float, aspect: str, audio: bool, camera_fixed: bool, seed: float | None,
-    takes: float, confirmed: bool, threshold: float | None, extras: dict[str, Any] | None = None,
-):  # fmt: skip
+async def generate(ctx: AppContext, form: Form):  # type: ignore[no-untyped-def]
     """Run 1-4 takes at once; yields a Frame whenever something changes (and each second for the clocks)."""
+    visitor, first = form.visitor, form.first
     if not first:
         yield Frame(error=words.card(None, "Add a first image to start."))
         return
     try:
         session, models = ctx.session(visitor), ctx.models(visitor)
-        plan = Plan.make(choices_for(family, resolution, duration, aspect, audio, camera_fixed, seed, takes, prompt,
-                                     extras, models=models), image_size=usable_size(first), models=models)  # fmt: skip
+        plan = form.plan(models)
     except SeedanceError as e:
         yield Frame(error=words.card(None, e))
         return
@@ -92,9 +89,12 @@ async def generate(
         except SeedanceError as e:
             yield Frame(error=words.card(None, e))
             return
-    if not session.demo and plan.needs_confirm(threshold) and not confirmed:
+    if not session.demo and plan.needs_confirm(form.threshold) and not form.confirmed:
         yield Frame(error=words.card(None, f"This will cost ${plan.quote.total:.2f}. Tick 'Yes, spend "
                                            f"${plan.quote.total:.2f}' above the button to go ahead."))  # fmt: skip
+        return
+    if (queued := await asyncio.to_thread(queue_if_busy, ctx, visitor, session, plan, first, form.last)) is not None:
+        yield Frame(error=queued)
         return
     share = ctx.fair_share if session.demo and ctx.on_space else None
     if share is not None:
@@ -103,7 +103,7 @@ async def generate(
             return
         share.join(visitor.token)
     try:
-        async for frame in _run(session, plan, visitor, first, last, share):
+        async for frame in _run(session, plan, visitor, first, form.last, share):
             yield frame
     finally:
         if share is not None:

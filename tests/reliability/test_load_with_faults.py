@@ -30,8 +30,9 @@ def test_fifty_visitors_with_five_percent_faults(emu, tmp_path):
     async def visitor(i: int) -> tuple[float, tv.Frame]:
         t0 = time.perf_counter()
         last = None
-        async for frame in tv.generate(ctx, visitors[i], str(photo), None, f"visitor {i}", V15, "480p", 4, c.MATCH,
-                                       False, False, 1000 + i, 1, True, 100.0):  # fmt: skip
+        form = c.Form(visitor=visitors[i], first=str(photo), prompt=f"visitor {i}", family=V15, resolution="480p",
+                      duration=4, seed=1000 + i, confirmed=True, threshold=100.0)  # fmt: skip
+        async for frame in tv.generate(ctx, form):
             last = frame
         return time.perf_counter() - t0, last
 

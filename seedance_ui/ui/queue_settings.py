@@ -1,0 +1,95 @@
+"""Settings: the WaveSpeed account level the queue keeps to (auto, bronze, silver, gold, ultra).
+
+The choice is remembered in the journal's ``queue_meta`` exactly as ``seedance batch --tier`` remembers it (key
+``tier`` for the desktop's one owner, so the app and the CLI share it; ``tier:<owner>`` for a visitor on a Space,
+so one visitor's level is never another's). The Queue tab's ETA and the app's runner read it from there. Demo mode
+keeps to no level: its previews render on this computer, not at WaveSpeed.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from .. import levels
+from ..errors import SeedanceError
+from ..queue_runner import remembered_tier, tier_key
+from ..queue_store import QueueStore
+from ..session import Session
+from .state import AppContext, Visitor
+
+CHOICES = [
+    ("Auto: start as Bronze, learn from WaveSpeed", "auto"),
+    ("Bronze (every new account)", "bronze"),
+    ("Silver", "silver"),
+    ("Gold", "gold"),
+    ("Ultra", "ultra"),
+]
+DEMO_WORDS = ("Demo mode doesn't pace: its free previews render on this computer, not at WaveSpeed. "
+              "The level applies once you use your key.")  # fmt: skip
+
+
+def meta_key(session: Session) -> str:
+    return tier_key(session.owner)
+
+
+def remembered(session: Session) -> str:
+    return remembered_tier(session)
+
+
+def runner_tier(session: Session) -> str:
+    """The level the runner and the ETA keep to: the remembered one; none (ultra) in demo mode."""
+    return "ultra" if session.demo else remembered(session)
+
+
+def explain(tier: str, demo: bool) -> str:
+    """One plain line: what the level lets the queue do."""
+    if tier == "auto":
+        level = levels.LEVELS["bronze"]
+        line = (f"Auto starts as Bronze ({level.per_minute} videos a minute, {level.at_once} at once) and moves up "
+                "when WaveSpeed accepts more.")  # fmt: skip
+    else:
+        level = levels.LEVELS[tier]
+        line = (f"{tier.title()}: WaveSpeed starts up to {level.per_minute:,} videos a minute for your account and "
+                f"runs {level.at_once:,} at once; the queue keeps to that.")  # fmt: skip
+    return f"{line} {DEMO_WORDS}" if demo else line
+
+
+def load(ctx: AppContext, visitor: Visitor | None) -> tuple[Any, str]:
+    """The remembered level and its line, for this visitor's mode."""
+    import gradio as gr
+
+    if visitor is None:
+        return gr.skip(), ""
+    try:
+        session = ctx.session(visitor)
+    except SeedanceError:  # no key and no demo: nothing to pace yet
+        return gr.update(value="auto"), explain("auto", False)
+    tier = remembered(session)
+    return gr.update(value=tier), explain(tier, session.demo)
+
+
+def choose(ctx: AppContext, visitor: Visitor, tier: str) -> str:
+    """Remember the level; the runner takes it up at its next start and the Queue tab's ETA at once."""
+    try:
+        session = ctx.session(visitor)
+        tier = levels.parse_tier(tier)
+    except (SeedanceError, ValueError) as e:
+        return f"⛔ {getattr(e, 'message', e)}"
+    QueueStore(session.studio.journal).set_meta(meta_key(session), tier)
+    return explain(tier, session.demo)
+
+
+def build(ctx: AppContext, visitor: Any, key_events: tuple[Any, ...] = ()) -> None:
+    """The level's control and its line; filled when the visitor is known and again when their key changes."""
+    import gradio as gr
+
+    private: dict[str, Any] = {"api_visibility": "private"}
+    level = gr.Dropdown(choices=CHOICES, value="auto", label="Your WaveSpeed account level",
+                        info="The queue starts takes as fast as your level allows, never faster.",
+                        elem_id="account-level")  # fmt: skip
+    note = gr.Markdown(explain("auto", ctx.demo is not None and not ctx.uses_owner_key()), elem_id="account-level-note")
+    level.input(partial(choose, ctx), [visitor, level], [note], **private)
+    visitor.change(partial(load, ctx), [visitor], [level, note], **private)
+    for ev in key_events:
+        ev.then(partial(load, ctx), [visitor], [level, note], **private)
