@@ -95,10 +95,11 @@ def cmd_price(args: argparse.Namespace) -> int:
         choices = choices.model_copy(update={"prompt": "(prompt)"})  # the price doesn't depend on the words
     plan = Plan.make(choices, models=models)
     q = plan.quote
+    locale = getattr(args, "locale", "en")
     text = "\n".join(
         [f"{plan.spec.name}, {q.duration} s, {q.resolution}{', with sound' if q.audio else ''}: "
-         f"{q.headline()}", f"  ${q.per_second:.4f} per second · {q.source}"]
-        + [f"  {w.text()}" for w in q.what_if]
+         f"{say_in(q.headline_said(), locale)}", f"  ${q.per_second:.4f} per second · {q.source}"]
+        + [f"  {say_in(w.said, locale)}" for w in q.what_if]
     )  # fmt: skip
     emit(args, q.to_dict(), text)
     return EXIT_OK
