@@ -215,3 +215,28 @@ def test_a_key_a_server_echoes_is_scrubbed_even_inside_a_message_inside_the_erro
     assert secret not in str(j.get("a").message_params)
     j.close()
     assert all(secret.encode() not in f.read_bytes() for f in tmp_path.iterdir())  # the journal and its WAL
+
+
+# The Create page: one form change in the visitor's language ---------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", ["ja", "es"])
+def test_the_price_card_button_and_framing_follow_the_visitors_language(tmp_path, locale):
+    from conftest import make_photo
+
+    from seedance_ui.ui import create
+    from seedance_ui.ui.form import Form
+    from seedance_ui.ui.state import AppContext, Visitor
+
+    picture = tmp_path / "wide.jpg"
+    picture.write_bytes(make_photo(1600, 900))
+    visitor = Visitor(key="wsk-words-test-0001")
+    visitor.locale = locale  # the field j24ui adds (Settings switch / Accept-Language); read with getattr here
+    form = Form(visitor=visitor, first=str(picture), family="Seedance V1.5 Pro", resolution="720p", duration=5,
+                audio=True, threshold=2.0)  # fmt: skip
+    view = create.on_form_change(AppContext(demo=None, live=None), form)
+    price = say(said("take.price", price=Usd(view.priced.quote.total)), locale)
+    assert view.button["value"] == say(said("create.generate_priced", price=Usd(view.priced.quote.total)), locale)
+    assert price in view.price and say(said("create.takes_one"), locale) in view.price
+    assert view.framing_text == say(said("framing.whole", size="1280x720"), locale)  # a 16:9 picture, 16:9 video
+    assert "Generate" not in view.button["value"] and "Output" not in view.framing_text
