@@ -19,6 +19,7 @@ from typing import Any
 from . import images
 from .errors import ImageRejected, InputError, InvalidRequest
 from .plan import Choices, Plan
+from .words.said import said
 
 COLUMNS = ("image", "prompt", "model_id", "duration", "resolution", "aspect_ratio", "generate_audio", "camera_fixed",
            "seed", "last_image", "takes")  # fmt: skip
@@ -65,20 +66,18 @@ def read(source: str | Path, prompt: str | None = None) -> list[BatchRow]:
     if path.is_dir():
         return _folder(path, prompt or "")
     if not path.exists():
-        raise InputError(f"There is no file or folder at {path}.")
+        raise InputError(said("batch.nothing_at", path=str(path)))
     if path.suffix.lower() != ".csv":
-        raise InputError(f"{path.name} is not a CSV file or a folder: give a .csv with one row per video, or a "
-                         "folder of pictures.")  # fmt: skip
+        raise InputError(said("batch.not_csv", name=path.name))
     return _csv(path, prompt)
 
 
 def _folder(folder: Path, prompt: str) -> list[BatchRow]:
     pictures = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in PICTURES)
     if not pictures:
-        raise InputError(f"The folder {folder} has no pictures in it (JPEG, PNG, WebP…): nothing was queued.")
+        raise InputError(said("batch.no_pictures", folder=str(folder)))
     if len(pictures) > MAX_ROWS:
-        raise InputError(f"The folder has {len(pictures):,} pictures; a batch takes at most {MAX_ROWS:,}. Split it "
-                         "into smaller folders.")  # fmt: skip
+        raise InputError(said("batch.too_many_pictures", count=len(pictures), most=MAX_ROWS))
     return [check_row(i, p.name, {"image": p.name, "prompt": prompt}, folder) for i, p in enumerate(pictures, start=1)]
 
 
@@ -86,20 +85,19 @@ def _csv(path: Path, prompt: str | None) -> list[BatchRow]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError(f"{path.name} is not UTF-8 text. In your spreadsheet, save it as \"CSV UTF-8\" and try "
-                         "again.") from None  # fmt: skip
+        raise InputError(said("batch.not_utf8", name=path.name)) from None
     except OSError as e:
-        raise InputError(f"Can't read {path.name} ({e.strerror or e}).") from None
+        raise InputError(said("board.cant_read", path=path.name, why=str(e.strerror or e))) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip().lower() for h in (reader.fieldnames or []) if h is not None]
     if not header:
-        raise InputError(f"{path.name} is empty: it needs a header row (image, prompt, …) and one row per video.")
+        raise InputError(said("batch.empty", name=path.name))
     unknown = [h for h in header if h and h not in COLUMNS]
     if unknown:
-        raise InputError(f"{path.name} has columns this batch doesn't know: {', '.join(unknown)}. The columns are "
-                         f"{', '.join(COLUMNS)} (only image and prompt are needed).")  # fmt: skip
+        raise InputError(said("batch.unknown_columns", name=path.name, unknown=", ".join(unknown),
+                              columns=", ".join(COLUMNS)))  # fmt: skip
     if "image" not in header or ("prompt" not in header and not prompt):
-        raise InputError(f"{path.name} needs an 'image' column and a 'prompt' column (or give --prompt).")
+        raise InputError(said("batch.needs_columns", name=path.name))
     reader.fieldnames = [h.strip().lower() for h in reader.fieldnames or []]
     rows: list[dict[str, Any]] = []
     for raw in reader:
@@ -107,10 +105,9 @@ def _csv(path: Path, prompt: str | None) -> list[BatchRow]:
             rows.append({k: (v or "").strip() for k, v in raw.items() if k})
             rows[-1]["_line"] = reader.line_num
         if len(rows) > MAX_ROWS:
-            raise InputError(f"{path.name} has more than {MAX_ROWS:,} rows; a batch takes at most {MAX_ROWS:,}. "
-                             "Split it into smaller files.")  # fmt: skip
+            raise InputError(said("batch.too_many_rows", name=path.name, most=MAX_ROWS))
     if not rows:
-        raise InputError(f"{path.name} has no rows under its header: nothing to queue.")
+        raise InputError(said("batch.no_rows", name=path.name))
     return [check_row(r["_line"], r.get("image", ""), r | {"prompt": r.get("prompt") or prompt or ""}, path.parent)
             for r in rows]  # fmt: skip
 

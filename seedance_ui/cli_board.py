@@ -47,10 +47,10 @@ def _price_lines(board: Board, plans: list[Plan], todo: list[int], demo: bool) -
     return total, head if todo else "Every shot is rendered; only the film is left to make."
 
 
-def _progress(p: ShotProgress) -> None:
+def _progress(p: ShotProgress, session: Session) -> None:
     task = f" · task id {p.task_id}" if p.task_id and p.stage == "queued" else ""
     if p.stage in ("uploading", "submitting", "queued", "saved", "failed", "waiting", "resuming", "cancelled"):
-        say(f"[shot {p.shot + 1} {p.elapsed:5.1f}s] {p.message}{task}")
+        say(f"[shot {p.shot + 1} {p.elapsed:5.1f}s] {session.say(p.message)}{task}")
 
 
 def _report(session: Session, board: Board, total: Decimal, out_dir: Path | None) -> dict[str, Any]:
@@ -113,7 +113,7 @@ def _render(args: argparse.Namespace, retake: int | None = None) -> int:
         _demo_banner(session)
         BoardStore(session.studio.journal, session.owner).save(board)
         say(f"{head} · board {board.id}")
-        run = BoardRun(session, board, on_progress=_progress)
+        run = BoardRun(session, board, on_progress=lambda p: _progress(p, session))
 
         async def go() -> Board:
             try:

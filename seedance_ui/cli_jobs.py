@@ -26,7 +26,7 @@ def _session(args: argparse.Namespace, *, serve: bool = True) -> Iterator[Sessio
     """The same start-up as the app: demo mode (its own journal) when no key is set."""
     rt = runtime.start(demo_processing_seconds=getattr(args, "demo_seconds", 3.0), serve_demo=serve)
     try:
-        yield rt.session()
+        yield rt.session(locale=getattr(args, "locale", "en"))
     finally:
         rt.close()
 
@@ -40,7 +40,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     def progress(p: Progress) -> None:
         task = f" · task id {p.task_id}" if p.task_id else ""
-        say(f"[take {p.index + 1} {p.elapsed:5.1f}s] {p.message}{task}")
+        say(f"[take {p.index + 1} {p.elapsed:5.1f}s] {session.say(p.message)}{task}")
 
     with _session(args) as session:
         session.preflight(plan.takes, out_dir)  # before any word of progress: a refusal is one line
@@ -72,14 +72,14 @@ def _demo_banner(session: Session) -> None:
 def _report_take(session: Session, r: TakeResult | SeedanceError, out_dir: Path) -> dict[str, Any]:
     if isinstance(r, SeedanceError):
         card = session.card(r)
-        return {"ok": False, "error": r.message, "money": card["money"], "hint": r.hint, "task_id": r.task_id}
+        return {"ok": False, "error": card["title"], "money": card["money"], "hint": card["hint"], "task_id": r.task_id}
     dest = out_dir / r.video_path.name
     try:
         if dest.resolve() != r.video_path.resolve():
             shutil.copyfile(r.video_path, dest)
     except OSError as e:  # paid and safe in the library: say where it is
         return {"ok": False, "error": f"The video is saved in the library at {r.video_path}, but it couldn't be "
-                f"copied to {dest} ({e.strerror or e}).", "money": session.money("charged").sentence,
+                f"copied to {dest} ({e.strerror or e}).", "money": session.money_line("charged"),
                 "hint": "", "task_id": r.take.task_id}  # fmt: skip
     price = "demo preview, free" if session.demo else f"${r.facts['price_usd']}"
     return {"ok": True, "video": str(dest), "price": price, **r.facts}
@@ -91,7 +91,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         data = [{"take_id": t.id, "state": t.state, "model_id": t.model_id, "prompt": t.prompt, "seed": t.seed,
                  "price_usd": None if session.demo else t.price_usd, "task_id": t.task_id, "video": t.video_path,
                  "created_at": t.created_at, "error": t.error_message, "note": t.note,
-                 "money": session.money(t.money).sentence if t.money else None}
+                 "money": session.money_line(t.money) or None}
                 for t in takes]  # fmt: skip
     lines = [f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(t['created_at']))}  {t['take_id']}  {t['state']:<11} "
              f"{t['prompt'][:40]!r} seed {t['seed']} {t['video'] or t['error'] or ''}" for t in data]  # fmt: skip
@@ -124,7 +124,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
             emit(args, {"ok": True, "video": str(out.video_path), **out.facts}, f"Recovered {out.video_path}")
             return EXIT_OK
         left = [{"take_id": t.id, "state": t.state, "task_id": t.task_id, "why": t.error_message,
-                 "money": session.money(t.money).sentence if t.money else None} for t in out.waiting + out.ended]  # fmt: skip
+                 "money": session.money_line(t.money) or None} for t in out.waiting + out.ended]  # fmt: skip
     data = {"recovered": [{"video": str(r.video_path), **r.facts} for r in out.finished],
             "ended": [x for x in left if x["take_id"] in {t.id for t in out.ended}],
             "still_unfinished": [x for x in left if x["take_id"] in {t.id for t in out.waiting}]}  # fmt: skip
@@ -149,7 +149,7 @@ def cmd_upscale(args: argparse.Namespace) -> int:
                     return quote
                 say(quote.text)
                 return await session.upscale(args.take_id, args.to, on_progress=lambda p: say(
-                    f"[upscale {p.elapsed:5.1f}s] {p.message}" + (f" · task id {p.task_id}" if p.task_id else "")))  # fmt: skip
+                    f"[upscale {p.elapsed:5.1f}s] {session.say(p.message)}" + (f" · task id {p.task_id}" if p.task_id else "")))  # fmt: skip
             finally:
                 await session.aclose()
 

@@ -33,15 +33,15 @@ def _tier(session: Session, given: str | None) -> str:
     return store.meta("tier") or ("ultra" if session.demo else "auto")
 
 
-def _progress(p: Progress) -> None:
+def _progress(p: Progress, session: Session) -> None:
     task = f" · task id {p.task_id}" if p.task_id else ""
-    say(f"[{p.take_id} {p.elapsed:5.1f}s] {p.message}{task}")
+    say(f"[{p.take_id} {p.elapsed:5.1f}s] {session.say(p.message)}{task}")
 
 
 def _run_queue(session: Session, tier: str) -> dict[str, Any]:
     async def go() -> dict[str, Any]:
         try:
-            return await Runner(session, tier=tier, on_progress=_progress).run()
+            return await Runner(session, tier=tier, on_progress=lambda p: _progress(p, session)).run()
         finally:
             await session.aclose()
 
@@ -127,7 +127,7 @@ def _outcome(session: Session, take_id: str, row: batch.BatchRow, out_dir: Path 
             reason = f"saved in the library at {video}, but not copied to {out_dir} ({e.strerror or e})"
     return {"row": row.number, "image": row.image, "prompt": take.prompt, "take_id": take.id, "state": take.state,
             "ok": take.state == TakeState.DOWNLOADED, "video": video, "task_id": take.task_id, "reason": reason,
-            "money": session.money(take.money).sentence if take.money else None}  # fmt: skip
+            "money": session.money_line(take.money) or None}  # fmt: skip
 
 
 def _list(session: Session) -> tuple[dict[str, Any], str]:

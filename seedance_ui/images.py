@@ -40,6 +40,7 @@ from .image_checks import (  # noqa: F401 (the checks' names, reachable as image
     check_file,
     inspect,
 )
+from .words.said import said
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a cut-off file is an error, never a half-grey picture
 
@@ -71,7 +72,7 @@ def prepare(source: Source, *, fix: bool = False, max_side: int | None = None) -
         check = replace(check, problems=[p for p in check.problems
                                          if p.code not in ("too_large_dimensions", "too_large_bytes")])  # fmt: skip
     if check.problems and not (fix and check.fixable):
-        raise ImageRejected(check.summary(), problems=check.problems)
+        raise ImageRejected(check.summary_said(), problems=check.problems)
     assert data is not None
     codes = {p.code for p in check.problems}
     fmt = check.format
@@ -169,7 +170,7 @@ def _encode(im: Image.Image, *, prefer_png: bool) -> tuple[bytes, str, tuple[int
                 return buf.getvalue(), "image/jpeg", im.size
         w, h = im.size
         if min(w, h) * 0.85 < MIN_SIDE:
-            raise ImageRejected("We couldn't make this picture small enough to send. Use a simpler or smaller photo.")
+            raise ImageRejected(said("image.cant_shrink"))
         im = im.resize((int(w * 0.85), int(h * 0.85)), Image.Resampling.LANCZOS)
 
 
@@ -180,12 +181,12 @@ def small_copy(source: Source, max_side: int = 640) -> Image.Image:
     """The picture right way up, in sRGB, at most ``max_side`` px: what previews are drawn on."""
     data, _ = _read(source)
     if data is None:
-        raise ImageRejected("This file is too big to preview.")
+        raise ImageRejected(said("image.too_big_to_preview"))
     try:
         with _open(data) as im:
             im.draft("RGB", (max_side, max_side))
             pic = _to_rgb(im)
     except (*_BOMB, *_BAD_IMAGE_ERRORS):
-        raise ImageRejected(_damaged().message) from None
+        raise ImageRejected(_damaged().said) from None
     pic.thumbnail((max_side, max_side))
     return pic
