@@ -174,7 +174,8 @@ def test_audio_only_when_asked(tmp_path):
 def test_concurrency_limit_queues_extra_jobs_like_the_lowest_tier():
     from seedance_emulator.server import Emulator, EmulatorServer
 
-    emu = Emulator(processing_seconds=0.6, max_concurrent=2, render_mode="stub", test_endpoints=True)
+    # Renders long enough that the check below lands while the first two still run, even on a loaded machine.
+    emu = Emulator(processing_seconds=2.5, max_concurrent=2, render_mode="stub", test_endpoints=True)
     with EmulatorServer(emu) as server, api(server) as c:
         ids = [c.post("/api/v3/bytedance/seedance-v1-lite-i2v-480p",
                       json={"image": "data:image/jpeg;base64," + base64.b64encode(make_photo()).decode(),
@@ -185,7 +186,7 @@ def test_concurrency_limit_queues_extra_jobs_like_the_lowest_tier():
             assert b.get(f"/api/v3/predictions/{other}").json()["data"]["status"] == "processing"
         states = [c.get(f"/api/v3/predictions/{i}/result").json()["data"]["status"] for i in ids]
         assert states.count("processing") == 2 and states.count("created") == 2  # two at once, two waiting
-        deadline = time.time() + 10
+        deadline = time.time() + 20
         while time.time() < deadline and not all(
             c.get(f"/api/v3/predictions/{i}/result").json()["data"]["status"] == "completed" for i in ids
         ):
