@@ -42,7 +42,6 @@ class Money(str, Enum):
     LIKELY_NOT_STARTED = "likely_not_started"
     UNKNOWN = "unknown"
     """It may have been charged: the request may have reached WaveSpeed, and we are checking."""
-    CHECKING = "unknown"  # the old name of UNKNOWN (an alias), kept until every branch has moved
     CHARGED = "charged"
     RENDERING = "still_running"
     REFUNDED = "refunded"

@@ -185,9 +185,9 @@ SETTLE: dict[tuple[str, str], tuple[str | None, Money | None, str | None]] = {
     ("has_job", ANY): (KEEP, Money.RENDERING, None),
     # The client raises SubmissionUnknown whenever the POST may have arrived; anything else it raises from a submit
     # was a refusal (4xx, 429) or a request that provably never left.
-    ("submitting", "submission_unknown"): ("unknown", Money.CHECKING, None),
+    ("submitting", "submission_unknown"): ("unknown", Money.UNKNOWN, None),
     ("submitting", ANY): ("failed", Money.NOT_CHARGED, None),
-    ("unknown", ANY): ("unknown", Money.CHECKING, None),
+    ("unknown", ANY): ("unknown", Money.UNKNOWN, None),
     ("sent", "task_failed"): ("failed", Money.REFUNDED, None),
     ("sent", "task_cancelled"): ("cancelled", Money.CANCEL_ASKED, None),
     ("sent", "auth"): (KEEP, Money.RENDERING, N_("take.key_stopped")),
