@@ -30,6 +30,7 @@ from .cli_common import (
 from .errors import InputError, InvalidRequest, NotReady, SeedanceError
 from .plan import Plan
 from .words import LOCALES, pick_locale
+from .words.said import said
 from .words.said import say as say_in
 
 log = logging.getLogger("seedance_ui.cli")
@@ -79,7 +80,7 @@ def cmd_check_image(args: argparse.Namespace) -> int:
     try:
         check = images.inspect(args.path)
     except OSError as e:
-        raise Refusal(f"Can't read {args.path}: {e.strerror or e}.") from None
+        raise Refusal(said("cli.cant_read", path=args.path, why=e.strerror or e)) from None
     lines = [check.summary()] + [f"  note: {n}" for n in check.notes]
     if check.ok:
         lines.append(f"  suggested aspect ratio: {check.suggested_aspect_ratio}")
@@ -152,16 +153,16 @@ def build_parser() -> argparse.ArgumentParser:
                    "LC_ALL or LANG, else English)")  # fmt: skip
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
-    def add(name: str, fn: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
-        sp = sub.add_parser(name, help=help_, description=help_)
+    def add(name: str, fn: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help, description=help)
         sp.add_argument("--json", action="store_true", help="print JSON")
         sp.set_defaults(fn=fn)
         return sp
 
-    sp = add("check-image", cmd_check_image, "Check a picture against Seedance's rules.")
+    sp = add("check-image", cmd_check_image, help="Check a picture against Seedance's rules.")
     sp.add_argument("path")
-    add_choice_args(add("price", cmd_price, "Estimate what a render costs."))
-    add("models", cmd_models, "List the Seedance models.")
+    add_choice_args(add("price", cmd_price, help="Estimate what a render costs."))
+    add("models", cmd_models, help="List the Seedance models.")
 
     from . import cli_jobs
 
@@ -189,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             live_catalog()
         return int(args.fn(args))
     except Refusal as e:
-        return _refuse(as_json, e.message, e.extra)
+        return _refuse(as_json, say_in(e.message, locale), e.extra)
     except InvalidRequest as e:
         return _refuse(as_json, say_in(e.said, locale), {"problems": [{"field": f, "message": say_in(m, locale)}
                                                                        for f, m in e.said_problems]})  # fmt: skip
@@ -209,7 +210,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(e.code or 0)
     except Exception as e:  # a bug of ours: one line, not a traceback
         log.debug("unexpected", exc_info=True)
-        return _refuse(as_json, f"Something unexpected went wrong ({type(e).__name__}: {e}).", code=EXIT_UNEXPECTED)
+        return _refuse(as_json, say_in(said("cli.unexpected", kind=type(e).__name__, error=str(e)), locale),
+                       code=EXIT_UNEXPECTED)  # fmt: skip
 
 
 if __name__ == "__main__":
