@@ -39,3 +39,17 @@ def test_the_queue_list_shows_a_state_in_words_not_its_id():
     snap = {"items": [{"id": "t1", "position": 1, "state": "queued", "prompt": "a cat", "eta": 30, "saved": False}]}
     listing = queue_page.listing_html(snap, "es")
     assert "en cola (aún sin enviar)" in listing and "lista en unos 30 s" in listing
+
+
+def test_what_we_change_in_a_picture_is_said_in_the_language():
+    import io
+
+    from PIL import Image
+
+    from seedance_ui import images
+
+    buf = io.BytesIO()
+    Image.new("RGBA", (640, 480), (10, 20, 30, 0)).save(buf, format="PNG")
+    notes = images.inspect(buf.getvalue()).notes
+    assert "Transparent areas are filled with white." in map(str, notes)
+    assert "透明な部分は白で塗りつぶします。" in [say(n, "ja") for n in notes]
