@@ -53,3 +53,18 @@ def test_what_we_change_in_a_picture_is_said_in_the_language():
     notes = images.inspect(buf.getvalue()).notes
     assert "Transparent areas are filled with white." in map(str, notes)
     assert "透明な部分は白で塗りつぶします。" in [say(n, "ja") for n in notes]
+
+
+def test_a_batch_rows_problems_are_said_in_the_language_and_kept_english_in_json(tmp_path):
+    from seedance_ui import batch
+
+    row = batch.check_row(3, "", {"prompt": "a cat", "duration": "ten"}, tmp_path)
+    said_es = [(column, say(why, "es")) for column, why in row.problems]
+    assert ("duration", "'ten' no es un número entero.") in said_es and (
+        "image",
+        "Esta fila no nombra ninguna imagen.",
+    ) in said_es
+    reasons = {p["column"]: p["reason"] for p in row.to_dict()["problems"]}
+    assert (
+        reasons["duration"] == "'ten' is not a whole number." and reasons["image"] == "No picture is named in this row."
+    )

@@ -21,7 +21,7 @@ from ..queue_runner import Pacer, Runner, enqueue, estimate
 from ..queue_store import QueueStore
 from ..session import Session
 from ..take_states import TakeState
-from ..words.said import Said, Usd, said
+from ..words.said import Said, Usd, said, say
 from . import queue_settings, words
 from .i18n import L, L_in
 from .queue_share import ShareGate
@@ -103,7 +103,7 @@ def check(ctx: AppContext, visitor: Visitor, files: list[Any] | None, prompt: st
     body = "".join(
         f"<tr><td>{r.number}</td><td>{html.escape(r.image)}</td>"
         + (f"<td>✅ ok</td><td>✅ ok</td><td>{free if demo else f'${r.price:.2f}'}</td>" if r.ok else
-           f"<td colspan='3' class='refused'>{'<br>'.join(html.escape(f'{c}: {w}') for c, w in r.problems)}</td>")
+           f"<td colspan='3' class='refused'>{'<br>'.join(html.escape(f'{c}: {say(w, visitor.locale)}') for c, w in r.problems)}</td>")
         + "</tr>" for r in rows)  # fmt: skip
     lang = visitor.locale
     heads = "".join(
