@@ -18,7 +18,7 @@ CONVERTED = [
     "storyboard.py", "queue_store.py", "queue_runner.py", "job_match.py", "plan.py", "framing.py", "upscale.py",
     "ui/state.py", "ui/storyboard.py", "ui/storyboard_actions.py", "ui/takes_view.py", "ui/extras_panel.py",
     "ui/words.py", "ui/history_words.py", "ui/model_words.py", "ui/look.py", "ui/history.py", "ui/upscale_panel.py",
-    "ui/queue_page.py", "ui/queue_settings.py", "ui/settings.py", "images.py", "image_checks.py", "batch.py",
+    "ui/queue_page.py", "ui/queue_settings.py", "ui/settings.py", "images.py", "image_checks.py", "batch.py", "paced_start.py", "paths.py", "ui/api_share.py",
 ]  # fmt: skip
 NOT_SAID = {"help", "description", "label", "info", "placeholder", "metavar", "elem_id", "elem_classes"}
 INTERNAL = {"ValueError", "KeyError", "TypeError", "AssertionError", "RuntimeError", "FileExistsError",
