@@ -19,7 +19,7 @@ from typing import Any
 from . import images
 from .errors import ImageRejected, InputError, InvalidRequest
 from .plan import Choices, Plan
-from .words.said import said
+from .words.said import Said, said
 
 COLUMNS = ("image", "prompt", "model_id", "duration", "resolution", "aspect_ratio", "generate_audio", "camera_fixed",
            "seed", "last_image", "takes")  # fmt: skip
@@ -42,8 +42,9 @@ class BatchRow:
     plan: Plan | None = None
     image_path: Path | None = None
     last_path: Path | None = None
-    problems: list[tuple[str, str]] = field(default_factory=list)
-    """(column, reason) for each problem; none means the row is queued."""
+    problems: list[tuple[str, Said]] = field(default_factory=list)
+    """(column, reason) for each problem, the reason a message (said in the visitor's language at the edge); none
+    means the row is queued."""
 
     @property
     def ok(self) -> bool:
@@ -57,7 +58,7 @@ class BatchRow:
         q = self.plan.quote if self.plan else None
         return {"row": self.number, "image": self.image, "prompt": self.prompt, "ok": self.ok,
                 "takes": self.plan.takes if self.plan else None, "price_usd": str(q.total) if q and self.ok else None,
-                "problems": [{"row": self.number, "column": c, "reason": r} for c, r in self.problems]}  # fmt: skip
+                "problems": [{"row": self.number, "column": c, "reason": str(r)} for c, r in self.problems]}  # fmt: skip
 
 
 def read(source: str | Path, prompt: str | None = None) -> list[BatchRow]:
@@ -112,7 +113,7 @@ def _csv(path: Path, prompt: str | None) -> list[BatchRow]:
             for r in rows]  # fmt: skip
 
 
-def _values(cells: dict[str, Any], problems: list[tuple[str, str]]) -> dict[str, Any]:
+def _values(cells: dict[str, Any], problems: list[tuple[str, Said]]) -> dict[str, Any]:
     """The row's settings, typed; a cell that can't be read is a problem naming its column."""
     values: dict[str, Any] = {}
     for name in ("prompt", "model_id", "resolution", "aspect_ratio"):
@@ -123,13 +124,13 @@ def _values(cells: dict[str, Any], problems: list[tuple[str, str]]) -> dict[str,
             try:
                 values[name] = int(cells[name])
             except ValueError:
-                problems.append((name, f"'{cells[name]}' is not a whole number."))
+                problems.append((name, said("batch.not_whole_number", value=cells[name])))
     for name in _BOOLS:
         cell = str(cells.get(name) or "").lower()
         if cell in _YES or cell in _NO:
             values[name] = cell in _YES
         elif cell:
-            problems.append((name, f"'{cells[name]}' is not yes or no."))
+            problems.append((name, said("batch.not_yes_or_no", value=cells[name])))
     return values
 
 
@@ -139,9 +140,9 @@ def check_row(number: int, image: str, cells: dict[str, Any], base: Path) -> Bat
     try:
         row.plan = Plan.make(Choices.of(**values))
     except InvalidRequest as e:
-        row.problems += [(col if col != "settings" else "model_id", why) for col, why in e.problems]
+        row.problems += [(col if col != "settings" else "model_id", why) for col, why in e.said_problems]
     if not image:
-        row.problems.append(("image", "No picture is named in this row."))
+        row.problems.append(("image", said("batch.no_picture")))
         return row
     row.image_path = (base / image).resolve()
     row.last_path = (base / cells["last_image"]).resolve() if cells.get("last_image") else None
@@ -152,7 +153,7 @@ def check_row(number: int, image: str, cells: dict[str, Any], base: Path) -> Bat
             side = row.plan.upload_side if row.plan else None
             img = images.prepare(path, max_side=side)
         except ImageRejected as e:
-            row.problems.append((column, e.message))
+            row.problems.append((column, e.said))
             continue
         if column == "image" and row.plan is not None:
             row.plan = row.plan.for_image((img.width, img.height))

@@ -69,7 +69,7 @@ class ImageCheck:
     height: int = 0
     bytes: int = 0
     problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Said] = field(default_factory=list)
     """Things we change without asking (metadata removed, colours converted), said plainly."""
     animated: bool = False
     orientation: int = 1
@@ -101,6 +101,7 @@ class ImageCheck:
     def to_dict(self) -> dict:
         data = asdict(self)
         data["problems"] = [{"code": p.code, "message": p.message, "fixable": p.fixable} for p in self.problems]
+        data["notes"] = [str(n) for n in self.notes]  # the JSON keeps the English sentences, as before
         return {"ok": self.ok, **data, "fixable": self.fixable, "suggested_aspect_ratio": self.suggested_aspect_ratio}
 
 
@@ -112,7 +113,7 @@ class PreparedImage:
     mime: str
     width: int
     height: int
-    notes: tuple[str, ...] = ()
+    notes: tuple[Said, ...] = ()
     changed: bool = False
     """True when the bytes differ from the file the person gave."""
 
@@ -283,16 +284,16 @@ def _damaged() -> Problem:
 
 def _add_notes(check: ImageCheck, im: Image.Image) -> None:
     if _has_metadata(im):
-        check.notes.append("Hidden details (location, camera data, colour profile, comments) are removed before sending.")  # fmt: skip
+        check.notes.append(said("image.note_metadata"))
     if check.orientation != 1:
-        check.notes.append("The photo is turned the right way up, as your phone or camera recorded it.")
+        check.notes.append(said("image.note_rotated"))
     mode = im.mode
     if mode == "CMYK":
-        check.notes.append("Printing colours (CMYK) are converted to screen colours (RGB).")
+        check.notes.append(said("image.note_cmyk"))
     elif mode.startswith("I") or mode == "F":
-        check.notes.append("The 16-bit picture is converted to ordinary 8-bit colour.")
+        check.notes.append(said("image.note_16bit"))
     elif "A" in mode or (mode == "P" and "transparency" in im.info) or "transparency" in im.info:
-        check.notes.append("Transparent areas are filled with white.")
+        check.notes.append(said("image.note_transparent"))
 
 
 def _add_problems(check: ImageCheck) -> None:

@@ -88,16 +88,16 @@ def prepare(source: Source, *, fix: bool = False, max_side: int | None = None) -
     out, mime, (w, h) = _encode(rgb, prefer_png=fmt == "PNG" and not sized)
     notes = list(check.notes)
     if sized:
-        notes.append(f"Sent at {w}x{h} px, {_mb(len(out))} instead of {_mb(size)}"
-                     f"{' (as a JPEG)' if fmt != 'JPEG' else ''}: plenty for the video, and quicker to upload.")  # fmt: skip
+        sent = {"size": f"{w}x{h}", "sent": _mb(len(out)), "original": _mb(size)}
+        notes.append(said("image.note_sent_at", **sent) if fmt == "JPEG" else said("image.note_sent_at_jpeg", **sent))
     elif (w, h) != (check.width, check.height):
-        notes.append(f"Shrunk to {w}x{h} px.")
+        notes.append(said("image.note_shrunk", size=f"{w}x{h}"))
     if "unsupported_format" in codes:
-        notes.append(f"Converted from {_friendly(check.format)}.")
+        notes.append(said("image.note_converted", kind=_friendly(check.format)))
     if "animated" in codes:
-        notes.append("Only the first frame of the animation is used.")
+        notes.append(said("image.note_first_frame"))
     if not sized and ("too_large_bytes" in codes or (fmt == "PNG" and mime == "image/jpeg")):
-        notes.append(f"Saved as a {_mb(len(out))} {'PNG' if mime == 'image/png' else 'JPEG'}.")
+        notes.append(said("image.note_saved_as", size=_mb(len(out)), kind="PNG" if mime == "image/png" else "JPEG"))
     return PreparedImage(out, mime, w, h, tuple(notes), changed=True)
 
 

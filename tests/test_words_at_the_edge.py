@@ -19,6 +19,7 @@ CONVERTED = [
     "ui/state.py", "ui/storyboard.py", "ui/storyboard_actions.py", "ui/takes_view.py", "ui/extras_panel.py",
     "ui/words.py", "ui/history_words.py", "ui/model_words.py", "ui/look.py", "ui/history.py", "ui/upscale_panel.py",
     "cli_board.py", "cli_jobs.py", "cli_queue.py", "cli.py", "cli_common.py",
+    "ui/queue_page.py", "ui/queue_settings.py", "ui/settings.py", "images.py", "image_checks.py", "batch.py", "paced_start.py", "paths.py", "ui/api_share.py",
 ]  # fmt: skip
 NOT_SAID = {"help", "description", "label", "info", "placeholder", "metavar", "elem_id", "elem_classes"}
 INTERNAL = {"ValueError", "KeyError", "TypeError", "AssertionError", "RuntimeError", "FileExistsError",

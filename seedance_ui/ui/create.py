@@ -159,7 +159,7 @@ def check_image(visitor: Visitor, path: str | None) -> tuple[str, Any, Any]:
     if done:
         text += " " + say(said("create.we_fixed_it", what=done), locale)
     elif check.ok and check.notes:
-        text += " " + " ".join(check.notes)
+        text += " " + " ".join(say(note, locale) for note in check.notes)
     return text, gr.update(visible=check.fixable), gr.update(interactive=check.ok)
 
 
@@ -184,7 +184,7 @@ def fix_image(ctx: AppContext, visitor: Visitor, path: str | None) -> tuple[Any,
     folder.mkdir(parents=True, exist_ok=True)
     out = folder / f"fixed-{secrets.token_hex(4)}{fixed.extension}"
     out.write_bytes(fixed.data)
-    done = " ".join(fixed.notes)
+    done = " ".join(say(note, _locale(visitor)) for note in fixed.notes)
     visitor.fixed[out.name] = done  # Gradio copies the file under the same name: the re-check finds the notes
     fixed_said = said("create.fixed", what=done, size=f"{fixed.width}x{fixed.height}")
     return str(out), f"✅ {say(fixed_said, _locale(visitor))}", gr.update(visible=False)
