@@ -40,7 +40,6 @@ from .image_checks import (  # noqa: F401 (the checks' names, reachable as image
     check_file,
     inspect,
 )
-from .words.said import said
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a cut-off file is an error, never a half-grey picture
 
@@ -72,7 +71,7 @@ def prepare(source: Source, *, fix: bool = False, max_side: int | None = None) -
         check = replace(check, problems=[p for p in check.problems
                                          if p.code not in ("too_large_dimensions", "too_large_bytes")])  # fmt: skip
     if check.problems and not (fix and check.fixable):
-        raise ImageRejected(check.summary_said(), problems=check.problems)
+        raise ImageRejected(check.summary(), problems=check.problems)
     assert data is not None
     codes = {p.code for p in check.problems}
     fmt = check.format
@@ -88,16 +87,16 @@ def prepare(source: Source, *, fix: bool = False, max_side: int | None = None) -
     out, mime, (w, h) = _encode(rgb, prefer_png=fmt == "PNG" and not sized)
     notes = list(check.notes)
     if sized:
-        sent = {"size": f"{w}x{h}", "sent": _mb(len(out)), "original": _mb(size)}
-        notes.append(said("image.note_sent_at", **sent) if fmt == "JPEG" else said("image.note_sent_at_jpeg", **sent))
+        notes.append(f"Sent at {w}x{h} px, {_mb(len(out))} instead of {_mb(size)}"
+                     f"{' (as a JPEG)' if fmt != 'JPEG' else ''}: plenty for the video, and quicker to upload.")  # fmt: skip
     elif (w, h) != (check.width, check.height):
-        notes.append(said("image.note_shrunk", size=f"{w}x{h}"))
+        notes.append(f"Shrunk to {w}x{h} px.")
     if "unsupported_format" in codes:
-        notes.append(said("image.note_converted", kind=_friendly(check.format)))
+        notes.append(f"Converted from {_friendly(check.format)}.")
     if "animated" in codes:
-        notes.append(said("image.note_first_frame"))
+        notes.append("Only the first frame of the animation is used.")
     if not sized and ("too_large_bytes" in codes or (fmt == "PNG" and mime == "image/jpeg")):
-        notes.append(said("image.note_saved_as", size=_mb(len(out)), kind="PNG" if mime == "image/png" else "JPEG"))
+        notes.append(f"Saved as a {_mb(len(out))} {'PNG' if mime == 'image/png' else 'JPEG'}.")
     return PreparedImage(out, mime, w, h, tuple(notes), changed=True)
 
 
@@ -170,7 +169,7 @@ def _encode(im: Image.Image, *, prefer_png: bool) -> tuple[bytes, str, tuple[int
                 return buf.getvalue(), "image/jpeg", im.size
         w, h = im.size
         if min(w, h) * 0.85 < MIN_SIDE:
-            raise ImageRejected(said("image.cant_shrink"))
+            raise ImageRejected("We couldn't make this picture small enough to send. Use a simpler or smaller photo.")
         im = im.resize((int(w * 0.85), int(h * 0.85)), Image.Resampling.LANCZOS)
 
 
@@ -181,12 +180,12 @@ def small_copy(source: Source, max_side: int = 640) -> Image.Image:
     """The picture right way up, in sRGB, at most ``max_side`` px: what previews are drawn on."""
     data, _ = _read(source)
     if data is None:
-        raise ImageRejected(said("image.too_big_to_preview"))
+        raise ImageRejected("This file is too big to preview.")
     try:
         with _open(data) as im:
             im.draft("RGB", (max_side, max_side))
             pic = _to_rgb(im)
     except (*_BOMB, *_BAD_IMAGE_ERRORS):
-        raise ImageRejected(_damaged().said) from None
+        raise ImageRejected(_damaged().message) from None
     pic.thumbnail((max_side, max_side))
     return pic

@@ -86,7 +86,7 @@ def test_labels_the_browser_translates_hold_no_placeholder(keys):
 def test_a_label_made_on_the_server_is_in_the_visitors_language():
     assert L_in("ja", "board.shot_picture", n=2) == "ショット 2 の画像"
     assert L_in("pt_BR", "queue.queue_many", n=3) == "Pôr 3 tomadas na fila"
-    assert L_in("en", "board.retake") == "Retake"
+    assert L_in("en", "board.render_one", n=1) == "Render 1 shot"
     assert L_in("xx", "board.shot_picture", n=2) == "Shot 2 picture"  # an unknown language: English
     assert L_in(None, "tab.create") == "Create"
 

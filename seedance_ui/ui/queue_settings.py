@@ -16,7 +16,6 @@ from ..errors import SeedanceError
 from ..queue_runner import remembered_tier, tier_key
 from ..queue_store import QueueStore
 from ..session import Session
-from ..words.said import said, say
 from .i18n import L
 from .state import AppContext, Visitor
 
@@ -27,8 +26,8 @@ CHOICES = [
     ("Gold", "gold"),
     ("Ultra", "ultra"),
 ]
-DEMO_WORDS = said("queue.level_demo")
-"""Demo mode doesn't pace: its previews render on this computer."""
+DEMO_WORDS = ("Demo mode doesn't pace: its free previews render on this computer, not at WaveSpeed. "
+              "The level applies once you use your key.")  # fmt: skip
 
 
 def meta_key(session: Session) -> str:
@@ -44,15 +43,17 @@ def runner_tier(session: Session) -> str:
     return "ultra" if session.demo else remembered(session)
 
 
-def explain(tier: str, demo: bool, locale: str = "en") -> str:
-    """One plain line in the visitor's language: what the level lets the queue do."""
+def explain(tier: str, demo: bool) -> str:
+    """One plain line: what the level lets the queue do."""
     if tier == "auto":
         level = levels.LEVELS["bronze"]
-        line = said("queue.level_auto_line", per_minute=level.per_minute, at_once=level.at_once)
+        line = (f"Auto starts as Bronze ({level.per_minute} videos a minute, {level.at_once} at once) and moves up "
+                "when WaveSpeed accepts more.")  # fmt: skip
     else:
         level = levels.LEVELS[tier]
-        line = said("queue.level_line", level=tier.title(), per_minute=level.per_minute, at_once=level.at_once)
-    return say(said("queue.level_line_demo", line=line, demo=DEMO_WORDS) if demo else line, locale)
+        line = (f"{tier.title()}: WaveSpeed starts up to {level.per_minute:,} videos a minute for your account and "
+                f"runs {level.at_once:,} at once; the queue keeps to that.")  # fmt: skip
+    return f"{line} {DEMO_WORDS}" if demo else line
 
 
 def load(ctx: AppContext, visitor: Visitor | None) -> tuple[Any, str]:
@@ -64,9 +65,9 @@ def load(ctx: AppContext, visitor: Visitor | None) -> tuple[Any, str]:
     try:
         session = ctx.session(visitor)
     except SeedanceError:  # no key and no demo: nothing to pace yet
-        return gr.update(value="auto"), explain("auto", False, visitor.locale)
+        return gr.update(value="auto"), explain("auto", False)
     tier = remembered(session)
-    return gr.update(value=tier), explain(tier, session.demo, session.locale)
+    return gr.update(value=tier), explain(tier, session.demo)
 
 
 def choose(ctx: AppContext, visitor: Visitor, tier: str) -> str:
@@ -77,7 +78,7 @@ def choose(ctx: AppContext, visitor: Visitor, tier: str) -> str:
     except (SeedanceError, ValueError) as e:
         return f"⛔ {getattr(e, 'message', e)}"
     QueueStore(session.studio.journal).set_meta(meta_key(session), tier)
-    return explain(tier, session.demo, session.locale)
+    return explain(tier, session.demo)
 
 
 def build(ctx: AppContext, visitor: Any, key_events: tuple[Any, ...] = ()) -> None:
