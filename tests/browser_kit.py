@@ -178,7 +178,42 @@ def open_app(ctx, app: App):  # type: ignore[no-untyped-def]
     page.goto(app.url)
     expect(page.locator("#banner")).to_contain_text("mode" if app.name == "demo" else "", timeout=WAIT)
     expect(page.locator("#price")).not_to_be_empty(timeout=WAIT)  # the load event has run: the visitor is known
+    page.locator("html[data-settings-folded]").wait_for(state="attached", timeout=WAIT)  # a phone's fold ran
     return page
+
+
+def open_model_picker(page):  # type: ignore[no-untyped-def]
+    """Open the Model list (on a phone, unfold the Settings first) and wait until its options are drawn: a
+    count taken right after the click can see none yet."""
+    picker = page.get_by_label("Model")
+    if page.viewport_size["width"] < 800:
+        fold = page.locator("#settings-acc .label-wrap").first
+        page.locator("html[data-settings-folded]").wait_for(state="attached", timeout=WAIT)  # the fold on load ran
+        if not picker.is_visible():
+            fold.click()
+    picker.click()
+    page.get_by_role("option").first.wait_for(state="visible", timeout=WAIT)
+    return page.get_by_role("option")
+
+
+def page_with_live_model(ctx, page, name: str = "Seedance 9.9 Test"):  # type: ignore[no-untyped-def]
+    """The page once the live catalog's model is in the picker (it shows at a later page load, never by holding
+    one up), with the picker open; fails when 20 loads never show it. The page is usable before its load events
+    end, so each load is given time for the choices to arrive while the list is open."""
+    from playwright.sync_api import expect
+
+    for _ in range(20):
+        try:
+            expect(open_model_picker(page).filter(has_text=name)).to_have_count(1, timeout=5000)
+            return page
+        except AssertionError:
+            pass
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(500)
+        page.reload()
+        page = ctx.pages[-1]
+        expect(page.locator("#price")).not_to_be_empty(timeout=WAIT)
+    pytest.fail(f"{name} never reached the Model list in 20 page loads")
 
 
 def shot(page, name: str, full: bool = False) -> Path:  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ appears in the app's model picker, carries its formula's price on Generate, and 
 import re
 
 import pytest
-from browser_kit import SUNSET, WAIT, new_context, open_app, shot
+from browser_kit import SUNSET, WAIT, new_context, open_app, open_model_picker, page_with_live_model, shot
 
 pytest_plugins = ["browser_kit"]
 pytestmark = pytest.mark.browser
@@ -15,17 +15,7 @@ def test_a_model_from_the_live_catalog_in_the_picker(browser, key_app):
 
     ctx = new_context(browser, "desktop")
     page = open_app(ctx, key_app)  # this load asks WaveSpeed (the emulator) for its catalog in the background
-    picker = page.get_by_label("Model")
-    for _ in range(20):  # the live list shows at a later page load, never by holding this one up
-        picker.click()
-        if page.get_by_role("option", name="Seedance 9.9 Test").count():
-            break
-        page.keyboard.press("Escape")
-        page.wait_for_timeout(500)
-        page.reload()
-        page = ctx.pages[-1]
-        expect(page.locator("#price")).not_to_be_empty(timeout=WAIT)
-        picker = page.get_by_label("Model")
+    page = page_with_live_model(ctx, page)  # the live list shows at a later page load
     page.get_by_role("option", name="Seedance 9.9 Test").click()
     page.locator("input[type=file]").first.set_input_files(str(SUNSET))
     page.get_by_label("Prompt").fill("A test of a model WaveSpeed added today")
@@ -62,7 +52,7 @@ def test_without_a_key_or_network_the_picker_offers_the_snapshot_with_the_20_mod
 
     ctx = new_context(browser, "desktop")
     page = open_app(ctx, demo_app)  # demo mode: no key, and nothing here can reach WaveSpeed
-    page.get_by_label("Model").click()
+    open_model_picker(page)
     for name in ("Seedance V1.5 Pro", "Seedance 2.0", "Seedance 2.0 Fast", "Seedance 2.0 Mini", "Seedance 2.5",
                  "Seedance V1 Lite"):  # fmt: skip
         expect(page.get_by_role("option", name=name, exact=True)).to_have_count(1)

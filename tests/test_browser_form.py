@@ -4,31 +4,14 @@ changes (and what they were set to goes with them), and come back fresh, at the 
 import re
 
 import pytest
-from browser_kit import SUNSET, WAIT, bad_text, new_context, open_app, shot
+from browser_kit import SUNSET, WAIT, bad_text, new_context, open_app, open_model_picker, page_with_live_model, shot
 
 pytest_plugins = ["browser_kit"]
 pytestmark = pytest.mark.browser
 
 
-def _open_picker(page) -> None:  # type: ignore[no-untyped-def]
-    """Open the Model list; on a phone the Settings are folded after the page loads: unfold them first."""
-
-    picker = page.get_by_label("Model")
-    if size_of(page) == "phone":
-        fold = page.locator("#settings-acc .label-wrap").first
-        fold.wait_for(state="visible", timeout=WAIT)
-        page.wait_for_timeout(1000)  # the page's fold on load has run
-        if not picker.is_visible():
-            fold.click()
-    picker.click()
-
-
-def size_of(page) -> str:  # type: ignore[no-untyped-def]
-    return "phone" if page.viewport_size["width"] < 800 else "desktop"
-
-
 def _pick(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    _open_picker(page)
+    open_model_picker(page)
     page.get_by_role("option", name=name, exact=True).click()
 
 
@@ -41,15 +24,7 @@ def test_the_models_own_options_follow_the_model(browser, key_app, size):
     go, options = page.locator("#generate-btn"), page.locator("#model-options")
     expect(go).to_have_text(re.compile(r"Generate · \$0\.26"), timeout=WAIT)  # V1.5 Pro, 720p, 5 s, sound
     expect(options).to_have_count(0)  # V1.5 Pro has no inputs beyond the page's own controls
-    for _ in range(20):  # the live list (with the emulator's own model) shows at a later page load
-        _open_picker(page)
-        if page.get_by_role("option", name="Seedance 9.9 Test").count():
-            break
-        page.keyboard.press("Escape")
-        page.wait_for_timeout(500)
-        page.reload()
-        page = ctx.pages[-1]
-        expect(page.locator("#price")).not_to_be_empty(timeout=WAIT)
+    page = page_with_live_model(ctx, page)  # the live list (with the emulator's own model), at a later load
     page.get_by_role("option", name="Seedance 9.9 Test").click()
     go, options = page.locator("#generate-btn"), page.locator("#model-options")
     page.locator("input[type=file]").first.set_input_files(str(SUNSET))

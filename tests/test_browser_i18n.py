@@ -97,6 +97,7 @@ def open_page(ctx, app, tag: str):  # type: ignore[no-untyped-def]
     page.goto(app.url)
     expect(page.locator(f"html[data-seedance-locale='{tag}']")).to_have_count(1, timeout=WAIT)
     expect(page.locator("#price")).not_to_be_empty(timeout=WAIT)
+    page.locator("html[data-settings-folded]").wait_for(state="attached", timeout=WAIT)  # a phone's fold ran
     return page
 
 

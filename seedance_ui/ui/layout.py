@@ -119,7 +119,10 @@ I18N = page_i18n()
 # On a phone the settings start folded, so the picture, the prompt, Generate and the result come first.
 FOLD_ON_PHONE = """() => { if (window.innerWidth <= 820) {
   const b = document.querySelector('#settings-acc > button, #settings-acc .label-wrap');
-  if (b && document.querySelector('#settings-acc')?.querySelector('.open, [aria-expanded=true]')) b.click(); } }"""
+  if (b && document.querySelector('#settings-acc')?.querySelector('.open, [aria-expanded=true]')) b.click(); }
+  document.documentElement.dataset.settingsFolded = 'yes'; }"""
+"""On a phone the Settings start folded (the picture and the result come first). It runs as the page appears, before
+any server step, so a person who opens them early is never folded shut under their finger."""
 
 
 def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
@@ -211,7 +214,8 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         chosen = chosen.then(partial(settings.banner, ctx), [visitor], [banner], **private)  # the server's words too
         page.refresh_price(chosen)  # Generate carries its words and price
         start = start.then(partial(models_now, ctx), [visitor], [page.family], **private)
-        fill_boards(fill_history(page.refresh_price(start)).then(None, js=FOLD_ON_PHONE))
+        demo.load(None, js=FOLD_ON_PHONE)
+        fill_boards(fill_history(page.refresh_price(start)))
         start.then(resume_queue, [visitor], None, **private)
     demo.queue(default_concurrency_limit=None)
     return demo
