@@ -72,13 +72,18 @@ def english_patterns(locale: str) -> dict[str, re.Pattern]:
     return patterns
 
 
-def english_seen(page, locale: str) -> list[str]:  # type: ignore[no-untyped-def]
-    """Our English words on the page, and any translation key Gradio showed untranslated (``__i18n__{...}``)."""
-    raw = [f"untranslated: {t[:80]!r}" for t in page.evaluate(VISIBLE_TEXT, []) if "__i18n__" in t]
-    texts = page.evaluate(VISIBLE_TEXT, OTHERS_SENTENCES)
-    return raw + [
-        f"{key} in {t!r}" for key, pattern in english_patterns(locale).items() for t in texts if pattern.search(t)
-    ]
+def english_seen(page, locale: str, settle_ms: int = 10_000) -> list[str]:  # type: ignore[no-untyped-def]
+    """Our English words on the page, and any translation key Gradio showed untranslated (``__i18n__{...}``). The
+    page's load (or a new language) is given ``settle_ms`` to end its steps: what is still English then stays."""
+    patterns, seen = english_patterns(locale), []
+    for _ in range(max(1, settle_ms // 500)):
+        raw = [f"untranslated: {t[:80]!r}" for t in page.evaluate(VISIBLE_TEXT, []) if "__i18n__" in t]
+        texts = page.evaluate(VISIBLE_TEXT, OTHERS_SENTENCES)
+        seen = raw + [f"{key} in {t!r}" for key, pattern in patterns.items() for t in texts if pattern.search(t)]
+        if not seen:
+            return seen
+        page.wait_for_timeout(500)
+    return seen
 
 
 @pytest.fixture(scope="module")

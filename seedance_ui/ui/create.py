@@ -24,7 +24,7 @@ from ..errors import SeedanceError
 from ..plan import Choices, Plan
 from ..words.said import N_, Said, Usd, said, say
 from .form import MATCH, Form, Models, aspect_value, inspect, spec_for, usable_size
-from .i18n import L
+from .i18n import L_in
 from .model_words import control_updates, resolution_hint
 from .state import AppContext, Visitor
 
@@ -71,14 +71,15 @@ def on_family(ctx: AppContext, form: Form) -> tuple:
     res = form.resolution if form.resolution in choices else spec.default_resolution
     dur = min(max(int(form.duration or spec.duration_default), spec.duration_min), spec.duration_max)
     notice = f"⚠️ {spec.notice}" if spec.notice else spec.summary
-    audio, camera, missing = control_updates(form.family, models)
+    locale = _locale(form.visitor)
+    audio, camera, missing = control_updates(form.family, models, locale)
     return (
-        gr.update(choices=choices, value=res, info=resolution_hint(choices)),
+        gr.update(choices=choices, value=res, info=resolution_hint(choices, locale)),
         gr.update(
             minimum=spec.duration_min,
             maximum=spec.duration_max,
             value=dur,
-            info=f"{spec.duration_min}–{spec.duration_max} " + L("create.seconds"),
+            info=f"{spec.duration_min}–{spec.duration_max} " + L_in(locale, "create.seconds"),
         ),
         audio,
         gr.update(visible=spec.accepts_last_image),

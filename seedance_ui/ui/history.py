@@ -78,6 +78,11 @@ def nothing_picked(note: str, voice: words.Voice | None = None) -> tuple[Any, ..
     return None, gr.update(value=None, visible=False), pick, "", gr.update(visible=False), note
 
 
+def pick_line(ctx: AppContext, visitor: Visitor | None, chosen: str) -> Any:
+    """The panel's "pick a take" line in the visitor's language, while no take is picked."""
+    return gr.skip() if chosen or visitor is None else words.voice(ctx, visitor).say(history_words.PICK)
+
+
 def load_settings(ctx: AppContext, visitor: Visitor, take_id: str, mode: str = "same") -> dict[str, Any]:
     """The form's values from a take, by name: 'same' settings and pictures, 'continue' from its last frame, or
     'loop' (the same picture first and last). ``note`` says what happened."""
@@ -235,6 +240,8 @@ def build(ctx: AppContext, visitor: Any, create: Any, keyed: Any = None) -> Any:
                                                                   show_progress="hidden")  # fmt: skip
 
     refresh.click(fill, shelf_in, shelf_out, **private).then(money, [visitor], money_out, **private)
+    if banner is not None:  # written once the visitor's language is known (and again in a new one)
+        banner.change(partial(pick_line, ctx), [visitor, chosen], [facts], **private, show_progress="hidden")
     search.submit(fill, shelf_in, shelf_out, **private)
 
     def on_select(v: Any, taken: list[str], evt: gr.SelectData) -> Any:

@@ -80,8 +80,9 @@ def choose(ctx: AppContext, visitor: Visitor, tier: str) -> str:
     return explain(tier, session.demo, session.locale)
 
 
-def build(ctx: AppContext, visitor: Any, key_events: tuple[Any, ...] = ()) -> None:
-    """The level's control and its line; filled when the visitor is known and again when their key changes."""
+def build(ctx: AppContext, visitor: Any, banner: Any, key_events: tuple[Any, ...] = ()) -> None:
+    """The level's control and its line; filled each time the banner is written (the page's load, once the visitor's
+    language is known, and a new language) and again when their key changes."""
     import gradio as gr
 
     private: dict[str, Any] = {"api_visibility": "private"}
@@ -89,6 +90,6 @@ def build(ctx: AppContext, visitor: Any, key_events: tuple[Any, ...] = ()) -> No
                         elem_id="account-level")  # fmt: skip
     note = gr.Markdown(explain("auto", ctx.demo is not None and not ctx.uses_owner_key()), elem_id="account-level-note")
     level.input(partial(choose, ctx), [visitor, level], [note], **private)
-    visitor.change(partial(load, ctx), [visitor], [level, note], **private)
+    banner.change(partial(load, ctx), [visitor], [level, note], **private)
     for ev in key_events:
         ev.then(partial(load, ctx), [visitor], [level, note], **private)

@@ -94,5 +94,5 @@ def build(ctx: AppContext, visitor: Any, banner_md: Any, threshold: Any) -> Any:
                        concurrency_limit=None, **private)  # fmt: skip
     sub = key_box.submit(partial(use_key, ctx), [visitor, key_box], [visitor, key_box, key_note, banner_md],
                          concurrency_limit=None, **private)  # fmt: skip
-    queue_settings.build(ctx, visitor, (ev, sub))  # the account level the queue keeps to (issue 21)
+    queue_settings.build(ctx, visitor, banner_md, (ev, sub))  # the account level the queue keeps to (issue 21)
     return ev, sub
