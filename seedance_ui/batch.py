@@ -19,6 +19,7 @@ from typing import Any
 from . import images
 from .errors import ImageRejected, InputError, InvalidRequest
 from .plan import Choices, Plan
+from .words.said import Said, said
 
 COLUMNS = ("image", "prompt", "model_id", "duration", "resolution", "aspect_ratio", "generate_audio", "camera_fixed",
            "seed", "last_image", "takes")  # fmt: skip
@@ -41,8 +42,9 @@ class BatchRow:
     plan: Plan | None = None
     image_path: Path | None = None
     last_path: Path | None = None
-    problems: list[tuple[str, str]] = field(default_factory=list)
-    """(column, reason) for each problem; none means the row is queued."""
+    problems: list[tuple[str, Said]] = field(default_factory=list)
+    """(column, reason) for each problem, the reason a message (said in the visitor's language at the edge); none
+    means the row is queued."""
 
     @property
     def ok(self) -> bool:
@@ -56,7 +58,7 @@ class BatchRow:
         q = self.plan.quote if self.plan else None
         return {"row": self.number, "image": self.image, "prompt": self.prompt, "ok": self.ok,
                 "takes": self.plan.takes if self.plan else None, "price_usd": str(q.total) if q and self.ok else None,
-                "problems": [{"row": self.number, "column": c, "reason": r} for c, r in self.problems]}  # fmt: skip
+                "problems": [{"row": self.number, "column": c, "reason": str(r)} for c, r in self.problems]}  # fmt: skip
 
 
 def read(source: str | Path, prompt: str | None = None) -> list[BatchRow]:
@@ -65,20 +67,18 @@ def read(source: str | Path, prompt: str | None = None) -> list[BatchRow]:
     if path.is_dir():
         return _folder(path, prompt or "")
     if not path.exists():
-        raise InputError(f"There is no file or folder at {path}.")
+        raise InputError(said("batch.nothing_at", path=str(path)))
     if path.suffix.lower() != ".csv":
-        raise InputError(f"{path.name} is not a CSV file or a folder: give a .csv with one row per video, or a "
-                         "folder of pictures.")  # fmt: skip
+        raise InputError(said("batch.not_csv", name=path.name))
     return _csv(path, prompt)
 
 
 def _folder(folder: Path, prompt: str) -> list[BatchRow]:
     pictures = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in PICTURES)
     if not pictures:
-        raise InputError(f"The folder {folder} has no pictures in it (JPEG, PNG, WebP…): nothing was queued.")
+        raise InputError(said("batch.no_pictures", folder=str(folder)))
     if len(pictures) > MAX_ROWS:
-        raise InputError(f"The folder has {len(pictures):,} pictures; a batch takes at most {MAX_ROWS:,}. Split it "
-                         "into smaller folders.")  # fmt: skip
+        raise InputError(said("batch.too_many_pictures", count=len(pictures), most=MAX_ROWS))
     return [check_row(i, p.name, {"image": p.name, "prompt": prompt}, folder) for i, p in enumerate(pictures, start=1)]
 
 
@@ -86,20 +86,19 @@ def _csv(path: Path, prompt: str | None) -> list[BatchRow]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError(f"{path.name} is not UTF-8 text. In your spreadsheet, save it as \"CSV UTF-8\" and try "
-                         "again.") from None  # fmt: skip
+        raise InputError(said("batch.not_utf8", name=path.name)) from None
     except OSError as e:
-        raise InputError(f"Can't read {path.name} ({e.strerror or e}).") from None
+        raise InputError(said("board.cant_read", path=path.name, why=str(e.strerror or e))) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip().lower() for h in (reader.fieldnames or []) if h is not None]
     if not header:
-        raise InputError(f"{path.name} is empty: it needs a header row (image, prompt, …) and one row per video.")
+        raise InputError(said("batch.empty", name=path.name))
     unknown = [h for h in header if h and h not in COLUMNS]
     if unknown:
-        raise InputError(f"{path.name} has columns this batch doesn't know: {', '.join(unknown)}. The columns are "
-                         f"{', '.join(COLUMNS)} (only image and prompt are needed).")  # fmt: skip
+        raise InputError(said("batch.unknown_columns", name=path.name, unknown=", ".join(unknown),
+                              columns=", ".join(COLUMNS)))  # fmt: skip
     if "image" not in header or ("prompt" not in header and not prompt):
-        raise InputError(f"{path.name} needs an 'image' column and a 'prompt' column (or give --prompt).")
+        raise InputError(said("batch.needs_columns", name=path.name))
     reader.fieldnames = [h.strip().lower() for h in reader.fieldnames or []]
     rows: list[dict[str, Any]] = []
     for raw in reader:
@@ -107,15 +106,14 @@ def _csv(path: Path, prompt: str | None) -> list[BatchRow]:
             rows.append({k: (v or "").strip() for k, v in raw.items() if k})
             rows[-1]["_line"] = reader.line_num
         if len(rows) > MAX_ROWS:
-            raise InputError(f"{path.name} has more than {MAX_ROWS:,} rows; a batch takes at most {MAX_ROWS:,}. "
-                             "Split it into smaller files.")  # fmt: skip
+            raise InputError(said("batch.too_many_rows", name=path.name, most=MAX_ROWS))
     if not rows:
-        raise InputError(f"{path.name} has no rows under its header: nothing to queue.")
+        raise InputError(said("batch.no_rows", name=path.name))
     return [check_row(r["_line"], r.get("image", ""), r | {"prompt": r.get("prompt") or prompt or ""}, path.parent)
             for r in rows]  # fmt: skip
 
 
-def _values(cells: dict[str, Any], problems: list[tuple[str, str]]) -> dict[str, Any]:
+def _values(cells: dict[str, Any], problems: list[tuple[str, Said]]) -> dict[str, Any]:
     """The row's settings, typed; a cell that can't be read is a problem naming its column."""
     values: dict[str, Any] = {}
     for name in ("prompt", "model_id", "resolution", "aspect_ratio"):
@@ -126,13 +124,13 @@ def _values(cells: dict[str, Any], problems: list[tuple[str, str]]) -> dict[str,
             try:
                 values[name] = int(cells[name])
             except ValueError:
-                problems.append((name, f"'{cells[name]}' is not a whole number."))
+                problems.append((name, said("batch.not_whole_number", value=cells[name])))
     for name in _BOOLS:
         cell = str(cells.get(name) or "").lower()
         if cell in _YES or cell in _NO:
             values[name] = cell in _YES
         elif cell:
-            problems.append((name, f"'{cells[name]}' is not yes or no."))
+            problems.append((name, said("batch.not_yes_or_no", value=cells[name])))
     return values
 
 
@@ -142,9 +140,9 @@ def check_row(number: int, image: str, cells: dict[str, Any], base: Path) -> Bat
     try:
         row.plan = Plan.make(Choices.of(**values))
     except InvalidRequest as e:
-        row.problems += [(col if col != "settings" else "model_id", why) for col, why in e.problems]
+        row.problems += [(col if col != "settings" else "model_id", why) for col, why in e.said_problems]
     if not image:
-        row.problems.append(("image", "No picture is named in this row."))
+        row.problems.append(("image", said("batch.no_picture")))
         return row
     row.image_path = (base / image).resolve()
     row.last_path = (base / cells["last_image"]).resolve() if cells.get("last_image") else None
@@ -155,7 +153,7 @@ def check_row(number: int, image: str, cells: dict[str, Any], base: Path) -> Bat
             side = row.plan.upload_side if row.plan else None
             img = images.prepare(path, max_side=side)
         except ImageRejected as e:
-            row.problems.append((column, e.message))
+            row.problems.append((column, e.said))
             continue
         if column == "image" and row.plan is not None:
             row.plan = row.plan.for_image((img.width, img.height))

@@ -27,6 +27,7 @@ from .journal import Take
 from .storyboard import FILM_MODEL, Board, BoardStore
 from .take_run import Progress, TakeResult
 from .take_states import OUTCOME_UNKNOWN, TakeState
+from .words.said import said
 
 if TYPE_CHECKING:
     from .session import Session
@@ -169,12 +170,12 @@ class BoardRun:
             return False
         for t in takes:
             if t.state == TakeState.PREPARING:  # journaled by a process that ended before its POST: nothing was sent
-                ledger.never_sent(t.id, "The app closed before this take was sent to WaveSpeed.")
+                ledger.never_sent(t.id, said("take.app_closed_before_sent"))
         if any(t.state in OUTCOME_UNKNOWN and not t.task_id for t in takes):
             await self.session.runner().reconcile()
         takes = [ledger.get(t.id) or t for t in takes]
         todo = [t for t in takes if not t.finished and t.task_id]
-        await self._tell(ShotProgress(i, "resuming", "Picking up where the render was…"))
+        await self._tell(ShotProgress(i, "resuming", said("progress.resuming")))
         results = await asyncio.gather(*(self.session._resume(t) for t in todo), return_exceptions=True)
         for r in results:
             if isinstance(r, TakeResult) and not shot.chosen:
@@ -201,10 +202,10 @@ class BoardRun:
     def pick(self, i: int, take_id: str) -> Board:
         shot = self.board.shots[self._index(i)]
         if take_id not in shot.take_ids:
-            raise InputError(f"That take isn't one of shot {i + 1}'s takes.")
+            raise InputError(said("board.not_shot_take", n=i + 1))
         take = self.session.take(take_id)
         if take.state != TakeState.DOWNLOADED:
-            raise InputError("That take has no video yet; pick one that finished.")
+            raise InputError(said("board.take_not_done"))
         shot.chosen = take_id
         self.board.refresh_stale()
         self.save()
@@ -213,16 +214,16 @@ class BoardRun:
     async def cancel(self, i: int) -> list[str]:
         """Ask WaveSpeed to stop this shot's unfinished takes; the money line for each, as the Session says it."""
         shot = self.board.shots[self._index(i)]
-        said = []
+        told = []
         for tid in shot.round_ids:
             take = self.session.studio.ledger.get(tid)
             if take is not None and not take.finished:
-                said.append(await self.session.cancel(tid))
-        return said or ["This shot had nothing running to cancel."]
+                told.append(await self.session.cancel(tid))
+        return told or [self.session.say(said("board.nothing_to_cancel"))]
 
     def _index(self, i: int) -> int:
         if not 0 <= i < len(self.board.shots):
-            raise InputError(f"This board has shots 1 to {len(self.board.shots)}; there is no shot {i + 1}.")
+            raise InputError(said("board.no_such_shot", count=len(self.board.shots), n=i + 1))
         return i
 
 
@@ -235,7 +236,7 @@ def make_film(session: Session, board: Board) -> Take:
     takes = [session.take(s.chosen or "") for s in board.shots]
     paths = [t.video_path for t in takes]
     if not all(p and Path(p).exists() for p in paths):
-        raise InputError("Some shots' chosen takes have no video in the library.")
+        raise InputError(said("board.film_videos_missing"))
     library = session.studio.library_for(session.owner)
     dest = take_run._claim(library, f"{take_run.readable_name(board.name, 0)}_film")
     try:
@@ -248,7 +249,7 @@ def make_film(session: Session, board: Board) -> Take:
             info = video.stitch([p or "" for p in paths], dest)
     except (ValueError, OSError) as e:
         dest.unlink(missing_ok=True)
-        raise InputError(f"The film could not be made: {e}") from None
+        raise InputError(said("board.film_failed", why=str(e))) from None
     seconds = round(sum(float(t.settings.get("duration") or 0) for t in takes), 2)
     made = session.studio.ledger.begin(Take(
         id=uuid.uuid4().hex[:16], owner=session.owner, model_id=FILM_MODEL,

@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 from . import catalog, images
@@ -28,8 +29,33 @@ from .cli_common import (
 )
 from .errors import InputError, InvalidRequest, NotReady, SeedanceError
 from .plan import Plan
+from .words import LOCALES, pick_locale
+from .words.said import said
+from .words.said import say as say_in
 
 log = logging.getLogger("seedance_ui.cli")
+
+
+def cli_locale(argv: Sequence[str], environ: Mapping[str, str]) -> str:
+    """The language asked for: ``--lang`` (before the command, or anywhere), else LC_ALL, else LANG (``es_ES.UTF-8``),
+    else English. One of ``LOCALES``; a language we don't have is English."""
+    asked = ""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            asked = argv[i + 1]
+        elif arg.startswith("--lang="):
+            asked = arg.split("=", 1)[1]
+    if not asked:
+        asked = environ.get("LC_ALL") or environ.get("LANG") or ""
+    tag = asked.split(".")[0].split("@")[0]
+    if tag in ("", "C", "POSIX"):
+        return "en"
+    return pick_locale(tag.replace("_", "-"))
+
+
+def _demo() -> bool:
+    """Demo mode as the commands start it (``runtime.start``): no key and no base URL."""
+    return not os.environ.get("WAVESPEED_API_KEY", "").strip() and not os.environ.get("WAVESPEED_BASE_URL")
 
 
 def _refuse(as_json: bool, message: str, extra: dict[str, Any] | None = None, code: int = EXIT_REFUSED) -> int:
@@ -54,7 +80,7 @@ def cmd_check_image(args: argparse.Namespace) -> int:
     try:
         check = images.inspect(args.path)
     except OSError as e:
-        raise Refusal(f"Can't read {args.path}: {e.strerror or e}.") from None
+        raise Refusal(said("cli.cant_read", path=args.path, why=e.strerror or e)) from None
     lines = [check.summary()] + [f"  note: {n}" for n in check.notes]
     if check.ok:
         lines.append(f"  suggested aspect ratio: {check.suggested_aspect_ratio}")
@@ -70,10 +96,11 @@ def cmd_price(args: argparse.Namespace) -> int:
         choices = choices.model_copy(update={"prompt": "(prompt)"})  # the price doesn't depend on the words
     plan = Plan.make(choices, models=models)
     q = plan.quote
+    locale = getattr(args, "locale", "en")
     text = "\n".join(
         [f"{plan.spec.name}, {q.duration} s, {q.resolution}{', with sound' if q.audio else ''}: "
-         f"{q.headline()}", f"  ${q.per_second:.4f} per second · {q.source}"]
-        + [f"  {w.text()}" for w in q.what_if]
+         f"{say_in(q.headline_said(), locale)}", f"  ${q.per_second:.4f} per second · {q.source}"]
+        + [f"  {say_in(w.said, locale)}" for w in q.what_if]
     )  # fmt: skip
     emit(args, q.to_dict(), text)
     return EXIT_OK
@@ -122,18 +149,20 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="seedance", description="Seedance Studio: image-to-video on WaveSpeed AI.")
+    p.add_argument("--lang", metavar="LANG", help=f"language of what it says: {', '.join(LOCALES)} (default: from "
+                   "LC_ALL or LANG, else English)")  # fmt: skip
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
-    def add(name: str, fn: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
-        sp = sub.add_parser(name, help=help_, description=help_)
+    def add(name: str, fn: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help, description=help)
         sp.add_argument("--json", action="store_true", help="print JSON")
         sp.set_defaults(fn=fn)
         return sp
 
-    sp = add("check-image", cmd_check_image, "Check a picture against Seedance's rules.")
+    sp = add("check-image", cmd_check_image, help="Check a picture against Seedance's rules.")
     sp.add_argument("path")
-    add_choice_args(add("price", cmd_price, "Estimate what a render costs."))
-    add("models", cmd_models, "List the Seedance models.")
+    add_choice_args(add("price", cmd_price, help="Estimate what a render costs."))
+    add("models", cmd_models, help="List the Seedance models.")
 
     from . import cli_jobs
 
@@ -151,22 +180,26 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in argv
+    locale = cli_locale(argv, os.environ)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     args = None
     try:
         args = build_parser().parse_args(argv)
+        args.locale = locale
         if args.command in ("models", "price", "generate", "board"):
             live_catalog()
         return int(args.fn(args))
     except Refusal as e:
-        return _refuse(as_json, e.message, e.extra)
+        return _refuse(as_json, say_in(e.message, locale), e.extra)
     except InvalidRequest as e:
-        return _refuse(as_json, e.message, {"problems": [{"field": f, "message": m} for f, m in e.problems]})
+        return _refuse(as_json, say_in(e.said, locale), {"problems": [{"field": f, "message": say_in(m, locale)}
+                                                                       for f, m in e.said_problems]})  # fmt: skip
     except SeedanceError as e:
         # The money line matters where money could move; a refused stitch or history has nothing to say about it.
         paying = getattr(args, "command", None) in ("generate", "recover", "upscale", "batch", "queue", "board") and (not isinstance(e, InputError)
                                                                                or isinstance(e, NotReady))  # fmt: skip
-        return _refuse(as_json, f"{e.message} {e.money.sentence if paying else ''}".strip(), {"card": e.card()})
+        card = e.card(locale, demo=_demo())
+        return _refuse(as_json, f"{card['title']} {card['money'] if paying else ''}".strip(), {"card": card})
     except KeyboardInterrupt:
         print("Stopped.", file=sys.stderr)
         return 130
@@ -177,7 +210,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(e.code or 0)
     except Exception as e:  # a bug of ours: one line, not a traceback
         log.debug("unexpected", exc_info=True)
-        return _refuse(as_json, f"Something unexpected went wrong ({type(e).__name__}: {e}).", code=EXIT_UNEXPECTED)
+        return _refuse(as_json, say_in(said("cli.unexpected", kind=type(e).__name__, error=str(e)), locale),
+                       code=EXIT_UNEXPECTED)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from .errors import InputError
 from .plan import Plan
 from .session import Session
 from .storyboard import Board, BoardStore, money_text
+from .words.said import N_, Said, Usd, said
 
 
 def _threshold() -> float:
@@ -40,17 +41,23 @@ def _load(session: Session, target: str) -> tuple[Board, bool]:
     return (earlier, False) if earlier is not None else (board, True)
 
 
-def _price_lines(board: Board, plans: list[Plan], todo: list[int], demo: bool) -> tuple[Decimal, str]:
+def _price(price_usd: Any) -> Said | Usd | None:
+    """The price as it is said: an amount, or (demo mode, no ``price_usd``) a free preview."""
+    return said("cli.demo_free") if price_usd is None else Usd.of(price_usd)
+
+
+def _price_lines(board: Board, plans: list[Plan], todo: list[int], demo: bool) -> tuple[Decimal, Said]:
     total = board.price(plans, todo)
     shots = ", ".join(str(i + 1) for i in todo)
-    head = f"Render {len(todo)} shot{'s' if len(todo) != 1 else ''} ({shots}) · {money_text(total, demo)}"
-    return total, head if todo else "Every shot is rendered; only the film is left to make."
+    head = said(N_("cli.board_render_one") if len(todo) == 1 else N_("cli.board_render_many"), count=len(todo), shots=shots,
+                price=_price(None if demo else total))  # fmt: skip
+    return total, head if todo else said("cli.board_all_rendered")
 
 
-def _progress(p: ShotProgress) -> None:
+def _progress(p: ShotProgress, session: Session) -> None:
     task = f" · task id {p.task_id}" if p.task_id and p.stage == "queued" else ""
     if p.stage in ("uploading", "submitting", "queued", "saved", "failed", "waiting", "resuming", "cancelled"):
-        say(f"[shot {p.shot + 1} {p.elapsed:5.1f}s] {p.message}{task}")
+        say(f"[shot {p.shot + 1} {p.elapsed:5.1f}s] {session.say(p.message)}{task}")
 
 
 def _report(session: Session, board: Board, total: Decimal, out_dir: Path | None) -> dict[str, Any]:
@@ -74,8 +81,9 @@ def _report(session: Session, board: Board, total: Decimal, out_dir: Path | None
             "film": {"take_id": film.id if film else None, "video": film_video}}  # fmt: skip
 
 
-def _text(data: dict[str, Any]) -> str:
-    lines = [f"Board {data['board_id']} '{data['name']}' · {data['price']}"]
+def _text(data: dict[str, Any], session: Session) -> str:
+    lines = [session.say(said("cli.board_head", board=data["board_id"], name=data["name"],
+                              price=_price(data["price_usd"])))]  # fmt: skip
     for s in data["shots"]:
         what = s["video"] or s["problem"] or "not rendered"
         lines.append(f"  shot {s['shot']}: {what}" + (" (out of date)" if s["stale"] else "")
@@ -88,7 +96,7 @@ def _text(data: dict[str, Any]) -> str:
 def _render(args: argparse.Namespace, retake: int | None = None) -> int:
     out_dir = Path(args.out) if getattr(args, "out", None) else None
     if out_dir is not None and not out_dir.is_dir():
-        raise Refusal(f"--out '{args.out}' is not a folder.")
+        raise Refusal(said("cli.board_out_not_folder", out=args.out))
     if _is_file(args.board):  # bad input is refused before start-up, and costs nothing
         Board.from_file(args.board).check()
     fade = getattr(args, "crossfade", None)
@@ -104,16 +112,16 @@ def _render(args: argparse.Namespace, retake: int | None = None) -> int:
             emit(args, {"ok": True, "board_id": None if new else board.id, "price": money_text(total, session.demo),
                         "price_usd": None if session.demo else f"{total:.2f}", "shots": todo and [
                             {"shot": i + 1, "price": money_text(plans[i].quote.total, session.demo)} for i in todo]},
-                 head)  # fmt: skip
+                 session.say(head))  # fmt: skip
             return EXIT_OK
         if not session.demo and float(total) > _threshold() and not args.yes:
-            raise Refusal(f"{head}: that is over your confirmation limit of ${_threshold():.2f} "
-                          "(SEEDANCE_CONFIRM_ABOVE_USD). Run it again with --yes to render. Nothing was sent.")  # fmt: skip
+            limit = Usd(Decimal(str(_threshold())))
+            raise Refusal(said("cli.board_over_limit", head=head, limit=limit))
         session.preflight(sum(plans[i].takes for i in todo), out_dir)
         _demo_banner(session)
         BoardStore(session.studio.journal, session.owner).save(board)
-        say(f"{head} · board {board.id}")
-        run = BoardRun(session, board, on_progress=_progress)
+        say(session.say(said("cli.board_starting", head=head, board=board.id)))
+        run = BoardRun(session, board, on_progress=lambda p: _progress(p, session))
 
         async def go() -> Board:
             try:
@@ -126,7 +134,7 @@ def _render(args: argparse.Namespace, retake: int | None = None) -> int:
     if retake is not None:
         data["ok"] = bool(data["shots"][retake]["take_id"]) and not data["shots"][retake]["problem"]
         data["out_of_date"] = [s["shot"] for s in data["shots"] if s["stale"]]
-    emit(args, data, _text(data))
+    emit(args, data, _text(data, session))
     return EXIT_OK if data["ok"] else EXIT_REFUSED
 
 
@@ -136,7 +144,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def cmd_retake(args: argparse.Namespace) -> int:
     if args.shot < 1:
-        raise Refusal("Shots are numbered from 1.")
+        raise Refusal(said("cli.board_shots_from_one"))
     return _render(args, retake=args.shot - 1)
 
 
@@ -154,7 +162,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                  "out_of_date": [i + 1 for i, s in enumerate(b.shots) if s.stale], "updated_at": b.updated_at}
                 for b in store.all()]  # fmt: skip
         return rows, "\n".join(f"{r['board_id']}  {r['name']!r}  {r['shots']} shots"
-                               + ("  film ready" if r["film"] else "") for r in rows) or "No boards yet."  # fmt: skip
+                               + ("  film ready" if r["film"] else "") for r in rows) or session.say(said("cli.no_boards"))  # fmt: skip
 
     return _store_cmd(args, act)
 
@@ -168,7 +176,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         except InputError:
             total = Decimal(0)
         data = _report(session, board, total, None) | {"board": board.to_spec()}
-        return data, _text(data)
+        return data, _text(data, session)
 
     return _store_cmd(args, act)
 
@@ -184,12 +192,11 @@ def cmd_film(args: argparse.Namespace) -> int:
             board.crossfade = args.crossfade
         missing = [i + 1 for i, s in enumerate(board.shots) if not s.chosen or s.stale]
         if missing:
-            raise InputError(f"Shots {', '.join(map(str, missing))} have no current video yet: render the board "
-                             f"first (`seedance board render {board.id}`).")  # fmt: skip
+            raise InputError(said("cli.board_shots_missing", shots=", ".join(map(str, missing)), board=board.id))
         if not board.film_current():
             make_film(session, board)
         data = _report(session, board, Decimal(0), Path(args.out) if args.out else None)
-        return data, _text(data)
+        return data, _text(data, session)
 
     return _store_cmd(args, act)
 
@@ -198,9 +205,9 @@ def cmd_pick(args: argparse.Namespace) -> int:
     def act(session: Session, store: BoardStore) -> tuple[Any, str]:
         board = BoardRun(session, store.get(args.board_id)).pick(args.shot - 1, args.take_id)
         stale = [i + 1 for i, s in enumerate(board.shots) if s.stale]
-        return {"ok": True, "board_id": board.id, "out_of_date": stale}, (
-            f"Shot {args.shot} now uses take {args.take_id}." + (f" Out of date: shots {stale}." if stale else "")
-        )
+        picked = said(N_("cli.board_picked_stale") if stale else N_("cli.board_picked"), shot=str(args.shot),
+                      take=args.take_id, stale=str(stale))  # fmt: skip
+        return {"ok": True, "board_id": board.id, "out_of_date": stale}, session.say(picked)
 
     return _store_cmd(args, act)
 
@@ -208,7 +215,9 @@ def cmd_pick(args: argparse.Namespace) -> int:
 def cmd_rename(args: argparse.Namespace) -> int:
     def act(session: Session, store: BoardStore) -> tuple[Any, str]:
         board = store.rename(args.board_id, args.name)
-        return {"ok": True, "board_id": board.id, "name": board.name}, f"Renamed to '{board.name}'."
+        return {"ok": True, "board_id": board.id, "name": board.name}, session.say(
+            said("cli.board_renamed", name=board.name)
+        )
 
     return _store_cmd(args, act)
 
@@ -216,7 +225,7 @@ def cmd_rename(args: argparse.Namespace) -> int:
 def cmd_delete(args: argparse.Namespace) -> int:
     def act(session: Session, store: BoardStore) -> tuple[Any, str]:
         store.delete(args.board_id)
-        return {"ok": True, "board_id": args.board_id}, "Board deleted (its takes stay in History)."
+        return {"ok": True, "board_id": args.board_id}, session.say(said("cli.board_deleted"))
 
     return _store_cmd(args, act)
 
@@ -231,21 +240,23 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def register(add: Any) -> None:
     """``seedance board ...``: ``add(name, fn, help)`` makes the ``board`` command; its actions are subcommands."""
-    board = add("board", lambda a: EXIT_REFUSED, "Storyboards: render a BOARD.json into a film, list and show boards.")
+    board = add(
+        "board", lambda a: EXIT_REFUSED, help="Storyboards: render a BOARD.json into a film, list and show boards."
+    )
     sub = board.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=type(board))
 
-    def act(name: str, fn: Any, help_: str) -> argparse.ArgumentParser:
-        sp = sub.add_parser(name, help=help_, description=help_)
+    def act(name: str, fn: Any, help: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help, description=help)
         sp.add_argument("--json", action="store_true", help="print JSON")
         sp.add_argument("--demo-seconds", type=float, default=3.0, help=argparse.SUPPRESS)
         sp.set_defaults(fn=fn)
         return sp
 
-    for name, fn, help_ in (("render", cmd_render, "Render a board (BOARD.json, or a board id to finish or "
-                             "re-render what is out of date) and make its film; the price comes first."),
-                            ("retake", cmd_retake, "Render one shot again alone; the shots continuing from it "
-                             "are marked out of date.")):  # fmt: skip
-        sp = act(name, fn, help_)
+    render = act("render", cmd_render, help="Render a board (BOARD.json, or a board id to finish or re-render what "
+                 "is out of date) and make its film; the price comes first.")  # fmt: skip
+    retake = act("retake", cmd_retake, help="Render one shot again alone; the shots continuing from it are marked "
+                 "out of date.")  # fmt: skip
+    for name, sp in (("render", render), ("retake", retake)):
         sp.add_argument("board", help="BOARD.json or a board id" if name == "render" else "a board id")
         if name == "retake":
             sp.add_argument("shot", type=int, help="the shot's number, from 1")
@@ -253,18 +264,18 @@ def register(add: Any) -> None:
         sp.add_argument("--price-only", action="store_true", help="say the price and stop")
         sp.add_argument("--yes", action="store_true", help="render even above the confirmation limit")
         sp.add_argument("--crossfade", type=float, help="seconds each join of the film blends over (default: a cut)")
-    act("list", cmd_list, "List your boards.")
-    act("show", cmd_show, "Show a board: its shots, their chosen takes, the film.").add_argument("board_id")
-    sp = act("film", cmd_film, "Make (or find) a board's film from its chosen takes.")
+    act("list", cmd_list, help="List your boards.")
+    act("show", cmd_show, help="Show a board: its shots, their chosen takes, the film.").add_argument("board_id")
+    sp = act("film", cmd_film, help="Make (or find) a board's film from its chosen takes.")
     sp.add_argument("board_id")
     sp.add_argument("--crossfade", type=float, help="seconds each join blends over (default: the board's; 0 a cut)")
     sp.add_argument("--out", help="folder for a copy of the film")
-    sp = act("pick", cmd_pick, "Choose which take of a shot goes into the film.")
+    sp = act("pick", cmd_pick, help="Choose which take of a shot goes into the film.")
     sp.add_argument("board_id")
     sp.add_argument("shot", type=int)
     sp.add_argument("take_id")
-    sp = act("rename", cmd_rename, "Rename a board.")
+    sp = act("rename", cmd_rename, help="Rename a board.")
     sp.add_argument("board_id")
     sp.add_argument("name")
-    act("delete", cmd_delete, "Delete a board (its takes stay in History).").add_argument("board_id")
-    act("export", cmd_export, "Print a board as BOARD.json.").add_argument("board_id")
+    act("delete", cmd_delete, help="Delete a board (its takes stay in History).").add_argument("board_id")
+    act("export", cmd_export, help="Print a board as BOARD.json.").add_argument("board_id")

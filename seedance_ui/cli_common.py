@@ -11,15 +11,17 @@ from typing import Any
 
 from . import catalog, catalog_live
 from .plan import Choices
+from .words.said import Said
 
 EXIT_OK, EXIT_REFUSED, EXIT_UNEXPECTED = 0, 2, 1
 
 
 class Refusal(Exception):
-    """A plain refusal raised by a command: printed as one line (or JSON), exit 2."""
+    """A plain refusal raised by a command: printed as one line (or JSON), exit 2. Its message is said in the run's
+    language when printed (``cli.main``)."""
 
-    def __init__(self, message: str, extra: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: Said | str, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(str(message))
         self.message, self.extra = message, extra or {}
 
 

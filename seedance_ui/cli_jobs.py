@@ -19,6 +19,7 @@ from .errors import SeedanceError
 from .plan import Plan
 from .session import TASK_ID, Session
 from .take_run import Progress, TakeResult
+from .words.said import N_, said
 
 
 @contextlib.contextmanager
@@ -26,7 +27,7 @@ def _session(args: argparse.Namespace, *, serve: bool = True) -> Iterator[Sessio
     """The same start-up as the app: demo mode (its own journal) when no key is set."""
     rt = runtime.start(demo_processing_seconds=getattr(args, "demo_seconds", 3.0), serve_demo=serve)
     try:
-        yield rt.session()
+        yield rt.session(locale=getattr(args, "locale", "en"))
     finally:
         rt.close()
 
@@ -40,7 +41,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     def progress(p: Progress) -> None:
         task = f" · task id {p.task_id}" if p.task_id else ""
-        say(f"[take {p.index + 1} {p.elapsed:5.1f}s] {p.message}{task}")
+        say(f"[take {p.index + 1} {p.elapsed:5.1f}s] {session.say(p.message)}{task}")
 
     with _session(args) as session:
         session.preflight(plan.takes, out_dir)  # before any word of progress: a refusal is one line
@@ -57,7 +58,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         takes = [_report_take(session, r, out_dir) for r in results]
     ok = all(t["ok"] for t in takes)
     lines = [f"Saved {t['video']}\n  seed {t['seed']} · {t['price']} · task {t['task_id']}" if t["ok"]
-             else f"Take {i + 1}: {t['error']} {t['money']}" + (f" (task {t['task_id']})" if t["task_id"] else "")
+             else session.say(said(N_("cli.take_failed_task") if t["task_id"] else N_("cli.take_failed"), number=i + 1,
+                                   error=t["error"], money=t["money"], task=t["task_id"]))
              for i, t in enumerate(takes)]  # fmt: skip
     data = takes[0] if len(takes) == 1 else {"ok": ok, "takes": takes}
     emit(args, data, "\n".join(lines))
@@ -66,20 +68,20 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def _demo_banner(session: Session) -> None:
     if session.demo:
-        say("DEMO MODE: no WAVESPEED_API_KEY is set, so the built-in emulator renders a free preview.")
+        say(session.say(said("cli.demo_banner")))
 
 
 def _report_take(session: Session, r: TakeResult | SeedanceError, out_dir: Path) -> dict[str, Any]:
     if isinstance(r, SeedanceError):
         card = session.card(r)
-        return {"ok": False, "error": r.message, "money": card["money"], "hint": r.hint, "task_id": r.task_id}
+        return {"ok": False, "error": card["title"], "money": card["money"], "hint": card["hint"], "task_id": r.task_id}
     dest = out_dir / r.video_path.name
     try:
         if dest.resolve() != r.video_path.resolve():
             shutil.copyfile(r.video_path, dest)
     except OSError as e:  # paid and safe in the library: say where it is
-        return {"ok": False, "error": f"The video is saved in the library at {r.video_path}, but it couldn't be "
-                f"copied to {dest} ({e.strerror or e}).", "money": session.money("charged").sentence,
+        error = said("cli.saved_not_copied", video=str(r.video_path), dest=str(dest), why=e.strerror or e)
+        return {"ok": False, "error": session.say(error), "money": session.money_line("charged"),
                 "hint": "", "task_id": r.take.task_id}  # fmt: skip
     price = "demo preview, free" if session.demo else f"${r.facts['price_usd']}"
     return {"ok": True, "video": str(dest), "price": price, **r.facts}
@@ -91,12 +93,18 @@ def cmd_history(args: argparse.Namespace) -> int:
         data = [{"take_id": t.id, "state": t.state, "model_id": t.model_id, "prompt": t.prompt, "seed": t.seed,
                  "price_usd": None if session.demo else t.price_usd, "task_id": t.task_id, "video": t.video_path,
                  "created_at": t.created_at, "error": t.error_message, "note": t.note,
-                 "money": session.money(t.money).sentence if t.money else None}
+                 "money": session.money_line(t.money) or None}
                 for t in takes]  # fmt: skip
     lines = [f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(t['created_at']))}  {t['take_id']}  {t['state']:<11} "
              f"{t['prompt'][:40]!r} seed {t['seed']} {t['video'] or t['error'] or ''}" for t in data]  # fmt: skip
-    emit(args, data, "\n".join(lines) or "No takes yet.")
+    emit(args, data, "\n".join(lines) or session.say(said("cli.no_takes")))
     return EXIT_OK
+
+
+_UNFINISHED = {  # (a task id is known, a reason is known): the line for a take still unfinished
+    (True, True): N_("cli.unfinished_task_why"), (True, False): N_("cli.unfinished_task"),
+    (False, True): N_("cli.unfinished_why"), (False, False): N_("cli.unfinished"),
+}  # fmt: skip
 
 
 def cmd_recover(args: argparse.Namespace) -> int:
@@ -114,7 +122,8 @@ def cmd_recover(args: argparse.Namespace) -> int:
                 from .board_run import resume_boards  # storyboards cut short pick up once their takes are back
 
                 for board in await resume_boards(session):
-                    say(f"Board {board.id} '{board.name}' picked up" + (": film made." if board.film else "."))
+                    resumed = N_("cli.board_resumed_film") if board.film else N_("cli.board_resumed")
+                    say(session.say(said(resumed, board=board.id, name=board.name)))
                 return report
             finally:
                 await session.aclose()
@@ -124,15 +133,17 @@ def cmd_recover(args: argparse.Namespace) -> int:
             emit(args, {"ok": True, "video": str(out.video_path), **out.facts}, f"Recovered {out.video_path}")
             return EXIT_OK
         left = [{"take_id": t.id, "state": t.state, "task_id": t.task_id, "why": t.error_message,
-                 "money": session.money(t.money).sentence if t.money else None} for t in out.waiting + out.ended]  # fmt: skip
+                 "money": session.money_line(t.money) or None} for t in out.waiting + out.ended]  # fmt: skip
     data = {"recovered": [{"video": str(r.video_path), **r.facts} for r in out.finished],
             "ended": [x for x in left if x["take_id"] in {t.id for t in out.ended}],
             "still_unfinished": [x for x in left if x["take_id"] in {t.id for t in out.waiting}]}  # fmt: skip
     lines = [f"Recovered {r.video_path}" for r in out.finished]
-    lines += [f"Take {x['take_id']} ({x['state']}): {x['why'] or 'ended'} {x['money'] or ''}" for x in data["ended"]]
-    lines += [f"Take {x['take_id']} still unfinished" + (f" (task {x['task_id']})" if x["task_id"] else "")
-              + (f": {x['why']}" if x["why"] else "; run this again later.") for x in data["still_unfinished"]]  # fmt: skip
-    emit(args, data, "\n".join(lines) or "Nothing to recover.")
+    lines += [session.say(said("cli.recover_ended", take=x["take_id"], state=x["state"],
+                               why=x["why"] or said("cli.recover_ended_why"), money=x["money"] or ""))
+              for x in data["ended"]]  # fmt: skip
+    lines += [session.say(said(_UNFINISHED[bool(x["task_id"]), bool(x["why"])], take=x["take_id"], task=x["task_id"],
+                               why=x["why"])) for x in data["still_unfinished"]]  # fmt: skip
+    emit(args, data, "\n".join(lines) or session.say(said("cli.nothing_to_recover")))
     return EXIT_OK
 
 
@@ -149,7 +160,7 @@ def cmd_upscale(args: argparse.Namespace) -> int:
                     return quote
                 say(quote.text)
                 return await session.upscale(args.take_id, args.to, on_progress=lambda p: say(
-                    f"[upscale {p.elapsed:5.1f}s] {p.message}" + (f" · task id {p.task_id}" if p.task_id else "")))  # fmt: skip
+                    f"[upscale {p.elapsed:5.1f}s] {session.say(p.message)}" + (f" · task id {p.task_id}" if p.task_id else "")))  # fmt: skip
             finally:
                 await session.aclose()
 
@@ -168,12 +179,13 @@ def cmd_upscale(args: argparse.Namespace) -> int:
 
 def cmd_stitch(args: argparse.Namespace) -> int:
     if Path(args.out).is_dir():
-        raise Refusal(f"--out '{args.out}' is a folder; give the name of the MP4 to write.")
+        raise Refusal(said("cli.stitch_out_is_folder", out=args.out))
     with _session(args, serve=False) as session:
         info = session.stitch(list(args.takes), Path(args.out))
-    how = "streams copied, no re-encode" if info.get("copied") else "re-encoded to match"
-    emit(args, {"ok": True, **info}, f"Stitched {info['clips']} takes into {info['path']} ({how}"
-         + (", with sound)" if info.get("audio") else ")"))  # fmt: skip
+        how = said(N_("cli.stitch_copied") if info.get("copied") else N_("cli.stitch_reencoded"))
+        text = session.say(said(N_("cli.stitched_sound") if info.get("audio") else N_("cli.stitched"), clips=info["clips"],
+                                path=str(info["path"]), how=how))  # fmt: skip
+    emit(args, {"ok": True, **info}, text)
     return EXIT_OK
 
 
@@ -202,7 +214,7 @@ def cmd_emulator(args: argparse.Namespace) -> int:
 
 def register(add: Callable[..., argparse.ArgumentParser]) -> None:
     """Add the take subcommands to the parser; ``add(name, fn, help)`` returns the subparser."""
-    sp = add("generate", cmd_generate, "Render a video (demo mode with no WAVESPEED_API_KEY).")
+    sp = add("generate", cmd_generate, help="Render a video (demo mode with no WAVESPEED_API_KEY).")
     sp.add_argument("--image", required=True, help="first frame: JPEG or PNG")
     sp.add_argument("--last-image", help="last frame (models that take one)")
     sp.add_argument("--prompt", default="", help="what happens: subject, action, camera, look")
@@ -215,15 +227,15 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
     sp.add_argument("--out", default=".", help="folder for the video (a copy also stays in the library)")
     sp.add_argument("--demo-seconds", type=float, default=3.0, help=argparse.SUPPRESS)
 
-    sp = add("history", cmd_history, "List past takes from the journal.")
+    sp = add("history", cmd_history, help="List past takes from the journal.")
     sp.add_argument("--search", help="filter by prompt, model or task id")
     sp.add_argument("--limit", type=int, default=50)
 
-    sp = add("recover", cmd_recover, "Finish unfinished takes, or fetch one of your tasks by its id.")
+    sp = add("recover", cmd_recover, help="Finish unfinished takes, or fetch one of your tasks by its id.")
     sp.add_argument("task_id", nargs="?")
     sp.add_argument("--demo-seconds", type=float, default=3.0, help=argparse.SUPPRESS)
 
-    sp = add("upscale", cmd_upscale, "Upscale a saved take (its id, from `seedance history`) with WaveSpeed's "
+    sp = add("upscale", cmd_upscale, help="Upscale a saved take (its id, from `seedance history`) with WaveSpeed's "
              "video upscaler; the price is said before anything is sent.")  # fmt: skip
     sp.add_argument("take_id")
     sp.add_argument("--to", default="1080p", help="1080p, 2k or 4k (default: 1080p)")
@@ -231,11 +243,11 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
     sp.add_argument("--out", default=".", help="folder for the video (a copy also stays in the library)")
     sp.add_argument("--demo-seconds", type=float, default=3.0, help=argparse.SUPPRESS)
 
-    sp = add("stitch", cmd_stitch, "Join takes (their ids, from `seedance history`) into one video.")
+    sp = add("stitch", cmd_stitch, help="Join takes (their ids, from `seedance history`) into one video.")
     sp.add_argument("takes", nargs="+")
     sp.add_argument("--out", required=True, help="the MP4 to write")
 
-    sp = add("emulator", cmd_emulator, "Run the WaveSpeed-compatible emulator.")
+    sp = add("emulator", cmd_emulator, help="Run the WaveSpeed-compatible emulator.")
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8787)
     sp.add_argument("--processing-seconds", type=float, default=3.0)

@@ -22,6 +22,7 @@ from .queue_store import QueueStore
 from .session import Session
 from .take_run import Progress
 from .take_states import TakeState
+from .words.said import N_, Usd, said
 
 
 def _tier(session: Session, given: str | None) -> str:
@@ -33,15 +34,15 @@ def _tier(session: Session, given: str | None) -> str:
     return store.meta("tier") or ("ultra" if session.demo else "auto")
 
 
-def _progress(p: Progress) -> None:
+def _progress(p: Progress, session: Session) -> None:
     task = f" · task id {p.task_id}" if p.task_id else ""
-    say(f"[{p.take_id} {p.elapsed:5.1f}s] {p.message}{task}")
+    say(f"[{p.take_id} {p.elapsed:5.1f}s] {session.say(p.message)}{task}")
 
 
 def _run_queue(session: Session, tier: str) -> dict[str, Any]:
     async def go() -> dict[str, Any]:
         try:
-            return await Runner(session, tier=tier, on_progress=_progress).run()
+            return await Runner(session, tier=tier, on_progress=lambda p: _progress(p, session)).run()
         finally:
             await session.aclose()
 
@@ -53,13 +54,13 @@ def _confirm(session: Session, total: Decimal, yes: bool) -> None:
     limit = float(os.environ.get("SEEDANCE_CONFIRM_ABOVE_USD", "2") or 2)
     if session.demo or yes or float(total) <= limit:
         return
+    amounts = {"total": Usd(total), "limit": Usd(Decimal(str(limit)))}
     if sys.stdin.isatty():
-        answer = input(f"This batch costs ${total:.2f}, more than your ${limit:.2f} limit. Spend it? [y/N] ")
+        answer = input(session.say(said("cli.batch_ask", **amounts)) + " ")  # the answer is typed after a space
         if answer.strip().lower() in ("y", "yes"):
             return
-        raise Refusal("Nothing was queued or sent.")
-    raise Refusal(f"This batch costs ${total:.2f}, more than your ${limit:.2f} limit (SEEDANCE_CONFIRM_ABOVE_USD): "
-                  "add --yes to spend it. Nothing was queued or sent.")  # fmt: skip
+        raise Refusal(said("cli.batch_not_sent"))
+    raise Refusal(said("cli.batch_over_limit", **amounts))
 
 
 def _row_line(r: batch.BatchRow, demo: bool) -> str:
@@ -98,9 +99,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
             assert r.plan and r.image_path
             for take in enqueue(session, r.plan, r.image_path, r.last_path, batch=batch_id):
                 row_of[take.id] = r
-        n = f"{len(row_of)} take{'s' if len(row_of) != 1 else ''}"
-        say(f"Queued {n}; starting them now (demo mode: no account limits)." if session.demo
-            else f"Queued {n}; starting them as the {tier_used} account level allows.")  # fmt: skip
+        n = said(N_("cli.takes_one") if len(row_of) == 1 else N_("cli.takes_many"), count=len(row_of))
+        say(session.say(said("cli.queued_demo", takes=n) if session.demo
+                        else said("cli.queued", takes=n, level=tier_used)))  # fmt: skip
         _run_queue(session, tier_used)
         takes = [_outcome(session, tid, row_of[tid], out_dir) for tid in row_of]
     lines = [f"row {t['row']}: " + (f"saved {t['video']}" if t["ok"] else f"{t['reason']}") for t in takes]
@@ -127,7 +128,7 @@ def _outcome(session: Session, take_id: str, row: batch.BatchRow, out_dir: Path 
             reason = f"saved in the library at {video}, but not copied to {out_dir} ({e.strerror or e})"
     return {"row": row.number, "image": row.image, "prompt": take.prompt, "take_id": take.id, "state": take.state,
             "ok": take.state == TakeState.DOWNLOADED, "video": video, "task_id": take.task_id, "reason": reason,
-            "money": session.money(take.money).sentence if take.money else None}  # fmt: skip
+            "money": session.money_line(take.money) or None}  # fmt: skip
 
 
 def _list(session: Session) -> tuple[dict[str, Any], str]:
@@ -143,8 +144,9 @@ def _list(session: Session) -> tuple[dict[str, Any], str]:
             "items": items}  # fmt: skip
     lines = [f"{'#' + str(i['position']) if i['position'] else '  '} {i['take_id']} {i['state']:<10} "
              f"ready in ~{_human(i['eta_seconds'])}  {i['prompt'][:50]!r}" for i in items]  # fmt: skip
-    lines.append(f"{len(items)} in the queue{' (paused)' if paused else ''}; all done in about "
-                 f"{_human(eta['__all__'])} at the {level.name} level." if items else "The queue is empty.")  # fmt: skip
+    lines.append(session.say(said(N_("cli.queue_paused") if paused else N_("cli.queue_summary"), count=len(items),
+                                  wait=_human(eta["__all__"]), level=level.name)
+                             if items else said("cli.queue_empty")))  # fmt: skip
     return data, "\n".join(lines)
 
 
@@ -155,9 +157,9 @@ def _human(seconds: float) -> str:
 def cmd_queue(args: argparse.Namespace) -> int:
     action = args.action
     if action == "cancel" and not args.id:
-        raise Refusal("Say which take to cancel: `seedance queue cancel ID` (ids from `seedance queue list`).")
+        raise Refusal(said("cli.queue_cancel_which"))
     if action != "cancel" and args.id:
-        raise Refusal(f"`seedance queue {action}` takes no id.")
+        raise Refusal(said("cli.queue_takes_no_id", action=action))
     with _session(args, serve=action in ("run", "cancel")) as session:
         store = QueueStore(session.studio.journal)
         if action == "list":
@@ -166,8 +168,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
             return EXIT_OK
         if action in ("pause", "resume"):
             (store.pause if action == "pause" else store.resume)(session.owner)
-            text = ("Paused: nothing new starts; takes already started finish." if action == "pause"
-                    else "Resumed: queued takes start again as the account level allows.")  # fmt: skip
+            text = session.say(said(N_("cli.queue_paused_now") if action == "pause" else N_("cli.queue_resumed")))
             emit(args, {"ok": True, "paused": action == "pause"}, text)
             return EXIT_OK
         if action == "cancel":
@@ -180,13 +181,13 @@ def cmd_queue(args: argparse.Namespace) -> int:
                            "reason": t.error_message} for t in ended if t]}  # fmt: skip
     lines = [f"{t['take_id']}: " + (f"saved {t['video']}" if t["video"] else f"{t['state']}: {t['reason']}")
              for t in data["takes"]]  # fmt: skip
-    emit(args, data, "\n".join(lines) or "Nothing was queued.")
+    emit(args, data, "\n".join(lines) or session.say(said("cli.nothing_queued")))
     return EXIT_OK if data["ok"] else EXIT_REFUSED
 
 
 def _cancel(args: argparse.Namespace, session: Session, store: QueueStore) -> int:
     if store.cancel(args.id, session.owner):
-        emit(args, {"ok": True, "take_id": args.id}, "Taken out of the queue before it was sent: nothing charged.")
+        emit(args, {"ok": True, "take_id": args.id}, session.say(said("cli.queue_cancelled")))
         return EXIT_OK
     session.take(args.id)  # not one of theirs: refused plainly
 
@@ -202,7 +203,7 @@ def _cancel(args: argparse.Namespace, session: Session, store: QueueStore) -> in
 
 
 def register(add: Callable[..., argparse.ArgumentParser]) -> None:
-    sp = add("batch", cmd_batch, "Queue and run a folder of pictures (one prompt) or a CSV (a row per video), "
+    sp = add("batch", cmd_batch, help="Queue and run a folder of pictures (one prompt) or a CSV (a row per video), "
              "within your account level's limits.")  # fmt: skip
     sp.add_argument("source", metavar="FILE.csv|FOLDER")
     sp.add_argument("--prompt", help="the prompt for a folder's pictures (or a CSV's rows without one)")
@@ -212,7 +213,7 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
     sp.add_argument("--out", help="also copy the videos to this folder (they always stay in the library)")
     sp.add_argument("--demo-seconds", type=float, default=3.0, help=argparse.SUPPRESS)
 
-    sp = add("queue", cmd_queue, "List, pause, resume, cancel or run the queue of takes.")
+    sp = add("queue", cmd_queue, help="List, pause, resume, cancel or run the queue of takes.")
     sp.add_argument("action", nargs="?", default="list", choices=("list", "pause", "resume", "cancel", "run"))
     sp.add_argument("id", nargs="?", help="with cancel: the take id (from `seedance queue list`)")
     sp.add_argument("--demo-seconds", type=float, default=3.0, help=argparse.SUPPRESS)

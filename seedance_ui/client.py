@@ -50,6 +50,7 @@ from .errors import (
 )
 from .policies import EtaModel, PollPolicy, RetryPolicy, Timeouts, human_wait, parse_retry_after
 from .prediction import Prediction, iso_utc, notify
+from .words.said import said
 
 log = logging.getLogger("seedance_ui.client")
 
@@ -122,7 +123,7 @@ class WaveSpeedClient(Uploads):
     def _key_for(self, api_key: str | None) -> str:
         key = api_key or self._key
         if not key:
-            raise AuthenticationError("No WaveSpeed API key is set.")
+            raise AuthenticationError(said("key.none_set"))
         keys.remember(key)
         return key
 
@@ -142,7 +143,7 @@ class WaveSpeedClient(Uploads):
         if resp.status_code >= 400:
             raise self._error(resp.status_code, body, resp)
         if not isinstance(body, dict):
-            raise ProtocolError("WaveSpeed sent an answer we couldn't read.", status=resp.status_code)
+            raise ProtocolError(said("api.unreadable"), status=resp.status_code)
         code = body.get("code", 200)
         if isinstance(code, int) and not isinstance(code, bool) and code != 200:
             raise self._error(code, body, resp, envelope=True)
@@ -164,7 +165,7 @@ class WaveSpeedClient(Uploads):
                              pool=min(t.pool, left))  # fmt: skip
 
     def _unreachable(self) -> NetworkError:
-        return NetworkError(f"Couldn't reach WaveSpeed at {self.host}.")
+        return NetworkError(said("network.unreachable", host=self.host))
 
     async def _call(self, kind: str, method: str, path: str, *, deadline_at: float | None = None,
                     fail_fast: bool = True, api_key: str | None = None, **kw: Any) -> Any:  # fmt: skip
@@ -202,7 +203,7 @@ class WaveSpeedClient(Uploads):
                     raise last
                 if isinstance(last, NOT_SENT):
                     raise self._unreachable() from last
-                raise NetworkError(f"Lost contact with WaveSpeed at {self.host}.") from last
+                raise NetworkError(said("network.lost", host=self.host)) from last
             log.info("retrying %s after %s (attempt %d)", kind, type(last).__name__, attempt)
             await asyncio.sleep(wait)
 
@@ -213,7 +214,7 @@ class WaveSpeedClient(Uploads):
         try:  # the path from the id's checked segments: the model priced is the model this POST reaches
             path = model_path(model_id)
         except ValueError as e:
-            raise InputError(f"Nothing was sent: {e}.") from None
+            raise InputError(said("submit.bad_model", why=str(e))) from None
         sent_at = time.time()
         first_try = time.monotonic()
         for attempt in range(self.retry.submit_attempts):
@@ -232,9 +233,9 @@ class WaveSpeedClient(Uploads):
                 err = self._error(429, None, resp)
                 assert isinstance(err, RateLimited)
                 wait = err.retry_after
-                if wait is not None and wait > self.retry.retry_after_cap:
-                    err.message = f"WaveSpeed is busy. Try again in {human_wait(wait)}."
-                    raise err
+                if wait is not None and wait > self.retry.retry_after_cap:  # said with the wait, as its own error
+                    raise RateLimited(said("api.busy_wait", wait=human_wait(wait)), retry_after=wait,
+                                      status=err.status, api_code=err.api_code) from None  # fmt: skip
                 if attempt + 1 == self.retry.submit_attempts:
                     raise err
                 await asyncio.sleep(wait if wait is not None else self.retry.backoff(attempt))
@@ -251,10 +252,7 @@ class WaveSpeedClient(Uploads):
     @staticmethod
     def _unknown(model_id: str, sent_at: float, why: str) -> SubmissionUnknown:
         log.warning("submit outcome unknown for %s: %s", model_id, why)
-        return SubmissionUnknown(
-            "We lost contact with WaveSpeed while starting the video, so we can't tell yet whether it started.",
-            model_id=model_id, submitted_at=sent_at,
-        )  # fmt: skip
+        return SubmissionUnknown(said("submit.unknown"), model_id=model_id, submitted_at=sent_at)
 
     async def list_predictions(
         self, *, model_id: str | None = None, created_after: datetime | None = None,
@@ -272,7 +270,7 @@ class WaveSpeedClient(Uploads):
         data = await self._call("list", "POST", "/api/v3/predictions", json=body, api_key=api_key)
         items = data.get("items") if isinstance(data, dict) else None
         if not isinstance(items, list):
-            raise ProtocolError("WaveSpeed's job list could not be read.")
+            raise ProtocolError(said("api.list_unreadable"))
         return [Prediction.parse(i) for i in items], int(data.get("total") or len(items))
 
     async def candidates(self, model_id: str, start: float, end: float, *, api_key: str | None = None,
@@ -312,19 +310,17 @@ class WaveSpeedClient(Uploads):
             if elapsed > 0 or polls:
                 pause = self.poll.delay(elapsed, eta, polls)
                 if time.monotonic() + pause >= deadline_at:
-                    raise DeadlineExceeded("We stopped waiting for this video; it may still finish on WaveSpeed.",
-                                           task_id=task_id)  # fmt: skip
+                    raise DeadlineExceeded(said("wait.stopped"), task_id=task_id)
                 await asyncio.sleep(pause)
             try:
                 p = await self.result(task_id, api_key=api_key, deadline_at=deadline_at)
             except (NetworkError, ServiceError, ProtocolError, RateLimited) as e:
-                raise DeadlineExceeded(f"We stopped waiting for this video ({e.message}); it may still finish on "
-                                       "WaveSpeed.", task_id=task_id) from None  # fmt: skip
+                raise DeadlineExceeded(said("wait.stopped_because", why=e.said), task_id=task_id) from None
             polls += 1
             await notify(on_progress, p, time.monotonic() - t0)
             if p.status == "completed":
                 if not p.outputs:
-                    raise TaskFailed("WaveSpeed said the video was done but sent no file.", task_id=task_id)
+                    raise TaskFailed(said("task.no_file"), task_id=task_id)
                 if eta_key is not None:
                     seen = time.monotonic() - t0
                     real = p.inference_ms / 1000 if p.inference_ms else seen
@@ -333,7 +329,7 @@ class WaveSpeedClient(Uploads):
             if p.status == "failed":
                 raise TaskFailed.from_prediction(task_id, p.code, p.error)
             if p.status in ("cancelled", "deleted"):
-                raise TaskCancelled("This video was cancelled on WaveSpeed.", task_id=task_id)
+                raise TaskCancelled(said("task.cancelled_there"), task_id=task_id)
             if p.status == "timeout":
                 raise TaskFailed.from_prediction(task_id, 5004, p.error or "timeout")
             # created, processing, or a status we don't know yet: still running
@@ -367,7 +363,7 @@ class WaveSpeedClient(Uploads):
         try:
             return Decimal(str(data["balance"]))
         except (KeyError, TypeError, ArithmeticError):
-            raise ProtocolError("WaveSpeed's balance answer could not be read.") from None
+            raise ProtocolError(said("api.balance_unreadable")) from None
 
     async def quote(self, model_id: str, inputs: dict[str, Any], *, api_key: str | None = None) -> Decimal:
         """WaveSpeed's own price for these full inputs (the discounted price when there is one), within a short
@@ -379,4 +375,4 @@ class WaveSpeedClient(Uploads):
             value = data.get("discounted_price", data.get("price"))
             return Decimal(str(value))
         except (AttributeError, TypeError, ArithmeticError):
-            raise ProtocolError("WaveSpeed's price answer could not be read.") from None
+            raise ProtocolError(said("api.price_unreadable")) from None

@@ -12,6 +12,7 @@ import httpx
 
 from . import keys
 from .errors import ApiError, NetworkError, ProtocolError, ServiceError
+from .words.said import said
 
 
 class Uploads:
@@ -66,15 +67,15 @@ class Uploads:
     async def _put(self, ticket: Any, data: bytes) -> str:
         up = ticket.get("upload") if isinstance(ticket, dict) else None
         if not isinstance(up, dict) or not up.get("url") or not ticket.get("download_url"):
-            raise ProtocolError("WaveSpeed's upload instructions could not be read.")
+            raise ProtocolError(said("upload.instructions_unreadable"))
         self.requests["put"] = self.requests.get("put", 0) + 1
         try:
             r = await self._files.request(str(up.get("method") or "PUT"), up["url"], content=data,
                                           headers=dict(up.get("headers") or {}))  # fmt: skip
         except httpx.TransportError as e:
-            raise NetworkError("The picture could not be uploaded. Check your connection and try again.") from e
+            raise NetworkError(said("upload.failed_connection")) from e
         if r.status_code >= 300:
-            raise ServiceError(f"The picture could not be uploaded (error {r.status_code}).", status=r.status_code)
+            raise ServiceError(said("upload.failed_status", status=str(r.status_code)), status=r.status_code)
         return str(ticket["download_url"])
 
     async def _upload_legacy(self, data: bytes, filename: str, mime: str, api_key: str | None) -> str:
@@ -82,5 +83,5 @@ class Uploads:
                                deadline_at=time.monotonic() + 120,  # the picture itself goes in this request
                                files={"file": (filename, data, mime)})  # fmt: skip
         if not isinstance(out, dict) or not out.get("download_url"):
-            raise ProtocolError("WaveSpeed's upload answer could not be read.")
+            raise ProtocolError(said("upload.answer_unreadable"))
         return str(out["download_url"])

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from .errors import DownloadFailed, OutputExpired
+from .words.said import said
 
 PART_SUFFIX = ".part"
 REFUSED = (401, 403, 404, 410)
@@ -38,7 +39,7 @@ class OutputFetcher:
                 url = again
             if await self._fetch(url, dest, task_id) is None:
                 return dest
-        raise OutputExpired("This video's link has expired.", task_id=task_id)
+        raise OutputExpired(said("download.link_expired"), task_id=task_id)
 
     async def _fetch(self, url: str, dest: Path, task_id: str) -> int | None:
         """Download via a temp file; returns the HTTP status when the link is refused, else None."""
@@ -51,11 +52,11 @@ class OutputFetcher:
                 os.replace(part, dest)
             return status
         except asyncio.TimeoutError:
-            raise DownloadFailed("The video download was too slow and was stopped.", task_id=task_id) from None
+            raise DownloadFailed(said("download.too_slow"), task_id=task_id) from None
         except httpx.TransportError:
-            raise DownloadFailed("The video download was interrupted.", task_id=task_id) from None
+            raise DownloadFailed(said("download.interrupted"), task_id=task_id) from None
         except OSError as e:
-            raise DownloadFailed(f"The video could not be saved on this computer ({e.strerror or e}).",
+            raise DownloadFailed(said("download.cant_save_here", why=str(e.strerror or e)),
                                  task_id=task_id) from None  # fmt: skip
         finally:
             part.unlink(missing_ok=True)
@@ -65,22 +66,22 @@ class OutputFetcher:
             if r.status_code in REFUSED:
                 return r.status_code
             if r.status_code >= 400:
-                raise DownloadFailed(f"The video could not be fetched (error {r.status_code}).", task_id=task_id)
+                raise DownloadFailed(said("download.fetch_status", status=str(r.status_code)), task_id=task_id)
             size = 0
             head = b""
             with open(part, "wb") as f:
                 async for chunk in r.aiter_bytes():
                     size += len(chunk)
                     if size > self.max_bytes:
-                        raise DownloadFailed("The video file was larger than expected and was stopped.",
+                        raise DownloadFailed(said("download.too_large"),
                                              task_id=task_id)  # fmt: skip
                     if len(head) < 12:
                         head += chunk[: 12 - len(head)]
                         if len(head) >= 12 and head[4:8] != b"ftyp":
-                            raise DownloadFailed("WaveSpeed sent something that is not a video.", task_id=task_id)
+                            raise DownloadFailed(said("download.not_video"), task_id=task_id)
                     f.write(chunk)
             if len(head) < 12:
-                raise DownloadFailed("WaveSpeed sent an empty video file.", task_id=task_id)
+                raise DownloadFailed(said("download.empty"), task_id=task_id)
         return None
 
 

@@ -28,9 +28,11 @@ What happened to the money is not decided by the error's class: the take's state
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 
 from . import keys
+from .words.said import N_, Joined, Said, as_is, said, say
 
 
 class Money(str, Enum):
@@ -40,7 +42,6 @@ class Money(str, Enum):
     LIKELY_NOT_STARTED = "likely_not_started"
     UNKNOWN = "unknown"
     """It may have been charged: the request may have reached WaveSpeed, and we are checking."""
-    CHECKING = "unknown"  # the old name of UNKNOWN (an alias), kept until every branch has moved
     CHARGED = "charged"
     RENDERING = "still_running"
     REFUNDED = "refunded"
@@ -48,51 +49,78 @@ class Money(str, Enum):
     DEMO = "demo"
 
     @property
+    def said(self) -> Said:
+        """The money line as a message (``money.<value>``); ``words.say`` renders it, and nothing in demo mode."""
+        return Said(f"money.{self.value}")
+
+    @property
     def sentence(self) -> str:
-        return {
-            Money.NOT_CHARGED: "Nothing was charged: WaveSpeed did not start this render.",
-            Money.LIKELY_NOT_STARTED: "WaveSpeed shows no job for this take, so it most likely never started and "
-            "was not charged.",
-            Money.CHECKING: "The request reached WaveSpeed or may have: it may have been charged. We are checking "
-            "with WaveSpeed; don't start it again.",
-            Money.CHARGED: "WaveSpeed accepted this render, so it is charged (unless WaveSpeed reports it failed).",
-            Money.RENDERING: "The render goes on at WaveSpeed and is charged. Don't start it again: it can be "
-            "finished from History or with its task id.",
-            Money.REFUNDED: "WaveSpeed reported the render failed; failed renders are refunded automatically, "
-            "usually within 3 hours.",
-            Money.CANCEL_ASKED: "We asked WaveSpeed to stop and delete it. WaveSpeed may still charge for work "
-            "already done; only partial refunds may apply.",
-            Money.DEMO: "Demo preview: nothing is ever charged.",
-        }[self]
+        """The money line in English, for logs and the English-only callers."""
+        return say(self.said)
+
+
+# The money lines' ids, for extraction (the enum builds them from its values).
+_MONEY_IDS = [N_("money.not_charged"), N_("money.likely_not_started"), N_("money.unknown"), N_("money.charged"),
+              N_("money.still_running"), N_("money.refunded"), N_("money.cancel_asked"), N_("money.demo")]  # fmt: skip
 
 
 class SeedanceError(Exception):
-    """Base of every error the project raises on purpose. Messages are scrubbed of every key this process sent."""
+    """Base of every error the project raises on purpose. It carries its message as an id and parameters
+    (``said``), rendered at the edge in the visitor's language; ``message`` is its English, for logs. Parameters
+    and messages are scrubbed of every key this process sent."""
 
     code = "error"
     money = Money.NOT_CHARGED
-    hint = ""
+    hint_said: Said | None = None
+    outcome: Outcome | None = None
+    """Set on the copy ``told`` makes once a take's ledger has settled it (``takes.Ledger.settle``)."""
 
-    def __init__(self, message: str, *, task_id: str | None = None, hint: str | None = None) -> None:
-        message = keys.scrub(message)
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: Said | str, *, task_id: str | None = None, hint: Said | str | None = None) -> None:
+        self.said = _scrubbed(message)
+        self.message = keys.scrub(say(self.said))
+        super().__init__(self.message)
         self.task_id = task_id
         if hint is not None:
-            self.hint = keys.scrub(hint)
+            self.hint_said = _scrubbed(hint)
 
-    def card(self) -> dict[str, str | None]:
-        """What the app shows: what went wrong, the money, what to do, and the task id when there is one."""
+    @property
+    def hint(self) -> str:
+        """What to do, in English (``card`` says it in the visitor's language)."""
+        return keys.scrub(say(self.hint_said))
+
+    def card(self, locale: str = "en", demo: bool = False) -> dict[str, str | None]:
+        """What the app shows: what went wrong, the money (none in demo mode), what to do, and the task id."""
         return {
-            "title": self.message,
-            "money": self.money.sentence,
-            "hint": self.hint,
+            "title": keys.scrub(say(self.said, locale)),
+            "money": say(self.money.said, locale, demo=demo),
+            "hint": keys.scrub(say(self.hint_said, locale)),
             "task_id": self.task_id,
             "code": self.code,
         }
 
+    def told(self, outcome: Outcome) -> SeedanceError:
+        """A copy of this error that says the take's outcome (its money line, task id, message and hint); the
+        error itself is left as it was."""
+        copy = self.__class__.__new__(self.__class__)
+        copy.__dict__.update(self.__dict__)
+        copy.outcome, copy.money, copy.code = outcome, outcome.money, outcome.code
+        copy.task_id = outcome.task_id or self.task_id
+        if outcome.message is not None:
+            copy.said = outcome.message
+            copy.message = keys.scrub(say(outcome.message))
+        if outcome.hint is not None:
+            copy.hint_said = outcome.hint
+        copy.args = (copy.message,)
+        return copy
+
     def __str__(self) -> str:
         return self.message if not self.task_id else f"{self.message} (task {self.task_id})"
+
+
+def _scrubbed(message: Said | str) -> Said:
+    if isinstance(message, str):
+        return as_is(keys.scrub(message))
+    return message.with_text(keys.scrub)  # a key a server echoed, even inside a message inside this one
 
 
 class InputError(SeedanceError):
@@ -102,17 +130,22 @@ class InputError(SeedanceError):
 class ImageRejected(InputError):
     code = "image_rejected"
 
-    def __init__(self, message: str, problems: list | None = None) -> None:
+    def __init__(self, message: Said | str, problems: list | None = None) -> None:
         super().__init__(message)
         self.problems = problems or []
 
 
 class InvalidRequest(InputError):
+    """Settings out of range: ``problems`` are (field, message) pairs, the message an id and parameters."""
+
     code = "invalid_request"
 
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        self.problems = problems
-        super().__init__(" ".join(msg for _, msg in problems))
+    def __init__(self, problems: list[tuple[str, Said | str]]) -> None:
+        self.said_problems = [(name, _scrubbed(msg)) for name, msg in problems]
+        """The problems as messages, for the visitor's language."""
+        self.problems = [(name, say(msg)) for name, msg in self.said_problems]
+        """The problems in English: (field, sentence) pairs, for logs and the English-only callers."""
+        super().__init__(said("request.problems", problems=Joined(tuple(msg for _, msg in self.said_problems))))
 
 
 class NotReady(InputError):
@@ -122,7 +155,8 @@ class NotReady(InputError):
 class ApiError(SeedanceError):
     code = "api_error"
 
-    def __init__(self, message: str, *, status: int | None = None, api_code: int | None = None, **kw: object) -> None:
+    def __init__(self, message: Said | str, *, status: int | None = None, api_code: int | None = None,
+                 **kw: object) -> None:  # fmt: skip
         super().__init__(message, **kw)  # type: ignore[arg-type]
         self.status = status
         self.api_code = api_code
@@ -130,68 +164,69 @@ class ApiError(SeedanceError):
 
 class AuthenticationError(ApiError):
     code = "auth"
-    hint = (
-        "Check the API key in Settings (get one at https://wavespeed.ai/accesskey). New keys start working after "
-        "the account's first top-up."
-    )
+    hint_said = said("hint.auth")
 
 
 class PaymentRequired(ApiError):
     code = "payment"
-    hint = "Top up your WaveSpeed balance and try again."
+    hint_said = said("hint.payment")
 
 
 class NotFound(ApiError):
     code = "not_found"
-    hint = "WaveSpeed keeps jobs for 7 days, and only the account that made a job can see it."
+    hint_said = said("hint.not_found")
 
 
 class RateLimited(ApiError):
     code = "rate_limited"
-    hint = "Wait a moment and try again."
+    hint_said = said("hint.rate_limited")
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
+    def __init__(self, message: Said | str, *, retry_after: float | None = None, **kw: object) -> None:
         super().__init__(message, **kw)  # type: ignore[arg-type]
         self.retry_after = retry_after
 
 
 class BadRequest(ApiError):
     code = "bad_request"
-    hint = "Change the setting it names and try again."
+    hint_said = said("hint.bad_request")
 
 
 class ServiceError(ApiError):
     code = "service_error"
-    hint = "WaveSpeed is having trouble. Try again in a few minutes."
+    hint_said = said("hint.service_error")
 
 
 class ProtocolError(ApiError):
     code = "protocol"
-    hint = "WaveSpeed sent an answer we couldn't read. Try again later."
+    hint_said = said("hint.protocol")
 
 
 def error_for_status(status: int, server_message: str = "", *, envelope: bool = False,
                      retry_after: float | None = None) -> ApiError:  # fmt: skip
     """The one table from an HTTP status (or an envelope code in an HTTP 200) to an error with a plain message."""
-    detail = f" ({server_message})" if server_message else ""
-    table: dict[int, tuple[type[ApiError], str]] = {
-        400: (BadRequest, "WaveSpeed refused a setting" + (f": {server_message}" if server_message else ".")),
-        401: (AuthenticationError, "WaveSpeed did not accept the API key." + detail),
-        402: (PaymentRequired, "Your WaveSpeed balance is too low for this render." + detail),
-        403: (AuthenticationError, "WaveSpeed refused this key for that request." + detail),
-        404: (NotFound, "WaveSpeed has no such task or file for this key."),
-        429: (RateLimited, "WaveSpeed says too many requests at once."),
-        1400: (BadRequest, "WaveSpeed says a required setting is missing" + (f": {server_message}" if server_message else ".")),
-        1401: (BadRequest, "WaveSpeed refused a setting" + (f": {server_message}" if server_message else ".")),
+    detail = said("api.server_said", server=server_message) if server_message else ""
+    refused = (
+        said("api.refused_setting_named", server=server_message) if server_message else said("api.refused_setting")
+    )
+    table: dict[int, tuple[type[ApiError], Said]] = {
+        400: (BadRequest, refused),
+        401: (AuthenticationError, said("api.key_not_accepted", detail=detail)),
+        402: (PaymentRequired, said("api.balance_too_low", detail=detail)),
+        403: (AuthenticationError, said("api.key_refused", detail=detail)),
+        404: (NotFound, said("api.no_such_task")),
+        429: (RateLimited, said("api.too_many")),
+        1400: (BadRequest, said("api.setting_missing_named", server=server_message) if server_message
+               else said("api.setting_missing")),
+        1401: (BadRequest, refused),
     }  # fmt: skip
     if status in table:
         cls, message = table[status]
     elif 400 <= status < 500:
-        cls, message = BadRequest, f"WaveSpeed refused the request (error {status}){detail}."
+        cls, message = BadRequest, said("api.refused_request", status=str(status), detail=detail)
     elif (500 <= status < 600 and not envelope) or status in (5000, 5003):
-        cls, message = ServiceError, f"WaveSpeed had a problem on its side (error {status})."
+        cls, message = ServiceError, said("api.service_problem", status=str(status))
     else:
-        cls, message = ProtocolError, f"WaveSpeed answered with an unexpected code {status}."
+        cls, message = ProtocolError, said("api.unexpected_code", status=str(status))
     api_code = status if envelope else None
     if cls is RateLimited:
         return RateLimited(message, status=status, api_code=api_code, retry_after=retry_after)
@@ -200,15 +235,15 @@ def error_for_status(status: int, server_message: str = "", *, envelope: bool = 
 
 class NetworkError(SeedanceError):
     code = "network"
-    hint = "Check your internet connection and try again."
+    hint_said = said("hint.network")
 
 
 class SubmissionUnknown(SeedanceError):
     code = "submission_unknown"
     money = Money.UNKNOWN
-    hint = "We look the job up with WaveSpeed before anything is sent again."
+    hint_said = said("hint.submission_unknown")
 
-    def __init__(self, message: str, *, model_id: str, submitted_at: float, **kw: object) -> None:
+    def __init__(self, message: Said | str, *, model_id: str, submitted_at: float, **kw: object) -> None:
         super().__init__(message, **kw)  # type: ignore[arg-type]
         self.model_id = model_id
         self.submitted_at = submitted_at
@@ -218,63 +253,82 @@ class CantTellJobs(SubmissionUnknown):
     """Two or more listed jobs could each be a lost take's: it is not adopted; the person picks (issue 25)."""
 
     code = "cant_tell"
-    hint = "Open the one that is yours from History, or run `seedance recover TASK_ID` with its task id."
+    hint_said = said("hint.cant_tell")
 
 
 # Task error codes from WaveSpeed, told plainly.
 TASK_CODE_MESSAGES: dict[int, str] = {
-    1200: "WaveSpeed's content check stopped this video. Try a different picture or prompt.",
-    1400: "A required setting was missing.",
-    1401: "A setting was not accepted.",
-    1402: "WaveSpeed could not open the uploaded picture.",
-    1403: "The render failed on WaveSpeed's side.",
-    1405: "The render failed on WaveSpeed's side.",
-    5000: "WaveSpeed had an internal error.",
-    5003: "The model is unavailable right now.",
-    5004: "The render took too long on WaveSpeed's side.",
+    1200: N_("task.code.1200"),
+    1400: N_("task.code.1400"),
+    1401: N_("task.code.1401"),
+    1402: N_("task.code.1402"),
+    1403: N_("task.code.1403"),
+    1405: N_("task.code.1403"),
+    5000: N_("task.code.5000"),
+    5003: N_("task.code.5003"),
+    5004: N_("task.code.5004"),
 }
 
 
 class TaskFailed(SeedanceError):
     code = "task_failed"
     money = Money.REFUNDED
-    hint = "You can try again; a different seed or a simpler prompt often helps."
+    hint_said = said("hint.task_failed")
 
-    def __init__(self, message: str, *, api_code: int | None = None, detail: str = "", **kw: object) -> None:
+    def __init__(self, message: Said | str, *, api_code: int | None = None, detail: str = "", **kw: object) -> None:
         super().__init__(message, **kw)  # type: ignore[arg-type]
         self.api_code = api_code
         self.detail = keys.scrub(detail)
 
     @classmethod
     def from_prediction(cls, task_id: str, api_code: int | None, detail: str) -> TaskFailed:
-        return cls(TASK_CODE_MESSAGES.get(api_code or 0, "The render failed."), api_code=api_code, detail=detail,
+        return cls(Said(TASK_CODE_MESSAGES.get(api_code or 0, "task.failed")), api_code=api_code, detail=detail,
                    task_id=task_id)  # fmt: skip
+
+
+_TASK_FAILED = N_("task.failed")
 
 
 class TaskCancelled(SeedanceError):
     code = "task_cancelled"
     money = Money.CANCEL_ASKED
-    hint = ""
 
 
 class DeadlineExceeded(SeedanceError):
     code = "deadline"
     money = Money.RENDERING
-    hint = "Open History later (Finish unfinished takes), or recover it with the task id below."
+    hint_said = said("hint.deadline")
 
 
 class OutputExpired(SeedanceError):
     code = "output_expired"
     money = Money.CHARGED
-    hint = "WaveSpeed keeps videos for 7 days and their links expire sooner. Render it again if you need it."
+    hint_said = said("hint.output_expired")
 
 
 class DownloadFailed(SeedanceError):
     code = "download_failed"
     money = Money.CHARGED
-    hint = "It stays in History as unfinished: Finish unfinished takes, or recover it with the task id below."
+    hint_said = said("hint.download_failed")
 
 
 class JournalError(SeedanceError):
     code = "journal"
-    hint = "Check that the data folder is writable and has room, then run `seedance recover`."
+    hint_said = said("hint.journal")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an error that ended a take's run means: the take's state and money line, and the message (and hint)
+    the person reads when the take's state says more than the error (None: the error's own)."""
+
+    state: str | None
+    money: Money
+    message: Said | None
+    hint: Said | None
+    task_id: str | None
+    code: str
+
+    def error_code(self, err: SeedanceError) -> str:
+        """The journal's error code: WaveSpeed's own code when it gave one."""
+        return self.code if self.code != err.code else str(getattr(err, "api_code", None) or err.code)

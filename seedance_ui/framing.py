@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
+from .words.said import said, say
+
 
 @dataclass(frozen=True)
 class Framing:
@@ -22,13 +24,13 @@ class Framing:
     cut_axis: str
     """'vertical' (top and bottom cut), 'horizontal' (left and right cut) or 'none'."""
 
-    def describe(self) -> str:
-        out = f"Output {self.out_width}x{self.out_height}"
-        pct = round(self.cut_each_side * 100)
+    def describe(self, locale: str = "en") -> str:
+        size, pct = f"{self.out_width}x{self.out_height}", round(self.cut_each_side * 100)
         if pct < 1:
-            return f"{out}; your whole picture is used."
-        sides = "top and bottom" if self.cut_axis == "vertical" else "left and right"
-        return f"{out}; the {sides} {pct}% of your picture fall outside."
+            return say(said("framing.whole", size=size), locale)
+        if self.cut_axis == "vertical":
+            return say(said("framing.cut_top_bottom", size=size, percent=pct), locale)
+        return say(said("framing.cut_sides", size=size, percent=pct), locale)
 
 
 def framing(img_w: int, img_h: int, out_w: int, out_h: int) -> Framing:

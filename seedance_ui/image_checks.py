@@ -20,6 +20,7 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 
 from .catalog import nearest_aspect_ratio
 from .errors import ImageRejected
+from .words.said import Joined, Said, said, say
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a cut-off file is an error, never a half-grey picture
 
@@ -47,8 +48,14 @@ _FRIENDLY_FORMAT = {
 @dataclass(frozen=True)
 class Problem:
     code: str
-    message: str
+    said: Said
+    """What is wrong, as a message (``words.say`` renders it in the visitor's language)."""
     fixable: bool = False
+
+    @property
+    def message(self) -> str:
+        """In English (the CLI's JSON, logs)."""
+        return say(self.said)
 
 
 @dataclass
@@ -62,7 +69,7 @@ class ImageCheck:
     height: int = 0
     bytes: int = 0
     problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Said] = field(default_factory=list)
     """Things we change without asking (metadata removed, colours converted), said plainly."""
     animated: bool = False
     orientation: int = 1
@@ -79,17 +86,23 @@ class ImageCheck:
     def suggested_aspect_ratio(self) -> str | None:
         return nearest_aspect_ratio(self.width, self.height) if self.width and self.height else None
 
-    def summary(self) -> str:
-        """One or two plain sentences for the person."""
+    def summary_said(self) -> Said:
+        """One or two plain sentences for the person, as a message."""
         if self.ok:
-            return f"Looks good: {_friendly(self.format)}, {self.width}x{self.height} px, {_mb(self.bytes)}."
-        text = " ".join(p.message for p in self.problems)
-        if self.fixable:
-            text += " Press 'Fix it for me' and we'll do that."
-        return text
+            return said("image.looks_good", kind=_friendly(self.format), width=str(self.width),
+                        height=str(self.height), size=_mb(self.bytes))  # fmt: skip
+        parts = [p.said for p in self.problems] + ([said("image.press_fix")] if self.fixable else [])
+        return said("request.problems", problems=Joined(tuple(parts)))
+
+    def summary(self) -> str:
+        """The summary in English."""
+        return say(self.summary_said())
 
     def to_dict(self) -> dict:
-        return {"ok": self.ok, **asdict(self), "fixable": self.fixable, "suggested_aspect_ratio": self.suggested_aspect_ratio}  # fmt: skip
+        data = asdict(self)
+        data["problems"] = [{"code": p.code, "message": p.message, "fixable": p.fixable} for p in self.problems]
+        data["notes"] = [str(n) for n in self.notes]  # the JSON keeps the English sentences, as before
+        return {"ok": self.ok, **data, "fixable": self.fixable, "suggested_aspect_ratio": self.suggested_aspect_ratio}
 
 
 @dataclass(frozen=True)
@@ -100,7 +113,7 @@ class PreparedImage:
     mime: str
     width: int
     height: int
-    notes: tuple[str, ...] = ()
+    notes: tuple[Said, ...] = ()
     changed: bool = False
     """True when the bytes differ from the file the person gave."""
 
@@ -141,17 +154,22 @@ def check_file(path: str | os.PathLike) -> os.stat_result:
     try:
         st = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
-        _refuse_file(path, "it does not exist", "missing_file")
+        _refuse_file(path, said("image.why_missing"), "missing_file")
     except (OSError, ValueError) as e:
-        _refuse_file(path, (getattr(e, "strerror", None) or "it can't be opened").lower(), "unreadable_file")
+        _refuse_file(path, _cant_open(e), "unreadable_file")
     if not stat.S_ISREG(st.st_mode):
-        why = "it is a folder, not a picture" if stat.S_ISDIR(st.st_mode) else "it is not a regular file (a device or a pipe)"  # fmt: skip
+        why = said("image.why_folder") if stat.S_ISDIR(st.st_mode) else said("image.why_not_regular")
         _refuse_file(path, why, "not_a_file")
     return st
 
 
-def _refuse_file(path: str | os.PathLike, why: str, code: str) -> NoReturn:
-    message = f"Can't read {Path(path).name or path}: {why}."
+def _cant_open(e: BaseException) -> Said | str:
+    strerror = getattr(e, "strerror", None)
+    return strerror.lower() if strerror else said("image.why_cant_open")
+
+
+def _refuse_file(path: str | os.PathLike, why: Said | str, code: str) -> NoReturn:
+    message = said("image.cant_read", name=str(Path(path).name or path), why=why)
     raise ImageRejected(message, problems=[Problem(code, message)])
 
 
@@ -165,12 +183,12 @@ def _read(source: Source) -> tuple[bytes | None, int]:
     try:  # non-blocking and checked again once open: a pipe swapped in after the stat can't hang us
         with open(os.open(source, flags), "rb") as f:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                _refuse_file(source, "it is not a regular file (a device or a pipe)", "not_a_file")
+                _refuse_file(source, said("image.why_not_regular"), "not_a_file")
             data = f.read(MAX_READ_BYTES + 1)  # bounded even if the file grew since the stat
     except (FileNotFoundError, NotADirectoryError):
-        _refuse_file(source, "it does not exist", "missing_file")
+        _refuse_file(source, said("image.why_missing"), "missing_file")
     except (OSError, ValueError) as e:
-        _refuse_file(source, (getattr(e, "strerror", None) or "it can't be opened").lower(), "unreadable_file")
+        _refuse_file(source, _cant_open(e), "unreadable_file")
     return (data, len(data)) if len(data) <= MAX_READ_BYTES else (None, len(data))
 
 
@@ -199,10 +217,10 @@ def inspect(source: Source) -> ImageCheck:
 
 def _check(data: bytes | None, size: int) -> ImageCheck:
     if size == 0:
-        return ImageCheck(None, problems=[Problem("empty_file", "This file is empty. Choose the picture again.")])
+        return ImageCheck(None, problems=[Problem("empty_file", said("image.empty"))])
     if data is None:
-        return ImageCheck(None, bytes=size, problems=[Problem("file_too_big", f"This file is {_mb(size)}; the most "
-            f"we can take is {_mb(MAX_READ_BYTES)} (Seedance itself takes {_mb(MAX_BYTES)}). Export a smaller copy of the picture.")])  # fmt: skip
+        return ImageCheck(None, bytes=size, problems=[Problem("file_too_big", said(
+            "image.file_too_big", size=_mb(size), most=_mb(MAX_READ_BYTES), seedance=_mb(MAX_BYTES)))])  # fmt: skip
     return _inspect_bytes(data)
 
 
@@ -215,9 +233,10 @@ def _inspect_bytes(data: bytes) -> ImageCheck:
     except UnidentifiedImageError:
         kind, name = _sniff_non_image(data[:8192]) or (None, "")
         if kind in ("HEIF", "AVIF"):
-            return ImageCheck(kind, bytes=size, problems=[Problem("unreadable_format", f"This file is {name}.")])
-        text = (f"This file is {name}, not a photo. Seedance needs a JPEG or PNG picture." if kind
-                else "We can't read this file as a picture. Choose a JPEG or PNG photo.")  # fmt: skip
+            return ImageCheck(
+                kind, bytes=size, problems=[Problem("unreadable_format", said("image.file_is", name=name))]
+            )
+        text = said("image.not_a_photo", name=name) if kind else said("image.cant_read_picture")
         return ImageCheck(kind, bytes=size, problems=[Problem("not_an_image", text)])
     except _BAD_IMAGE_ERRORS:
         return ImageCheck(None, bytes=size, problems=[_damaged()])
@@ -253,47 +272,50 @@ def _inspect_bytes(data: bytes) -> ImageCheck:
 
 
 def _too_many_pixels(size: tuple[int, int] | None) -> Problem:
-    what = f" ({size[0]}x{size[1]}, {size[0] * size[1] / 1e6:.0f} megapixels)" if size else ""
-    return Problem("too_many_pixels", f"This picture is too large to open safely{what}. "
-                   f"Export a copy at most {MAX_SIDE} px on each side.")  # fmt: skip
+    if size is None:
+        return Problem("too_many_pixels", said("image.too_many_pixels_unknown", most=str(MAX_SIDE)))
+    return Problem("too_many_pixels", said("image.too_many_pixels", size=f"{size[0]}x{size[1]}",
+                                           megapixels=round(size[0] * size[1] / 1e6), most=str(MAX_SIDE)))  # fmt: skip
 
 
 def _damaged() -> Problem:
-    return Problem("damaged", "This picture is damaged or incomplete and can't be opened. Export or download it again.")
+    return Problem("damaged", said("image.damaged"))
 
 
 def _add_notes(check: ImageCheck, im: Image.Image) -> None:
     if _has_metadata(im):
-        check.notes.append("Hidden details (location, camera data, colour profile, comments) are removed before sending.")  # fmt: skip
+        check.notes.append(said("image.note_metadata"))
     if check.orientation != 1:
-        check.notes.append("The photo is turned the right way up, as your phone or camera recorded it.")
+        check.notes.append(said("image.note_rotated"))
     mode = im.mode
     if mode == "CMYK":
-        check.notes.append("Printing colours (CMYK) are converted to screen colours (RGB).")
+        check.notes.append(said("image.note_cmyk"))
     elif mode.startswith("I") or mode == "F":
-        check.notes.append("The 16-bit picture is converted to ordinary 8-bit colour.")
+        check.notes.append(said("image.note_16bit"))
     elif "A" in mode or (mode == "P" and "transparency" in im.info) or "transparency" in im.info:
-        check.notes.append("Transparent areas are filled with white.")
+        check.notes.append(said("image.note_transparent"))
 
 
 def _add_problems(check: ImageCheck) -> None:
     fmt, w, h, add = check.format, check.width, check.height, check.problems.append
     if fmt not in SEND_FORMATS:
-        add(Problem("unsupported_format", f"This is a {_friendly(fmt)}. Seedance takes JPEG or PNG; we can convert "
-                    "it for you.", fixable=True))  # fmt: skip
+        add(Problem("unsupported_format", said("image.unsupported_format", kind=_friendly(fmt)), fixable=True))
     if check.animated:
-        add(Problem("animated", "This is an animated picture. Seedance needs a still; we can use its first frame.",
-                    fixable=True))  # fmt: skip
+        add(Problem("animated", said("image.animated"), fixable=True))
     if min(w, h) < MIN_SIDE:
-        px, side = (w, "wide") if w < MIN_SIDE else (h, "tall")
-        add(Problem("too_small", f"This photo is {px} px {side}; Seedance needs at least {MIN_SIDE} px on each side. "
-                    "Use a larger photo."))  # fmt: skip
+        small = said("image.too_narrow", px=str(w), least=str(MIN_SIDE)) if w < MIN_SIDE else \
+            said("image.too_short", px=str(h), least=str(MIN_SIDE))  # fmt: skip
+        add(Problem("too_small", small))
     if not MIN_RATIO < w / h < MAX_RATIO:
-        add(Problem("bad_aspect_ratio", f"This photo is very {'wide' if w > h else 'tall'} ({w}x{h}). Seedance takes "
-                    "shapes from 2:5 (tall) to 5:2 (wide). Crop it closer to a normal photo shape."))  # fmt: skip
+        size = f"{w}x{h}"
+        add(
+            Problem(
+                "bad_aspect_ratio", said("image.too_wide", size=size) if w > h else said("image.too_tall", size=size)
+            )
+        )
     if max(w, h) > MAX_SIDE:
-        add(Problem("too_large_dimensions", f"This photo is {w}x{h} px; Seedance takes at most {MAX_SIDE} px on each "
-                    "side. We can shrink it for you.", fixable=True))  # fmt: skip
+        add(Problem("too_large_dimensions", said("image.too_large_dimensions", size=f"{w}x{h}", most=str(MAX_SIDE)),
+                    fixable=True))  # fmt: skip
     if check.bytes > MAX_BYTES:
-        add(Problem("too_large_bytes", f"This file is {_mb(check.bytes)}; Seedance takes at most {_mb(MAX_BYTES)}. "
-                    "We can save a smaller copy.", fixable=True))  # fmt: skip
+        add(Problem("too_large_bytes", said("image.too_large_bytes", size=_mb(check.bytes), most=_mb(MAX_BYTES)),
+                    fixable=True))  # fmt: skip

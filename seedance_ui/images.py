@@ -40,6 +40,7 @@ from .image_checks import (  # noqa: F401 (the checks' names, reachable as image
     check_file,
     inspect,
 )
+from .words.said import said
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a cut-off file is an error, never a half-grey picture
 
@@ -71,7 +72,7 @@ def prepare(source: Source, *, fix: bool = False, max_side: int | None = None) -
         check = replace(check, problems=[p for p in check.problems
                                          if p.code not in ("too_large_dimensions", "too_large_bytes")])  # fmt: skip
     if check.problems and not (fix and check.fixable):
-        raise ImageRejected(check.summary(), problems=check.problems)
+        raise ImageRejected(check.summary_said(), problems=check.problems)
     assert data is not None
     codes = {p.code for p in check.problems}
     fmt = check.format
@@ -87,16 +88,16 @@ def prepare(source: Source, *, fix: bool = False, max_side: int | None = None) -
     out, mime, (w, h) = _encode(rgb, prefer_png=fmt == "PNG" and not sized)
     notes = list(check.notes)
     if sized:
-        notes.append(f"Sent at {w}x{h} px, {_mb(len(out))} instead of {_mb(size)}"
-                     f"{' (as a JPEG)' if fmt != 'JPEG' else ''}: plenty for the video, and quicker to upload.")  # fmt: skip
+        sent = {"size": f"{w}x{h}", "sent": _mb(len(out)), "original": _mb(size)}
+        notes.append(said("image.note_sent_at", **sent) if fmt == "JPEG" else said("image.note_sent_at_jpeg", **sent))
     elif (w, h) != (check.width, check.height):
-        notes.append(f"Shrunk to {w}x{h} px.")
+        notes.append(said("image.note_shrunk", size=f"{w}x{h}"))
     if "unsupported_format" in codes:
-        notes.append(f"Converted from {_friendly(check.format)}.")
+        notes.append(said("image.note_converted", kind=_friendly(check.format)))
     if "animated" in codes:
-        notes.append("Only the first frame of the animation is used.")
+        notes.append(said("image.note_first_frame"))
     if not sized and ("too_large_bytes" in codes or (fmt == "PNG" and mime == "image/jpeg")):
-        notes.append(f"Saved as a {_mb(len(out))} {'PNG' if mime == 'image/png' else 'JPEG'}.")
+        notes.append(said("image.note_saved_as", size=_mb(len(out)), kind="PNG" if mime == "image/png" else "JPEG"))
     return PreparedImage(out, mime, w, h, tuple(notes), changed=True)
 
 
@@ -169,7 +170,7 @@ def _encode(im: Image.Image, *, prefer_png: bool) -> tuple[bytes, str, tuple[int
                 return buf.getvalue(), "image/jpeg", im.size
         w, h = im.size
         if min(w, h) * 0.85 < MIN_SIDE:
-            raise ImageRejected("We couldn't make this picture small enough to send. Use a simpler or smaller photo.")
+            raise ImageRejected(said("image.cant_shrink"))
         im = im.resize((int(w * 0.85), int(h * 0.85)), Image.Resampling.LANCZOS)
 
 
@@ -180,12 +181,12 @@ def small_copy(source: Source, max_side: int = 640) -> Image.Image:
     """The picture right way up, in sRGB, at most ``max_side`` px: what previews are drawn on."""
     data, _ = _read(source)
     if data is None:
-        raise ImageRejected("This file is too big to preview.")
+        raise ImageRejected(said("image.too_big_to_preview"))
     try:
         with _open(data) as im:
             im.draft("RGB", (max_side, max_side))
             pic = _to_rgb(im)
     except (*_BOMB, *_BAD_IMAGE_ERRORS):
-        raise ImageRejected(_damaged().message) from None
+        raise ImageRejected(_damaged().said) from None
     pic.thumbnail((max_side, max_side))
     return pic

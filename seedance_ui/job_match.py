@@ -17,6 +17,7 @@ from typing import Any
 from .journal import Take
 from .prediction import Prediction
 from .take_states import OUTCOME_UNKNOWN
+from .words.said import Said, said
 
 IDENTIFYING = ("image", "video", "last_image", "prompt")
 CANT_TELL = "cant_tell"
@@ -27,7 +28,7 @@ CANT_TELL = "cant_tell"
 class Pairing:
     take_id: str
     task_id: str
-    note: str
+    note: Said
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,7 @@ def _by_inputs(takes: Sequence[Take], free: Sequence[Prediction]) -> tuple[list[
             # of them is the same video, so submit order decides
             job = fits[0]
             taken.add(job.id)
-            pairings.append(Pairing(take.id, job.id, "Adopted from WaveSpeed's job list after the connection was "
-                                    "lost: its inputs (picture, prompt, seed, settings) match this take's."))  # fmt: skip
+            pairings.append(Pairing(take.id, job.id, said("note.adopted_by_inputs")))
         elif len(fits) > 1:
             unclear.append(CantTell(take.id, tuple(p.id for p in fits), by_inputs=True))
     return pairings, unclear
@@ -92,21 +92,18 @@ def _by_time(takes: Sequence[Take], free: Sequence[Prediction]) -> tuple[list[Pa
         return [], [CantTell(t.id, tuple(p.id for p in free), by_inputs=False) for t in takes]
     pairings = []
     for i, (take, job) in enumerate(zip(takes, free, strict=False)):
-        note = ("Adopted from WaveSpeed's job list after the connection was lost: the only job of this model "
-                "from that time that no other take holds." if len(takes) == 1 and len(free) == 1 else
-                f"Adopted from WaveSpeed's job list after the connection was lost: paired by submit order "
-                f"({i + 1} of {len(takes)} takes, {len(free)} unclaimed jobs of this model from that time).")  # fmt: skip
+        note = said("note.adopted_only_job") if len(takes) == 1 and len(free) == 1 else \
+            said("note.adopted_by_order", n=i + 1, takes=len(takes), jobs=len(free))  # fmt: skip
         pairings.append(Pairing(take.id, job.id, note))
     return pairings, []
 
 
-def cant_tell_message(unclear: CantTell) -> str:
+def cant_tell_message(unclear: CantTell) -> Said:
     """What the person is told, with every task id it could be."""
-    ids = " and ".join(unclear.task_ids) if len(unclear.task_ids) <= 3 else ", ".join(unclear.task_ids)
-    how = "with the same inputs" if unclear.by_inputs else "of this model from that time"
-    return (f"We lost contact while starting this take, and WaveSpeed's job list shows {len(unclear.task_ids)} jobs "
-            f"{how} ({ids}): we can't tell which one is yours, so we haven't picked one. One of them may have been "
-            "started elsewhere on your account.")  # fmt: skip
+    ids = ", ".join(unclear.task_ids)
+    if unclear.by_inputs:
+        return said("take.cant_tell_same_inputs", count=len(unclear.task_ids), ids=ids)
+    return said("take.cant_tell_same_time", count=len(unclear.task_ids), ids=ids)
 
 
 def lost_take_for(unfinished: Sequence[Take], p: Prediction, window_before: float, window_after: float) -> Take | None:

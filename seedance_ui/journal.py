@@ -19,6 +19,7 @@ from typing import Any
 
 from .errors import JournalError
 from .take_states import UNFINISHED, TakeState
+from .words.said import said
 
 
 @dataclass
@@ -57,6 +58,13 @@ class Take:
     output_url: str | None = None
     note: str | None = None
     """How the take was matched or finished, in plain words (e.g. adopted from WaveSpeed's list by time)."""
+    message_id: str | None = None
+    """The id of the message that says why the take ended or waits (``words``); ``error_message`` is its English.
+    None on a take written before messages had ids: its ``error_message`` is shown as it is."""
+    message_params: dict[str, Any] = field(default_factory=dict)
+    """That message's parameters (``Said.to_json``)."""
+    note_said: dict[str, Any] = field(default_factory=dict)
+    """``note`` as a message (``Said.to_json``: its id and parameters); empty on older takes (``note`` as is)."""
 
     @property
     def finished(self) -> bool:
@@ -67,7 +75,7 @@ class Take:
         return (self.model_id, str(self.settings.get("resolution", "")), int(self.settings.get("duration", 0)))
 
 
-_JSON_FIELDS = {"settings", "payload"}
+_JSON_FIELDS = {"settings", "payload", "message_params", "note_said"}
 _COLUMN_OF = {"owner": "session"}
 """The one place a Take's field and its journal column have different names (the column keeps its old name)."""
 _FIELD_OF = {column: name for name, column in _COLUMN_OF.items()}
@@ -119,7 +127,15 @@ def _migration_boards(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS boards_owner_updated ON boards(owner, updated_at DESC)")
 
 
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_boards]
+def _migration_6(db: sqlite3.Connection) -> None:
+    """Why a take ended, as a message id and its parameters (rendered in the reader's language); older rows keep
+    only their English ``error_message``, shown as it is."""
+    db.execute("ALTER TABLE takes ADD COLUMN message_id TEXT")
+    db.execute("ALTER TABLE takes ADD COLUMN message_params TEXT")
+    db.execute("ALTER TABLE takes ADD COLUMN note_said TEXT")
+
+
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_boards, _migration_6]
 """Schema versions in order; the database's PRAGMA user_version says how many have run."""
 
 
@@ -145,12 +161,8 @@ class Journal:
             self._migrate()
         except (sqlite3.Error, OSError) as e:
             if _busy(e):
-                raise JournalError(f"The journal of takes at {self.path} can't be opened: another program is holding "
-                                   "it (a second Seedance Studio?). Close it, or try again in a moment.") from None  # fmt: skip
-            raise JournalError(
-                f"The journal of takes at {self.path} can't be opened ({e}). If it is damaged, rename it to start a "
-                "fresh one (your videos stay in the library)."
-            ) from None
+                raise JournalError(said("journal.open_busy", path=str(self.path))) from None
+            raise JournalError(said("journal.open_failed", path=str(self.path), why=str(e))) from None
 
     def close(self) -> None:
         with self._lock:
@@ -248,8 +260,9 @@ class Journal:
                 with self._lock:
                     self._db.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
         except (sqlite3.Error, OSError) as e:
-            why = "another program is holding it (a second Seedance Studio?)" if _busy(e) else str(e)
-            raise JournalError(f"The journal of takes at {self.path} can't be written now: {why}.") from None
+            if _busy(e):
+                raise JournalError(said("journal.write_busy", path=str(self.path))) from None
+            raise JournalError(said("journal.write_failed", path=str(self.path), why=str(e))) from None
 
     def by_task(self, task_id: str) -> Take | None:
         with self._lock:

@@ -20,6 +20,7 @@ from .plan import Plan
 from .queue_runner import Pacer, remembered_tier
 from .queue_store import QueueStore
 from .take_run import Progress, ProgressFn, TakeResult
+from .words.said import said
 
 if TYPE_CHECKING:
     from .session import Session
@@ -56,8 +57,9 @@ async def promised_start(session: Session, level: levels.Level, on_wait: WaitFn 
     while (key := await asyncio.to_thread(store.promise_start, level, minute_s)) is None:
         if not told and on_wait is not None:
             told = True
-            await notify(on_wait, f"Waiting for a start: your {level.name.title()} level allows {level.per_minute:,} "
-                                  f"a minute and {level.at_once:,} at once. Nothing is sent until then.")  # fmt: skip
+            waiting = said("queue.waiting_for_start", level=level.name.title(), per_minute=level.per_minute,
+                           at_once=level.at_once)  # fmt: skip
+            await notify(on_wait, session.say(waiting))
         await asyncio.sleep(min(0.25, max(0.02, minute_s / 100)))
     return key
 

@@ -17,7 +17,7 @@ def data_dir() -> Path:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         from .errors import NotReady
+        from .words.said import said
 
-        raise NotReady(f"Seedance Studio can't use its data folder {path} ({e.strerror or e}). Set SEEDANCE_DATA_DIR "
-                       "to a writable folder.") from None  # fmt: skip
+        raise NotReady(said("paths.data_folder_unusable", path=str(path), why=e.strerror or str(e))) from None
     return path

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import catalog, pricing, request
 from .errors import InvalidRequest
+from .words.said import said
 
 MAX_TAKES = 4
 
@@ -51,9 +52,12 @@ class Choices(BaseModel):
             for err in e.errors():
                 name = str(err["loc"][0]) if err["loc"] else "settings"
                 label = request.FIELD_NAMES.get(name, name)
-                what = "a whole number" if "int" in err["type"] else "on or off" if "bool" in err["type"] else "text"
-                problems.append((name, f"{label} must be {what}." if err["type"] != "extra_forbidden"
-                                 else f"'{name}' is not a setting."))  # fmt: skip
+                kind = "int" if "int" in err["type"] else "bool" if "bool" in err["type"] else "text"
+                must = {"int": said("check.must_be_number", field=label), "bool": said("check.must_be_on_off", field=label),
+                        "text": said("check.must_be_text", field=label)}[kind]  # fmt: skip
+                problems.append(
+                    (name, must if err["type"] != "extra_forbidden" else said("check.not_a_setting", name=name))
+                )
             raise InvalidRequest(problems) from None
 
 
@@ -101,11 +105,12 @@ class Plan:
             values["generate_audio"] = False
         known = {f.name for f in spec.extra_fields}
         extras = {k: v for k, v in choices.extras.items() if v is not None}
-        problems = [(k, f"{spec.name} has no setting '{k}'.") for k in extras if k not in known]
+        problems: list[tuple[str, Any]] = [(k, said("check.model_lacks_setting", model=spec.name, name=k))
+                                           for k in extras if k not in known]  # fmt: skip
         values.update({k: v for k, v in extras.items() if k in known})
         problems += [p for p in request.check_settings(spec, **values) if not (priced_only and p[0] == "prompt")]
         if not 1 <= choices.takes <= MAX_TAKES:
-            problems.append(("takes", f"Takes must be from 1 to {MAX_TAKES}."))
+            problems.append(("takes", said("check.takes", most=str(MAX_TAKES))))
         if problems:
             raise InvalidRequest(problems)
         aspect = values["aspect_ratio"] or (catalog.nearest_aspect_ratio(*image_size) if image_size else "16:9")

@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 
 import httpx
 
+from .words.said import Said, said
+
 
 @dataclass
 class RetryPolicy:
@@ -127,9 +129,10 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
-def human_wait(seconds: float) -> str:
+def human_wait(seconds: float) -> Said:
+    """A wait in the largest unit that keeps it readable, as a message."""
     if seconds < 90:
-        return f"{round(seconds)} seconds"
+        return said("wait.seconds", count=round(seconds))
     if seconds < 5400:
-        return f"{round(seconds / 60)} minutes"
-    return f"{round(seconds / 3600)} hours"
+        return said("wait.minutes", count=round(seconds / 60))
+    return said("wait.hours", count=round(seconds / 3600))

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .errors import ProtocolError
+from .words.said import said
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Prediction:
     def parse(cls, data: Any) -> Prediction:
         """Read a prediction from an envelope's data; ProtocolError when it has no id."""
         if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
-            raise ProtocolError("WaveSpeed's answer had no task id.")
+            raise ProtocolError(said("api.no_task_id"))
         outputs = data.get("outputs") if isinstance(data.get("outputs"), list) else []
         timings = data.get("timings") if isinstance(data.get("timings"), dict) else {}
         inference = timings.get("inference", data.get("executionTime"))

@@ -17,12 +17,10 @@ from typing import TYPE_CHECKING
 from . import pricing
 from .errors import NotReady, SeedanceError
 from .plan import Plan
+from .words.said import said
 
 if TYPE_CHECKING:
     from .door import VisitorDoor
-
-REFUSED = ("{name} can't be priced on this computer, and WaveSpeed's own quote could not be had ({why}), so "
-           "nothing was sent. Try again in a moment, or choose another model.")  # fmt: skip
 
 
 async def priced_by_wavespeed(session: VisitorDoor, plan: Plan) -> Plan:
@@ -33,9 +31,11 @@ async def priced_by_wavespeed(session: VisitorDoor, plan: Plan) -> Plan:
     try:
         price = await session.wavespeed.quote(plan.spec.id, plan.payload(0, None))
     except SeedanceError as e:
-        raise NotReady(REFUSED.format(name=plan.spec.name, why=e.message.rstrip("."))) from None
+        raise NotReady(said("price.refused_unquoted", model=plan.spec.name, why=e.said)) from None
     if not pricing.is_a_price(price):
-        raise NotReady(REFUSED.format(name=plan.spec.name, why=f"it said {price}, which can't be a price"))
+        raise NotReady(
+            said("price.refused_unquoted", model=plan.spec.name, why=said("price.not_a_price", said=str(price)))
+        )
     seconds = plan.quote.priced_duration or plan.quote.duration
     quote = dataclasses.replace(
         plan.quote, per_take=price.quantize(pricing.CENT, ROUND_HALF_UP), per_second=price / seconds,

@@ -17,6 +17,7 @@ from typing import Any
 
 from . import catalog, formula
 from .catalog import FPS, ModelSpec, PriceRule
+from .words.said import Said, Usd, said, say
 
 CENT = Decimal("0.01")
 CEILING = Decimal(500)
@@ -80,13 +81,23 @@ class WhatIf:
     """What the total would be with one setting changed."""
 
     label: str
+    """The change in English ("At 480p"); ``change`` is it as a message."""
     total: Decimal
     delta: Decimal
     changes: dict = field(default_factory=dict)
+    change: Said | None = None
+
+    @property
+    def said(self) -> Said:
+        """The change and what it adds or saves, as a message."""
+        change = self.change or self.label
+        if self.delta > 0:
+            return said("price.what_if_more", change=change, amount=Usd(abs(self.delta)))
+        return said("price.what_if_less", change=change, amount=Usd(abs(self.delta)))
 
     def text(self) -> str:
-        sign = "+" if self.delta > 0 else "-"
-        return f"{self.label}: {sign}${abs(self.delta):.2f}"
+        """In English (the CLI's and the logs')."""
+        return say(self.said)
 
 
 @dataclass(frozen=True)
@@ -116,18 +127,23 @@ class Quote:
     def needs_server_quote(self) -> bool:
         return self.kind == ASK
 
-    def headline(self) -> str:
+    def headline_said(self) -> Said:
+        """The price card's first line, as a message: the total, how many takes, and where the price comes from."""
         if self.kind == ASK and not self.per_take:
-            return "Price unknown until WaveSpeed's own quote: nothing is sent before it"
+            return said("price.unknown_until_quote")
         if self.kind == ASK:
-            kind = "a rough guess: WaveSpeed's own quote is needed for this model"
+            kind = said("price.kind_rough_guess")
         elif self.kind == QUOTED:
-            kind = "WaveSpeed's own quote"
+            kind = said("price.kind_quote")
         else:
-            kind = "WaveSpeed's published price" if self.published else "our estimate (not published by WaveSpeed)"
-        takes = f" for {self.takes} takes (${self.per_take:.2f} each)" if self.takes > 1 else ""
-        smart = f" (Smart Duration, priced at {self.priced_duration} s)" if self.duration == -1 else ""
-        return f"${self.total:.2f}{takes}{smart} — {kind}"
+            kind = said("price.kind_published") if self.published else said("price.kind_estimate")
+        takes = said("price.takes_each", takes=self.takes, each=Usd(self.per_take)) if self.takes > 1 else ""
+        smart = said("price.smart_duration", seconds=self.priced_duration) if self.duration == -1 else ""
+        return said("price.headline", total=Usd(self.total), takes=takes, smart=smart, kind=kind)
+
+    def headline(self) -> str:
+        """The headline in English (the CLI's and the logs')."""
+        return say(self.headline_said())
 
     def to_dict(self) -> dict:
         return {
@@ -144,7 +160,12 @@ class Quote:
             "kind": self.kind,
             "source": self.source,
             "what_if": [
-                {"label": w.label, "total_usd": f"{w.total:.2f}", "delta_usd": f"{w.delta:.2f}", "changes": w.changes}
+                {
+                    "label": w.label,
+                    "total_usd": f"{w.total:.2f}",
+                    "delta_usd": f"{w.delta:.2f}",
+                    "changes": w.changes,
+                }
                 for w in self.what_if
             ],
         }
@@ -249,7 +270,7 @@ def _what_ifs(spec: ModelSpec, q: Quote, aspect_ratio: str | None, extras: Mappi
     if not any(m.id == spec.id for m in pool):  # a model the list in use doesn't name: compare it with itself
         pool = (spec,)
 
-    def add(label: str, model: ModelSpec, **changes: Any) -> None:
+    def add(label: Said, model: ModelSpec, **changes: Any) -> None:
         settings = {"duration": q.duration, "resolution": q.resolution, "audio": q.audio} | changes
         try:
             alt = quote_for(model, takes=q.takes, aspect_ratio=aspect_ratio, with_what_if=False,
@@ -258,17 +279,17 @@ def _what_ifs(spec: ModelSpec, q: Quote, aspect_ratio: str | None, extras: Mappi
             return
         if alt.total != q.total and ASK not in (alt.kind, q.kind):  # a placeholder is no price to compare
             ch = dict(changes) | ({"model_id": model.id} if model.id != spec.id else {})
-            out.append(WhatIf(label, alt.total, alt.total - q.total, ch))
+            out.append(WhatIf(str(label), alt.total, alt.total - q.total, ch, label))
 
     if spec.accepts_audio:
-        add("Sound off" if q.audio else "Sound on", spec, audio=not q.audio)
+        add(said("price.if_sound_off") if q.audio else said("price.if_sound_on"), spec, audio=not q.audio)
     for res in catalog.resolutions_for_family(spec.family, pool):
         if res != q.resolution:
-            add(f"At {res}", catalog.model_for(spec.family, res, pool), resolution=res)
+            add(said("price.if_size", size=res), catalog.model_for(spec.family, res, pool), resolution=res)
     if q.duration == -1:
         return out  # no "one second more" for a length Seedance chooses
     if q.duration > spec.duration_min:
-        add(f"{q.duration - 1} s instead of {q.duration} s", spec, duration=q.duration - 1)
+        add(said("price.if_seconds", seconds=q.duration - 1, now=q.duration), spec, duration=q.duration - 1)
     if q.duration < spec.duration_max:
-        add(f"{q.duration + 1} s instead of {q.duration} s", spec, duration=q.duration + 1)
+        add(said("price.if_seconds", seconds=q.duration + 1, now=q.duration), spec, duration=q.duration + 1)
     return out

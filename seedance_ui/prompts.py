@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from .words.said import N_, Said, said, say
+
 _CAMERA_WORDS: list[tuple[str, str]] = [
     (r"push[- ]?in|dolly[- ]?in|zoom(s|ing)?[- ]?in|moves? closer", "push_in"),
     (r"pull[- ]?(out|back)|dolly[- ]?(out|back)|zoom(s|ing)?[- ]?out", "pull_out"),
@@ -36,14 +38,19 @@ CAMERA_PHRASES: dict[str, str] = {
     "Locked-off": "Locked-off tripod shot, the camera does not move.",
 }
 
-GUIDE = (
-    "**A good prompt has four parts:** 1. *Subject & setting* — who or what, where, time of day. "
-    "2. *Action* — clear verbs: turns, walks, waves, wind blows. 3. *Camera* — slow push-in, pan, orbit, "
-    "locked-off. 4. *Look* — cinematic, 35mm film, soft rim light. One shot per prompt works best."
-)
+GUIDE_ID = N_("help.prompt_guide")
+"""The in-app help on writing a prompt (Markdown), as a message."""
 
 
-def camera_conflict(prompt: str, camera_fixed: bool) -> str:
+def guide(locale: str = "en") -> str:
+    return say(Said(GUIDE_ID), locale)
+
+
+GUIDE = guide()
+"""The help in English (the page says it in the visitor's language with ``guide``)."""
+
+
+def camera_conflict(prompt: str, camera_fixed: bool, locale: str = "en") -> str:
     """A warning when the camera is fixed but the prompt asks it to move; empty when there is no conflict."""
     if not camera_fixed:
         return ""
@@ -51,5 +58,4 @@ def camera_conflict(prompt: str, camera_fixed: bool) -> str:
     if move in ("drift", "fixed"):
         return ""
     words = move.replace("_", " ").replace("push in", "push-in").replace("pull out", "pull-out")
-    return (f"Camera fixed is on, but your prompt asks for a camera move ({words}). "
-            "Turn Camera fixed off, or take the camera words out of the prompt.")  # fmt: skip
+    return say(said("prompt.camera_conflict", move=words), locale)  # the move's words are the prompt's own

@@ -26,6 +26,7 @@ from .plan import Plan
 from .queue_store import QueueStore, runner_id
 from .take_run import Progress, TakeResult, reporter
 from .take_states import TakeState
+from .words.said import said
 
 if TYPE_CHECKING:
     from .session import Session
@@ -48,7 +49,7 @@ def enqueue(session: Session, plan: Plan, first: str | Path, last: str | Path | 
     last_img = images.prepare(last, fix=fix_images, max_side=plan.upload_side) if last else None
     plan = plan.for_image((first_img.width, first_img.height))
     stamp, first_copy, last_copy = session.studio.keep_pictures(session.owner, first_img, last_img,
-                                                                then="; nothing was queued")  # fmt: skip
+                                                                then=said("ready.nothing_queued"))  # fmt: skip
     store, out = QueueStore(session.studio.journal), []
     for i in range(plan.takes):
         one = plan.choices.model_copy(update={"seed": plan.seeds[i], "takes": 1})
@@ -239,7 +240,7 @@ class Runner:
             if probe or refused:
                 self.pacer.learn(refused=refused)
         except RateLimited:
-            self.store.requeue(take.id, "WaveSpeed said too many starts this minute; it waits for the next one.")
+            self.store.requeue(take.id, said("note.requeued"))
             self.pacer.learn(refused=True)
         except BaseException as e:  # each take ends with its own plain error and money line
             if isinstance(e, asyncio.CancelledError):
@@ -260,7 +261,7 @@ class Runner:
     async def _payload(self, take: Take, report: take_run.Report) -> dict[str, Any]:
         """Upload the take's kept pictures and build its submit body from its settings."""
         spec = catalog.get_model(take.model_id)
-        await report("uploading", "Uploading your pictures…")
+        await report("uploading", said("progress.uploading"))
         client = self.session.wavespeed
         urls: list[str | None] = []
         for path in (take.first_image, take.last_image):

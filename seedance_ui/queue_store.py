@@ -22,6 +22,7 @@ from .errors import Money
 from .journal import Journal, Take
 from .levels import Level
 from .take_states import AT_WAVESPEED, OUTCOME_UNKNOWN, UNDER_WAY, UNFINISHED, TakeState
+from .words.said import Said, said, say
 
 _SENT_NOT_DONE = (*OUTCOME_UNKNOWN, *AT_WAVESPEED)
 """Sent (or maybe sent) and not finished rendering: what counts as running at WaveSpeed."""
@@ -204,14 +205,15 @@ class QueueStore:
                               "RETURNING id", (me, now + lease, owner, *UNDER_WAY, now)).fetchall()  # fmt: skip
         return [r[0] for r in rows]
 
-    def requeue(self, take_id: str, why: str) -> None:
+    def requeue(self, take_id: str, why: Said) -> None:
         """A submit WaveSpeed refused with 429 (nothing started): back to the front of the queue."""
         with self._tx() as db:
             first = db.execute("SELECT min(queue_pos) FROM takes WHERE state = 'queued'").fetchone()[0]
             db.execute("UPDATE takes SET state = 'queued', money = ?, submitted_at = NULL, payload = '{}', "
                        "lease_owner = NULL, lease_until = NULL, claimed_at = NULL, error_code = NULL, "
-                       "error_message = NULL, note = ?, queue_pos = ? WHERE id = ?",
-                       (Money.NOT_CHARGED.value, why, (first or 1) - 1, take_id))  # fmt: skip
+                       "error_message = NULL, message_id = NULL, message_params = '{}', note = ?, note_said = ?, "
+                       "queue_pos = ? WHERE id = ?",
+                       (Money.NOT_CHARGED.value, say(why), json.dumps(why.to_json()), (first or 1) - 1, take_id))  # fmt: skip
 
     # Pause, cancel, settings ------------------------------------------------------------------------------
 
@@ -238,10 +240,11 @@ class QueueStore:
     def cancel(self, take_id: str, owner: str) -> bool:
         """Take a queued take out of the queue (nothing was sent). False when it is no longer queued."""
         with self._tx() as db:
+            why = said("take.unqueued")  # kept by id, to be said in the reader's language
             cur = db.execute("UPDATE takes SET state = 'cancelled', money = ?, error_code = 'cancelled', "
-                             "error_message = 'Taken out of the queue before it was sent: nothing was charged.', "
+                             "error_message = ?, message_id = ?, message_params = '{}', "
                              "updated_at = ? WHERE id = ? AND session = ? AND state = 'queued'",
-                             (Money.NOT_CHARGED.value, time.time(), take_id, owner))  # fmt: skip
+                             (Money.NOT_CHARGED.value, say(why), why.id, time.time(), take_id, owner))  # fmt: skip
         return cur.rowcount == 1
 
     # Reading ----------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .catalog import SEED_MAX, SEED_MIN, ModelSpec
+from .words.said import Said, said
 
 FIELD_NAMES = {
     "model_id": "Model",
@@ -31,60 +32,51 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def check_settings(spec: ModelSpec, **v: Any) -> list[tuple[str, str]]:
-    """Every problem with a set of settings for a model, as (field, plain sentence) pairs.
+def check_settings(spec: ModelSpec, **v: Any) -> list[tuple[str, Said | str]]:
+    """Every problem with a set of settings for a model, as (field, message) pairs (``str(message)`` is English).
 
     ``image`` is checked only when given (a plan is checked before its pictures are uploaded).
     """
     problems: list[tuple[str, str]] = []
     prompt = v.get("prompt") or ""
     if not isinstance(prompt, str):
-        problems.append(("prompt", "Prompt must be text."))
+        problems.append(("prompt", said("check.prompt_text")))
     elif spec.prompt_required and not prompt.strip():
-        problems.append(("prompt", f"{spec.name} needs a prompt: describe what happens in the shot."))
+        problems.append(("prompt", said("check.prompt_needed", model=spec.name)))
     elif len(prompt) > spec.prompt_max_chars:
-        problems.append(
-            ("prompt", f"Prompt is {len(prompt)} characters; the most {spec.name} takes is {spec.prompt_max_chars}.")
-        )
+        problems.append(("prompt", said("check.prompt_long", count=str(len(prompt)), model=spec.name,
+                                        most=str(spec.prompt_max_chars))))  # fmt: skip
     if "image" in v and not v["image"]:
-        problems.append(("image", "Add a first image."))
+        problems.append(("image", said("check.first_image")))
     if v.get("last_image") and not spec.accepts_last_image:
-        problems.append(("last_image", f"{spec.name} takes no last image. Remove it or choose another model."))
+        problems.append(("last_image", said("check.no_last_image", model=spec.name)))
     d = v.get("duration")
     smart = spec.smart_duration and d == -1  # Smart Duration: Seedance chooses the length
     if not smart and (not _is_int(d) or not spec.duration_min <= d <= spec.duration_max):
-        choose = ", or -1 to let Seedance choose" if spec.smart_duration else ""
-        problems.append(
-            ("duration",
-             f"Duration must be a whole number of seconds from {spec.duration_min} to {spec.duration_max}{choose}.")
-        )  # fmt: skip
+        low, high = str(spec.duration_min), str(spec.duration_max)
+        problems.append(("duration", said("check.duration_smart", low=low, high=high) if spec.smart_duration
+                         else said("check.duration", low=low, high=high)))  # fmt: skip
     r = v.get("resolution")
     if r not in spec.resolutions:
-        problems.append(("resolution", f"{spec.name} renders {', '.join(spec.resolutions)}; '{r}' is not one of them."))
+        problems.append(("resolution", said("check.resolution", model=spec.name, sizes=", ".join(spec.resolutions),
+                                            size=str(r))))  # fmt: skip
     a = v.get("aspect_ratio")
     if a is not None and a not in spec.aspect_ratios:
-        problems.append(
-            (
-                "aspect_ratio",
-                f"Aspect ratio must be one of {', '.join(spec.aspect_ratios)}, or left to match the image.",
-            )
-        )
+        problems.append(("aspect_ratio", said("check.aspect_ratio", shapes=", ".join(spec.aspect_ratios))))
     elif a is not None and not spec.accepts_aspect_ratio:
-        problems.append(("aspect_ratio", f"{spec.name} always follows the image's shape; leave aspect ratio unset."))
+        problems.append(("aspect_ratio", said("check.aspect_ratio_fixed", model=spec.name)))
     audio = v.get("generate_audio", False)
     if not isinstance(audio, bool):
-        problems.append(("generate_audio", "Sound must be on or off."))
+        problems.append(("generate_audio", said("check.sound_on_off")))
     elif audio and not spec.accepts_audio:
-        problems.append(
-            ("generate_audio", f"{spec.name} makes silent videos; turn sound off or choose Seedance V1.5 Pro.")
-        )
+        problems.append(("generate_audio", said("check.silent_model", model=spec.name)))
     if not isinstance(v.get("camera_fixed", False), bool):
-        problems.append(("camera_fixed", "Camera fixed must be on or off."))
+        problems.append(("camera_fixed", said("check.camera_on_off")))
     elif v.get("camera_fixed") and not spec.accepts_camera_fixed:
-        problems.append(("camera_fixed", f"{spec.name} has no fixed-camera setting; turn it off."))
+        problems.append(("camera_fixed", said("check.no_camera_fixed", model=spec.name)))
     s = v.get("seed", -1)
     if not _is_int(s) or not SEED_MIN <= s <= SEED_MAX:
-        problems.append(("seed", f"Seed must be a whole number from {SEED_MIN} (random) to {SEED_MAX}."))
+        problems.append(("seed", said("check.seed", low=str(SEED_MIN), high=str(SEED_MAX))))
     problems.extend(spec.check_extras(v))  # the schema's other inputs: required ones, types, enums, ranges
     return problems
 

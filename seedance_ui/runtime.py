@@ -18,6 +18,7 @@ from .errors import NotReady
 from .journal import Journal
 from .session import Session
 from .studio import Studio
+from .words.said import said
 
 DEMO_KEY = "demo-mode-no-charge"
 
@@ -31,9 +32,10 @@ class Runtime:
     """The key from the environment (the desktop's); None in demo mode and for a keyless Space."""
     emulator: EmulatorServer | None = None
 
-    def session(self, owner: str = "local", key: str | None = None, tab: str | None = None) -> Session:
-        """A visitor's session: their own key when they gave one, else this runtime's."""
-        return Session(self.studio, owner=owner, key=key or self.key, tab=tab)
+    def session(self, owner: str = "local", key: str | None = None, tab: str | None = None,
+                locale: str = "en") -> Session:  # fmt: skip
+        """A visitor's session: their own key when they gave one, else this runtime's; in their language."""
+        return Session(self.studio, owner=owner, key=key or self.key, tab=tab, locale=locale)
 
     def close(self) -> None:
         if self.emulator is not None:
@@ -65,8 +67,7 @@ def start(
             raise NotADirectoryError(20, "it is a file, not a folder")
         root.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise NotReady(f"Seedance Studio can't use its data folder {root} ({e.strerror or e}). Set SEEDANCE_DATA_DIR "
-                       "to a writable folder.") from None  # fmt: skip
+        raise NotReady(said("ready.data_folder", folder=str(root), why=str(e.strerror or e))) from None
     journal = Journal(root / "journal.sqlite3")
     server = None
     if demo and serve_demo:
@@ -82,5 +83,5 @@ def start(
         studio = Studio(journal, root / "library", client_factory=factory, demo=demo)
     except OSError as e:
         journal.close()
-        raise NotReady(f"Seedance Studio can't use its library at {root / 'library'} ({e.strerror or e}).") from None
+        raise NotReady(said("ready.library", folder=str(root / "library"), why=str(e.strerror or e))) from None
     return Runtime(studio, demo, base or "https://api.wavespeed.ai", key or None, server)

@@ -37,6 +37,8 @@ from .plan import Plan
 from .studio import Studio
 from .take_run import ProgressFn, TakeResult, TakeRunner, reporter
 from .take_states import ENDED, ENDED_WITHOUT_VIDEO, OUTCOME_UNKNOWN, TakeState
+from .takes import noted
+from .words.said import Said, said, say
 
 log = logging.getLogger("seedance_ui.session")
 
@@ -65,10 +67,12 @@ class PriceCheck:
 
 class Session:
     def __init__(self, studio: Studio, *, owner: str = "local", key: str | None = None,
-                 tab: str | None = None) -> None:  # fmt: skip
+                 tab: str | None = None, locale: str = "en") -> None:  # fmt: skip
         self.studio = studio
         self.owner = owner
         self.key = key or None
+        self.locale = locale
+        """The visitor's language (``words.LOCALES``): every sentence this session renders is in it."""
         self.tab = tab or secrets.token_hex(8)
         """Who clicks: the same click twice from one tab shares one run; two tabs or two API calls never do, even
         on a desktop where every take has the one owner."""
@@ -86,28 +90,30 @@ class Session:
         """This visitor's take runner (made per run: the client it holds belongs to the running event loop)."""
         return TakeRunner(self.studio, self.wavespeed, self.owner)
 
-    # Money words -----------------------------------------------------------------------------------------
-
     def money(self, m: Money | str) -> Money:
-        """The money line to tell: in demo mode there is no money at all."""
+        """The money state to tell: in demo mode there is no money at all."""
         return Money.DEMO if self.demo else Money(m)
 
+    def say(self, message: Said | str | None) -> str:
+        """A message in this visitor's language and mode (demo: no money lines)."""
+        return say(message, self.locale, demo=self.demo)
+
+    def money_line(self, m: Money | str | None) -> str:
+        """The money line in this visitor's language; empty in demo mode and when there is none."""
+        return self.say(Money(m).said) if m else ""
+
     def card(self, e: SeedanceError) -> dict[str, str | None]:
-        c = e.card()
-        c["money"] = self.money(e.money).sentence
-        return c
+        return e.card(self.locale, self.demo)
 
     def facts(self, take: Take) -> dict[str, Any]:
         return take_run.facts_of(take, self.demo)
-
-    # Generate --------------------------------------------------------------------------------------------
 
     def preflight(self, takes: int = 1, out_dir: Path | None = None) -> None:
         """Refuse, before anything is paid, whatever would make a paid video impossible to keep."""
         try:
             self.studio.journal.ping()
         except JournalError as e:
-            raise NotReady(e.message) from None
+            raise NotReady(e.said) from None
         room.check_room([self.studio.library_for(self.owner)] + ([Path(out_dir)] if out_dir else []), takes)
 
     async def generate(self, plan: Plan, first: str | Path, last: str | Path | None = None, *,
@@ -144,7 +150,7 @@ class Session:
         takes = self._begin_takes(plan, first_img, last_img)
         reports = [reporter(t.id, i, on_progress, t0) for i, t in enumerate(takes)]
         for r in reports:
-            await r("uploading", "Uploading your pictures…")
+            await r("uploading", said("progress.uploading"))
         client, runner = self.wavespeed, self.runner()
         try:
             first_url = await client.upload(first_img.data, f"first{first_img.extension}", first_img.mime)
@@ -156,7 +162,7 @@ class Session:
         async def one(i: int, take: Take) -> TakeResult:
             result = await runner.start(take, plan.payload(i, first_url, last_url), reports[i])
             # said the moment this take is saved, not when the slowest take of the click ends
-            await reports[i]("saved", "Saved.", task_id=result.take.task_id, video=result.video_path)
+            await reports[i]("saved", said("progress.saved"), task_id=result.take.task_id, video=result.video_path)
             return result
 
         runs = [asyncio.create_task(one(i, t)) for i, t in enumerate(takes)]
@@ -189,10 +195,10 @@ class Session:
     async def ended(self, take: Take, e: BaseException, report: Any) -> SeedanceError:
         if not isinstance(e, SeedanceError):
             log.error("take %s ended unexpectedly: %r", take.id, e)
-            e = SeedanceError(f"Something unexpected went wrong ({type(e).__name__}).")
-        e = self.studio.ledger.settle(take.id, e)  # once: an error the run already settled keeps its money line
-        e.money = self.money(e.money)
-        await report("failed", e.message, task_id=e.task_id, error=e)
+            e = SeedanceError(said("error.unexpected", kind=type(e).__name__))
+        # once: an error the run already settled keeps its outcome (settle returns it as it was)
+        e = e.told(self.studio.ledger.settle(take.id, e))
+        await report("failed", e.said, task_id=e.task_id, error=e)
         return e
 
     async def _cancel_upstream(self, take_ids: list[str]) -> None:
@@ -202,44 +208,40 @@ class Session:
             except SeedanceError as e:
                 log.info("cancel of %s: %s", take_id, e.message)
 
-    # One take by id (ownership is checked here) ----------------------------------------------------------
-
     def take(self, take_id: str) -> Take:
         take = self.studio.ledger.get(take_id) if take_id else None
         if take is None or take.owner != self.owner:
-            raise InputError("That take isn't in your history. Pick one from History.")
+            raise InputError(said("take.not_yours"))
         return take
 
     def history(self, text: str = "", limit: int = 60) -> list[Take]:
         return self.studio.journal.history(owner=self.owner, text=text or "", limit=limit)
 
     async def cancel(self, take_id: str) -> str:
-        """Ask WaveSpeed to stop a take, and say truly what that means for the money."""
+        """Ask WaveSpeed to stop a take, and say truly what that means for the money (in the visitor's words)."""
+        return self.say(await self.cancel_said(take_id))
+
+    async def cancel_said(self, take_id: str) -> Said:
+        """What a cancel did, as a message: a money line follows it where money could move (none in demo mode)."""
         take = self.take(take_id)
         if take.state in ENDED:
-            return "That take had already ended; there was nothing to cancel."
+            return said("cancel.already_ended")
         if take.state == TakeState.COMPLETED:  # deleting it now would throw away a finished, paid video
-            return "That take has finished rendering and is being saved; there is nothing left to stop."
+            return said("cancel.being_saved")
         if take.state == TakeState.QUEUED:
             from .queue_store import QueueStore
 
             if QueueStore(self.studio.journal).cancel(take.id, self.owner):
-                return (
-                    "Taken out of the queue before it was sent: nothing was charged." if not self.demo else "Cancelled."
-                )
-            return await self.cancel(take_id)  # a runner claimed it just now: cancel it where it is
+                return said("cancel.done", money=said("money.unqueued"))
+            return await self.cancel_said(take_id)  # a runner claimed it just now: cancel it where it is
         if take.state == TakeState.PREPARING:
-            self.studio.ledger.never_sent(take.id, "Cancelled before it was sent.")
-            return (
-                "Cancelled before anything was sent to WaveSpeed: nothing was charged."
-                if not self.demo
-                else "Cancelled."
-            )
+            self.studio.ledger.never_sent(take.id, said("take.cancelled_before_sent"))
+            return said("cancel.done", money=said("money.cancelled_before_sent"))
         if take.task_id:
             await self.wavespeed.cancel(take.task_id)
             self.studio.ledger.cancelled(take.id)
-            return "Cancelled." if self.demo else "Cancelled. " + Money.CANCEL_ASKED.sentence
-        return "Cancelled while WaveSpeed was being asked; it stays in History until we know whether it started."
+            return said("cancel.done", money=Money.CANCEL_ASKED.said)
+        return said("cancel.while_asking")
 
     def delete(self, take_id: str) -> None:
         """Remove a take's video, poster, sidecar, input pictures and journal entry."""
@@ -259,7 +261,7 @@ class Session:
         """The take's last frame as a PNG, to start the next take from."""
         take = self.take(take_id)
         if not take.video_path or not Path(take.video_path).exists():
-            raise InputError("This take's video is not in the library.")
+            raise InputError(said("take.video_missing"))
         out = self.studio.library_for(self.owner) / "inputs" / f"{take.id}_lastframe.png"
         if not out.exists():
             video.extract_frame(take.video_path, "last").save(out, "PNG")
@@ -270,14 +272,14 @@ class Session:
         takes = [self.take(t) for t in take_ids]
         paths = [t.video_path for t in takes if t.video_path and Path(t.video_path).exists()]
         if len(paths) != len(takes):
-            raise InputError("Some of these takes have no video in the library.")
+            raise InputError(said("stitch.videos_missing"))
         out = Path(out) if out else self.studio.library_for(self.owner) / f"{take_run.readable_name('stitched', 0)}.mp4"
         try:
             return video.stitch(paths, out)
         except ValueError as e:
             raise InputError(str(e)) from None
         except OSError as e:
-            raise InputError(f"Can't write {out} ({e.strerror or e}).") from None
+            raise InputError(said("stitch.cant_write", path=str(out), why=str(e.strerror or e))) from None
 
     async def upscale_quote(self, take_id: str, target: str) -> upscale_run.UpscaleQuote:
         """What upscaling one of this visitor's takes costs, before anything is sent."""
@@ -286,8 +288,6 @@ class Session:
     async def upscale(self, take_id: str, target: str, on_progress: ProgressFn | None = None) -> TakeResult:
         """Upscale one of this visitor's takes into a new take of its own (journaled, recoverable)."""
         return await upscale_run.run(self, take_id, target, on_progress)
-
-    # Recovery ---------------------------------------------------------------------------------------------
 
     async def recover(self) -> RecoverReport:
         """Carry every unfinished take of this visitor as far as it can go now."""
@@ -298,7 +298,7 @@ class Session:
         QueueStore(self.studio.journal).release_expired()  # a dead runner's unsent claims go back to the queue
         for t in self.studio.journal.unfinished(self.owner):  # a live claim was updated when it was claimed
             if t.state == TakeState.PREPARING and now - max(t.created_at, t.updated_at) > STALE_PREPARING:
-                report.ended.append(ledger.never_sent(t.id, "The app closed before this take was sent to WaveSpeed."))
+                report.ended.append(ledger.never_sent(t.id, said("take.app_closed_before_sent")))
         try:
             await self.runner().reconcile()
         except SeedanceError as e:
@@ -340,11 +340,10 @@ class Session:
 
         task_id = (task_id or "").strip()
         if not re.fullmatch(TASK_ID, task_id):
-            raise InputError("That doesn't look like a WaveSpeed task id: it is a string of letters and digits "
-                             "(e.g. 3f2b9c…) shown on the take's card, in History, and in WaveSpeed's dashboard.")  # fmt: skip
+            raise InputError(said("recover.not_a_task_id"))
         take = self.studio.journal.by_task(task_id)
         if take is not None and take.owner != self.owner:
-            raise InputError("That task id isn't one of your takes.")
+            raise InputError(said("recover.not_yours"))
         if (
             take is not None
             and take.state == TakeState.DOWNLOADED
@@ -356,31 +355,29 @@ class Session:
             try:
                 p = await self.wavespeed.result(task_id)
             except NotFound:
-                raise InputError("WaveSpeed has no task with that id for your key (tasks are kept 7 days).") from None
+                raise InputError(said("recover.no_such_task")) from None
             lost = job_match.lost_take_for(self.studio.journal.unfinished(self.owner), p, self.studio.window_before,
                                            self.studio.window_after)  # fmt: skip
             if lost is not None:  # the take whose submit answer never reached its journal row
-                take = self.studio.ledger.accepted(lost.id, task_id, note="Matched to its task id by hand (recover).")
+                take = self.studio.ledger.accepted(lost.id, task_id, note=said("note.matched_by_hand"))
             else:
                 take = self.studio.ledger.begin(Take(
                     id=uuid.uuid4().hex[:16], owner=self.owner, model_id=p.model, prompt="", settings={},
-                    note="Recovered by its task id (the prompt and seed are not in WaveSpeed's answer).",
+                    **noted(said("note.recovered_by_id")),
                 ))  # fmt: skip
                 take = self.studio.ledger.accepted(take.id, task_id)
         elif take.state in ENDED_WITHOUT_VIDEO:
             take = self.studio.ledger.accepted(take.id, task_id)
         return await self._resume(take)
 
-    # Account --------------------------------------------------------------------------------------------
-
     async def check_key(self) -> PriceCheck:
         """One balance call: the balance, or the plain reason this key can't be used."""
         try:
             return PriceCheck(balance=await self.wavespeed.balance())
         except AuthenticationError as e:
-            return PriceCheck(problem=e.message + " New WaveSpeed keys start working after the account's first top-up.")
+            return PriceCheck(problem=self.say(said("key.new_keys", problem=e.said)))
         except (NetworkError, SeedanceError) as e:
-            return PriceCheck(problem=e.message)
+            return PriceCheck(problem=self.say(e.said))
 
     async def quote(self, plan: Plan) -> PriceCheck:
         """WaveSpeed's own price for the plan's full inputs and the balance, quickly, or why not."""
@@ -391,7 +388,7 @@ class Session:
         try:
             price, balance = await asyncio.gather(client.quote(plan.spec.id, inputs), client.balance())
         except SeedanceError as e:
-            return PriceCheck(problem=e.message)
+            return PriceCheck(problem=self.say(e.said))
         return PriceCheck(api_total=price * plan.takes, balance=balance)
 
     async def aclose(self) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 from . import catalog, images
 from .errors import InputError, InvalidRequest
 from .plan import Choices, Plan
+from .words.said import Said, said
 
 SETTINGS = ("model_id", "resolution", "duration", "aspect_ratio", "generate_audio", "camera_fixed")
 """What a board sets for every shot and a shot may change for itself."""
@@ -92,9 +93,9 @@ class Board:
             raw = path.read_bytes()
             doc = json.loads(raw)
         except OSError as e:
-            raise InputError(f"Can't read {path} ({e.strerror or e}).") from None
+            raise InputError(said("board.cant_read", path=str(path), why=str(e.strerror or e))) from None
         except ValueError as e:
-            raise InputError(f"{path.name} is not valid JSON ({e}).") from None
+            raise InputError(said("board.not_json", name=path.name, why=str(e))) from None
         board = cls.from_spec(doc, base=path.parent, owner=owner, name=path.stem)
         board.source = hashlib.sha256(str(path.resolve()).encode() + b"\0" + raw).hexdigest()[:24]
         return board
@@ -102,10 +103,10 @@ class Board:
     @classmethod
     def from_spec(cls, doc: Any, *, base: Path, owner: str = "local", name: str = "") -> Board:
         if not isinstance(doc, dict) or not isinstance(doc.get("shots"), list) or not doc["shots"]:
-            raise InputError('A board is a JSON object with a list of "shots" (at least one).')
+            raise InputError(said("board.shape"))
         unknown = sorted(set(doc) - {"shots", "name", "crossfade", *SETTINGS})
         if unknown:
-            raise InputError(f"The board has settings it doesn't know: {', '.join(unknown)}.")
+            raise InputError(said("board.unknown_settings", names=", ".join(unknown)))
         shots = [_shot_from_spec(i + 1, s, base) for i, s in enumerate(doc["shots"])]
         defaults = {k: doc[k] for k in SETTINGS if k in doc}
         fade = doc.get("crossfade", 0) or 0
@@ -147,22 +148,22 @@ class Board:
     def check(self) -> list[Plan]:
         """Every shot's Plan, or InputError naming the first shot that can't be rendered (nothing is sent)."""
         if not self.shots:
-            raise InputError("This board has no shots yet.")
+            raise InputError(said("board.no_shots"))
         plans: list[Plan] = []
         for i, shot in enumerate(self.shots):
             n = i + 1
             if shot.cont and i == 0:
-                raise InputError("Shot 1 can't continue: there is no shot before it. Give it a picture.")
+                raise InputError(said("board.first_cant_continue"))
             if not shot.cont and not shot.image:
-                raise InputError(f"Shot {n} has no first frame: give it a picture, or make it continue from shot "
-                                 f"{n - 1}." if i else "Shot 1 has no picture: give it one.")  # fmt: skip
+                raise InputError(
+                    said("board.no_first_frame", n=n, before=n - 1) if i else said("board.first_no_picture")
+                )
             try:
                 plan = Plan.make(self.choices(i))
             except InvalidRequest as e:
-                raise InputError(f"Shot {n}: {e.message}") from None
+                raise InputError(said("board.shot_problem", n=n, problem=e.said)) from None
             if shot.last_image and not plan.spec.accepts_last_image:
-                raise InputError(f"Shot {n} gives a last frame, but {plan.spec.name} can't end on a given picture. "
-                                 "Remove the last frame or pick a model that takes one.")  # fmt: skip
+                raise InputError(said("board.no_last_frame", n=n, model=plan.spec.name))
             size = plans[-1].output_size if shot.cont else _picture_size(n, "picture", shot.image)
             if shot.last_image:
                 _picture_size(n, "last frame", shot.last_image)
@@ -232,26 +233,26 @@ class Board:
 
 def _shot_from_spec(n: int, spec: Any, base: Path) -> Shot:
     if not isinstance(spec, dict):
-        raise InputError(f'Shot {n} must be a JSON object with a picture or "continue": true, and a prompt.')
+        raise InputError(said("board.shot_shape", n=n))
     unknown = sorted(set(spec) - SHOT_KEYS)
     if unknown:
-        raise InputError(f"Shot {n} has settings it doesn't know: {', '.join(unknown)}.")
+        raise InputError(said("board.shot_unknown_settings", n=n, names=", ".join(unknown)))
     cont = spec.get("continue") is True
     image = spec.get("image")
     if cont and image:
-        raise InputError(f'Shot {n} has both a picture and "continue": keep one.')
+        raise InputError(said("board.shot_both", n=n))
     if not cont and not image:
-        raise InputError(f'Shot {n} has neither a picture ("image") nor "continue": true.')
+        raise InputError(said("board.shot_neither", n=n))
 
     def where(p: Any) -> str | None:
         return str((base / str(p)).resolve()) if p else None
 
     takes = spec.get("takes", 1)
     if not isinstance(takes, int) or isinstance(takes, bool):
-        raise InputError(f"Shot {n}: takes must be a whole number from 1 to 4.")
+        raise InputError(said("board.shot_takes", n=n))
     seed = spec.get("seed")
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
-        raise InputError(f"Shot {n}: the seed must be a whole number.")
+        raise InputError(said("board.shot_seed", n=n))
     return Shot(image=where(image), cont=cont, prompt=str(spec.get("prompt") or ""), seed=seed,
                 last_image=where(spec.get("last_image")), takes=takes,
                 settings={k: spec[k] for k in SETTINGS if k in spec})  # fmt: skip
@@ -263,12 +264,18 @@ def _picture_size(n: int, what: str, path: str | None) -> tuple[int, int]:
         images.check_file(path or "")
         check = images.inspect(path or "")
     except InputError as e:
-        raise InputError(f"Shot {n}'s {what}: {e.message}") from None
+        raise InputError(_picture_problem(n, what, e.said)) from None
     except OSError as e:
-        raise InputError(f"Shot {n}'s {what} can't be read ({e.strerror or e}).") from None
+        raise InputError(_picture_problem(n, what, str(e.strerror or e))) from None
     if not check.ok:
-        raise InputError(f"Shot {n}'s {what}: {check.summary()}")
+        raise InputError(_picture_problem(n, what, check.summary_said()))
     return check.width, check.height
+
+
+def _picture_problem(n: int, what: str, problem: Any) -> Said:
+    if what == "picture":
+        return said("board.picture_problem", n=n, problem=problem)
+    return said("board.last_frame_problem", n=n, problem=problem)
 
 
 class BoardStore:
@@ -285,7 +292,7 @@ class BoardStore:
     def get(self, board_id: str) -> Board:
         doc = self.journal.board(str(board_id or "").strip(), self.owner)
         if doc is None:
-            raise InputError(f"There is no board '{board_id}' among your boards (see `seedance board list`).")
+            raise InputError(said("board.not_found_cli", board=str(board_id)))
         return Board.from_json(doc)
 
     def all(self) -> list[Board]:
@@ -294,14 +301,14 @@ class BoardStore:
     def rename(self, board_id: str, name: str) -> Board:
         name = " ".join(str(name or "").split())
         if not name:
-            raise InputError("Give the board a name.")
+            raise InputError(said("board.give_name"))
         board = self.get(board_id)
         board.name = name[:120]
         return self.save(board)
 
     def delete(self, board_id: str) -> None:
         if not self.journal.delete_board(str(board_id or "").strip(), self.owner):
-            raise InputError(f"There is no board '{board_id}' among your boards.")
+            raise InputError(said("board.not_found", board=str(board_id)))
 
     def unfinished_from(self, source: str) -> Board | None:
         """The newest board read from the same file whose film isn't made yet: rendering the file again picks

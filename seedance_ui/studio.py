@@ -22,6 +22,7 @@ from .downloads import clean_stale_parts
 from .errors import NotReady
 from .journal import Journal
 from .takes import Ledger
+from .words.said import said
 
 T = TypeVar("T")
 
@@ -130,11 +131,11 @@ class Studio:
         return path
 
     def keep_pictures(
-        self, owner: str, first: Any, last: Any = None, *, then: str = ""
+        self, owner: str, first: Any, last: Any = None, *, then: Any = ""
     ) -> tuple[str, Path, Path | None]:
         """Copies of a take's prepared pictures in the owner's library (the journal points at them, so nothing
         depends on the original files staying put): a stamp for the takes' ids, and the two paths. ``then`` ends
-        the refusal when the folder can't be written ("; nothing was queued")."""
+        the refusal when the folder can't be written (a message: "Nothing was queued.")."""
         stamp = uuid.uuid4().hex[:16]
         inputs = self.library_for(owner) / "inputs"
         first_copy = inputs / f"{stamp}_first{first.extension}"
@@ -144,7 +145,9 @@ class Studio:
             if last_copy and last:
                 last_copy.write_bytes(last.data)
         except OSError as e:
-            raise NotReady(f"Can't keep a copy of the pictures in {inputs} ({e.strerror or e}){then}.") from None
+            raise NotReady(
+                said("ready.cant_keep_pictures", folder=str(inputs), why=str(e.strerror or e), then=then)
+            ) from None
         return stamp, first_copy, last_copy
 
     async def once(self, key: str, make: Callable[[], Awaitable[T]]) -> T:

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from . import catalog_live, job_match, upscale, video
 from .client import Prediction, notify
-from .errors import CantTellJobs, DownloadFailed, JournalError, Money, SeedanceError, SubmissionUnknown
+from .errors import CantTellJobs, DownloadFailed, JournalError, Money, Outcome, SeedanceError, SubmissionUnknown
 from .journal import Take
 from .take_states import OUTCOME_UNKNOWN, TakeState
+from .words.said import At, Said, kept, said
 
 if TYPE_CHECKING:
     from .bound_client import BoundClient
@@ -36,7 +37,8 @@ class Progress:
     take_id: str
     stage: str
     """checking, uploading, submitting, checking_job, queued, rendering, downloading, saved, failed, cancelled"""
-    message: str
+    message: Said | str
+    """What to tell the person (``words.say`` renders it in their language)."""
     index: int = 0
     elapsed: float = 0.0
     expected: float | None = None
@@ -62,7 +64,7 @@ def reporter(take_id: str, index: int, on_progress: ProgressFn | None, t0: float
     """``report(stage, message, **extra)`` for one take: a Progress with the time since it began."""
     start = t0 or time.monotonic()
 
-    async def report(stage: str, message: str, **kw: Any) -> None:
+    async def report(stage: str, message: Said | str, **kw: Any) -> None:
         await notify(
             on_progress, Progress(take_id, stage, message, index=index, elapsed=time.monotonic() - start, **kw)
         )
@@ -101,11 +103,11 @@ class TakeRunner:
         studio = self.studio
         current = studio.ledger.get(take.id)
         if current is None or current.state != TakeState.PREPARING:  # cancelled while its pictures were prepared
-            unsent = SeedanceError("Cancelled before anything was sent to WaveSpeed.")
+            unsent = SeedanceError(said("take.cancelled_before_anything_sent"))
             unsent.code = "not_sent"
-            raise studio.ledger.settle(take.id, unsent)
+            raise unsent.told(studio.ledger.settle(take.id, unsent))
         studio.ledger.sending(take.id, payload)
-        await report("submitting", "Starting the render…")
+        await report("submitting", said("progress.starting"))
         lost: SubmissionUnknown | None = None
         try:
             with studio.submitting(take.id):
@@ -113,23 +115,25 @@ class TakeRunner:
         except SubmissionUnknown as e:
             lost = e
         except SeedanceError as e:
-            raise studio.ledger.settle(take.id, e) from None
+            raise e.told(studio.ledger.settle(take.id, e)) from None
         if lost is not None:
-            studio.ledger.settle(take.id, lost)
+            lost = lost.told(studio.ledger.settle(take.id, lost))
             task_id = await self._find_after_unknown(take.id, report, lost)
         try:
             take = studio.ledger.accepted(take.id, task_id)
         except JournalError as e:  # the job runs and is paid for: its id must reach the person all the same
             e.task_id = task_id
-            raise studio.ledger.settle(take.id, e) from None
-        await report("queued", "Preview started." if self.demo else "Started at WaveSpeed.", task_id=task_id)
+            raise e.told(studio.ledger.settle(take.id, e)) from None
+        await report(
+            "queued", said("progress.preview_started") if self.demo else said("progress.started"), task_id=task_id
+        )
         return await self.finish(take, report)
 
     async def _find_after_unknown(self, take_id: str, report: Report, err: SubmissionUnknown) -> str:
         """After an ambiguous submit: look for the job in WaveSpeed's list until it appears or the list can no
         longer be lagging; then say the take most likely never started."""
         studio = self.studio
-        await report("checking_job", "Lost contact while starting: checking with WaveSpeed whether it started…")
+        await report("checking_job", said("progress.checking_job"))
         while True:
             await asyncio.sleep(studio.reconcile_delay)
             try:
@@ -149,16 +153,12 @@ class TakeRunner:
     def not_started(self, take: Take) -> SeedanceError:
         studio, sent = self.studio, take.submitted_at or take.created_at
 
-        def clock(t: float) -> str:
-            return datetime.fromtimestamp(t).strftime("%H:%M:%S")
-
-        why = (f"WaveSpeed's job list shows no job of this model created between {clock(sent - studio.window_before)} "
-               f"and {clock(sent + studio.window_after)} that isn't already another take's, {studio.list_lag:.0f} s "
-               "after the request, so this take most likely never started.")  # fmt: skip
+        why = said("take.not_started", start=At(sent - studio.window_before, clock=True),
+                   end=At(sent + studio.window_after, clock=True), seconds=round(studio.list_lag))  # fmt: skip
         studio.ledger.not_started(take.id, why)
-        e = SeedanceError(why, hint="You can start it again; check WaveSpeed's dashboard first if you want to be sure.")
+        e = SeedanceError(why, hint=said("hint.not_started"))
         e.code = "not_started"
-        e.money = Money.DEMO if self.demo else Money.LIKELY_NOT_STARTED
+        e.money = Money.LIKELY_NOT_STARTED
         return e
 
     async def reconcile(self) -> list[str]:
@@ -209,16 +209,16 @@ class TakeRunner:
                 ledger.running(take.id)
             queued = p.status == "created"
             await report("queued" if queued else "rendering",
-                         "Waiting in WaveSpeed's queue…" if queued else "Rendering…",
+                         said("progress.in_queue") if queued else said("progress.rendering"),
                          expected=expected[0] if expected else None, task_id=take.task_id)  # fmt: skip
 
         try:
             p = await client.wait(take.task_id, eta_key=take.eta_key, on_progress=on_poll, started=started_mono)
         except SeedanceError as e:
-            raise ledger.settle(take.id, e) from None
+            raise e.told(ledger.settle(take.id, e)) from None
         seconds = round(p.inference_ms / 1000, 2) if p.inference_ms else round(time.monotonic() - started_mono, 2)
         take = ledger.completed(take.id, p.outputs[0], seconds)
-        await report("downloading", "Saving the video…", task_id=take.task_id)
+        await report("downloading", said("progress.saving"), task_id=take.task_id)
         return await self.save(take, p)
 
     async def save(self, take: Take, p: Prediction) -> TakeResult:
@@ -228,22 +228,23 @@ class TakeRunner:
         try:
             dest = _claim(studio.library_for(take.owner), library_name(take))
         except OSError as e:
-            raise studio.ledger.settle(take.id, DownloadFailed(
-                f"The video could not be saved on this computer ({e.strerror or e}).", task_id=take.task_id)) from None  # fmt: skip
+            failed = DownloadFailed(said("download.cant_save_here", why=str(e.strerror or e)), task_id=take.task_id)
+            raise failed.told(studio.ledger.settle(take.id, failed)) from None
         try:
             await self.client.download(p, dest)
             await asyncio.to_thread(_file_video, dest, facts)
         except SeedanceError as e:
             dest.unlink(missing_ok=True)  # the name was claimed empty; nothing half-made stays under it
-            raise studio.ledger.settle(take.id, e) from None
+            raise e.told(studio.ledger.settle(take.id, e)) from None
         take = studio.ledger.saved(take.id, str(dest), str(dest.with_suffix(".jpg")), str(dest.with_suffix(".json")))
         return TakeResult(take, dest, facts)
 
 
-def _cant_tell(take: Take) -> CantTellJobs:
-    e = CantTellJobs(take.error_message or "", model_id=take.model_id, submitted_at=take.submitted_at or 0.0)
-    e.settled = True  # type: ignore[attr-defined]  # the journal already says it
-    return e
+def _cant_tell(take: Take) -> SeedanceError:
+    e = CantTellJobs(kept(take.message_id, take.message_params, take.error_message), model_id=take.model_id,
+                     submitted_at=take.submitted_at or 0.0)  # fmt: skip
+    # the journal already says it: told as it stands, never settled again
+    return e.told(Outcome(take.state, Money(take.money or "unknown"), None, None, take.task_id, e.code))
 
 
 def library_name(take: Take) -> str:
@@ -278,10 +279,9 @@ def _file_video(dest: Path, facts: dict[str, Any]) -> None:
         for p in (dest, poster, sidecar):
             p.unlink(missing_ok=True)
         if isinstance(e, OSError) and not type(e).__module__.startswith("av"):
-            raise DownloadFailed(f"The video could not be saved on this computer ({e.strerror or e}).",
+            raise DownloadFailed(said("download.cant_save_here", why=str(e.strerror or e)),
                                  task_id=facts["task_id"]) from None  # fmt: skip
-        raise DownloadFailed("WaveSpeed sent a video file that can't be opened; it was not kept.",
-                             task_id=facts["task_id"]) from None  # fmt: skip
+        raise DownloadFailed(said("download.cant_open_video"), task_id=facts["task_id"]) from None
 
 
 def facts_of(take: Take, demo: bool) -> dict[str, Any]:

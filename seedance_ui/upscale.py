@@ -18,6 +18,7 @@ from typing import Any
 from . import formula
 from .catalog import snapshot_items
 from .catalog_schema import ExtraField, extra_field, request_schema
+from .words.said import Said, said
 
 UPSCALER_ID = "bytedance/video-upscaler"
 SHORT_SIDE = {"1080p": 1080, "2k": 1440, "4k": 2160}
@@ -55,14 +56,13 @@ class Upscaler:
     def default(self) -> str:
         return str(self.target.default) if self.target.has_default else self.targets[0]
 
-    def problem(self, target: str, short_side: int) -> str | None:
+    def problem(self, target: str, short_side: int) -> Said | None:
         """Why this size can't be asked for a take whose short side is ``short_side`` pixels, or None."""
         if target not in self.targets:
-            return f"The upscaler makes {', '.join(self.targets)}; '{target}' isn't one of them."
+            return said("upscale.no_such_size", sizes=", ".join(self.targets), size=target)
         wanted = SHORT_SIDE.get(target)
         if wanted is not None and short_side >= wanted:
-            return (f"This take is already {short_side} pixels on its short side; {target} would not make it "
-                    "any sharper. Pick a larger size.")  # fmt: skip
+            return said("upscale.already_sharp", pixels=str(short_side), size=target)
         return None
 
     def inputs(self, video: str, target: str) -> dict[str, Any]:

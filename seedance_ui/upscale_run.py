@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import upscale, video
-from .errors import InputError, Money, NotReady, SeedanceError
+from .errors import InputError, NotReady, SeedanceError
 from .journal import Take
 from .take_run import ProgressFn, TakeResult, reporter
+from .takes import noted
+from .words.said import Said, Usd, said, say
 
 if TYPE_CHECKING:
     from .door import VisitorDoor
@@ -35,21 +37,27 @@ class UpscaleQuote:
     problem: str = ""
 
     @property
-    def text(self) -> str:
-        size = f"{self.target} ({self.width} × {self.height})"
+    def said(self) -> Said:
+        """What upscaling costs, as a message (``words.say`` renders it for the visitor)."""
+        size, seconds = f"{self.target} ({self.width} × {self.height})", round(self.seconds)
         if self.kind == "demo":
-            return f"Upscale this {self.seconds:.0f} s take to {size}: a demo preview, nothing is charged."
+            return said("upscale.quote_demo", seconds=seconds, size=size)
         if self.usd is None:
-            return f"Upscale to {size}: the price could not be had ({self.problem}), so nothing can be started."
-        how = ("WaveSpeed's own price" if self.kind == "wavespeed" else
-               "an estimate from the upscaler's price formula; WaveSpeed hasn't published its unit")  # fmt: skip
-        return f"Upscale this {self.seconds:.0f} s take to {size}: ${self.usd:.2f} ({how})."
+            return said("upscale.quote_unpriced", size=size, problem=self.problem)
+        if self.kind == "wavespeed":
+            return said("upscale.quote_wavespeed", seconds=seconds, size=size, price=Usd(self.usd))
+        return said("upscale.quote_estimate", seconds=seconds, size=size, price=Usd(self.usd))
+
+    @property
+    def text(self) -> str:
+        """The quote in English (the CLI's and the logs')."""
+        return say(self.said)
 
 
 def _video_of(session: VisitorDoor, take_id: str) -> tuple[Take, Path]:
     take = session.take(take_id)
     if not take.video_path or not Path(take.video_path).exists():
-        raise InputError("This take's video is not in the library, so there is nothing to upscale.")
+        raise InputError(said("upscale.no_video"))
     return take, Path(take.video_path)
 
 
@@ -65,7 +73,7 @@ async def _quote(session: VisitorDoor, take: Take, path: Path, data: bytes | Non
     try:
         info = await asyncio.to_thread(video.probe, path)
     except Exception:  # PyAV raises many kinds for a damaged file
-        raise InputError("This take's video can't be read, so it can't be upscaled.") from None
+        raise InputError(said("upscale.unreadable")) from None
     up = upscale.current()
     problem = up.problem(target, min(info["width"], info["height"]))
     if problem:
@@ -82,7 +90,7 @@ async def _quote(session: VisitorDoor, take: Take, path: Path, data: bytes | Non
         url = await client.upload(data or path.read_bytes(), "take.mp4", "video/mp4")
         usd = await client.quote(up.id, up.inputs(url, target))
     except SeedanceError as e:
-        return UpscaleQuote(**base, usd=None, kind="wavespeed", problem=e.message)
+        return UpscaleQuote(**base, usd=None, kind="wavespeed", problem=session.say(e.said))
     return UpscaleQuote(**base, usd=usd, kind="wavespeed", published=True)
 
 
@@ -98,9 +106,7 @@ async def _run(session: VisitorDoor, take_id: str, target: str, on_progress: Pro
     data = path.read_bytes()
     q = await _quote(session, source, path, data, target)
     if q.usd is None and not session.demo:
-        e = NotReady(f"The upscale's price could not be had ({q.problem}); nothing was sent or charged.")
-        e.money = Money.NOT_CHARGED
-        raise e
+        raise NotReady(said("upscale.refused_unpriced", problem=q.problem))
     up = upscale.current()
     take = session.studio.ledger.begin(Take(
         id=uuid.uuid4().hex[:16], owner=session.owner, model_id=up.id, prompt=source.prompt,
@@ -108,14 +114,14 @@ async def _run(session: VisitorDoor, take_id: str, target: str, on_progress: Pro
                   "source_model": source.model_id},
         seed=source.seed, price_usd=f"{q.usd:.2f}" if q.usd is not None else "", price_published=q.published,
         first_image=source.first_image, last_image=source.last_image,
-        note=f"Upscaled to {target} ({q.width} × {q.height}) from take {source.id}.",
+        **noted(said("note.upscaled", size=target, width=str(q.width), height=str(q.height), take=source.id)),
     ))  # fmt: skip
     report = reporter(take.id, 0, on_progress)
-    await report("uploading", "Sending the take's video…")
+    await report("uploading", said("progress.sending_video"))
     try:
         url = await session.wavespeed.upload(data, "take.mp4", "video/mp4")
         result = await session.runner().start(take, up.inputs(url, target), report)
     except SeedanceError as e:
         raise await session.ended(take, e, report) from None
-    await report("saved", "Saved.", task_id=result.take.task_id, video=result.video_path)
+    await report("saved", said("progress.saved"), task_id=result.take.task_id, video=result.video_path)
     return result

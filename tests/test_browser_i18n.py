@@ -12,6 +12,7 @@ pytest.register_assert_rewrite("browser_kit")
 from browser_kit import SUNSET, WAIT, App, bad_text, cut_labels, new_context, no_sideways_overflow, shot  # noqa: E402
 
 from seedance_ui.ui.i18n import labels_of  # noqa: E402
+from seedance_ui.words.catalogs import LOCALE_DIR  # noqa: E402
 
 pytest_plugins = ["browser_kit"]
 pytestmark = pytest.mark.browser
@@ -19,17 +20,20 @@ pytestmark = pytest.mark.browser
 BROWSER_LOCALES = {"zh-CN": "zh_CN", "es": "es", "pt-BR": "pt_BR", "ja": "ja"}
 TABS = ["create", "history", "storyboard", "queue", "settings"]
 
-ENGLISH_CATALOGS = {"labels": labels_of}
-"""The catalogs whose English must not show: ours. After the `messages` domain lands, add it here (its catalog
-reader) and empty OTHERS_SENTENCES, and every sentence our code writes is checked the same way."""
-OTHERS_SENTENCES = ["#banner", "#price", "#first-check", "#last-check", "#run-status", "#run-error", "#take-facts",
-                    "#model-notice", "#prompt-notes", "#framing-text", "#last-framing-text", "#char-count",
-                    "#balance-now", "#confirm-spend", "#model-compare", "#takes", "#history-empty", "#history-facts",
-                    "#history-note", "#queue-summary", "#queue-list", "#batch-note", "#batch-table", "#board-note",
-                    "#board-progress", "#key-note", ".shot-status", "#recover-note", "#upscale-note", "#account-level-note",
-                    "#model-options .hint-text", "[role=status]"]  # fmt: skip
-"""Where the page shows sentences of the `messages` domain (another branch's, English until it merges): left out of
-the check for now, so a word like "Settings" inside the mode banner's sentence is not taken for a label."""
+
+def messages_of(locale: str) -> dict[str, str]:
+    """One language's sentences of the ``messages`` domain (id -> text), read with Babel from its catalog."""
+    from babel.messages.pofile import read_po
+
+    with (LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        return {str(m.id): str(m.string) for m in read_po(f, locale=locale) if m.id and m.string and not m.fuzzy}
+
+
+ENGLISH_CATALOGS = {"labels": labels_of, "messages": messages_of}
+"""The catalogs whose English must not show on a page in another language: every word of ours, labels and
+sentences alike."""
+OTHERS_SENTENCES: list[str] = []
+"""Parts of the page left out of the check (none: the sentences' catalog is checked too)."""
 
 GRADIO_ENGLISH = ["Drop Image Here", "Click to Upload", "Drop File Here", "Use via API", "Built with Gradio"]
 GRADIO_SAYS = {"zh-CN": "点击上传", "es": "Haga clic para cargar", "pt-BR": "Clique para fazer upload",
@@ -60,20 +64,26 @@ def english_patterns(locale: str) -> dict[str, re.Pattern]:
     for read in ENGLISH_CATALOGS.values():
         english, theirs = read("en"), read(locale)
         for key, text in english.items():
-            if theirs.get(key) == text:
-                continue
+            bare = re.sub(r"\{[^}]*\}", "", text)
+            if theirs.get(key) == text or len(re.findall(r"[A-Za-z]", bare)) < 4:
+                continue  # the same in this language, or no English word in it ("{seconds} s", "“{prompt}”")
             parts = [re.escape(p) for p in re.split(r"\{[^}]*\}", text.replace("**", "").strip(" .:?"))]
             patterns[key] = re.compile(r"(?<![A-Za-z])" + r"\S+".join(parts) + r"(?![A-Za-z])")
     return patterns
 
 
-def english_seen(page, locale: str) -> list[str]:  # type: ignore[no-untyped-def]
-    """Our English words on the page, and any translation key Gradio showed untranslated (``__i18n__{...}``)."""
-    raw = [f"untranslated: {t[:80]!r}" for t in page.evaluate(VISIBLE_TEXT, []) if "__i18n__" in t]
-    texts = page.evaluate(VISIBLE_TEXT, OTHERS_SENTENCES)
-    return raw + [
-        f"{key} in {t!r}" for key, pattern in english_patterns(locale).items() for t in texts if pattern.search(t)
-    ]
+def english_seen(page, locale: str, settle_ms: int = 10_000) -> list[str]:  # type: ignore[no-untyped-def]
+    """Our English words on the page, and any translation key Gradio showed untranslated (``__i18n__{...}``). The
+    page's load (or a new language) is given ``settle_ms`` to end its steps: what is still English then stays."""
+    patterns, seen = english_patterns(locale), []
+    for _ in range(max(1, settle_ms // 500)):
+        raw = [f"untranslated: {t[:80]!r}" for t in page.evaluate(VISIBLE_TEXT, []) if "__i18n__" in t]
+        texts = page.evaluate(VISIBLE_TEXT, OTHERS_SENTENCES)
+        seen = raw + [f"{key} in {t!r}" for key, pattern in patterns.items() for t in texts if pattern.search(t)]
+        if not seen:
+            return seen
+        page.wait_for_timeout(500)
+    return seen
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +165,8 @@ def test_two_visitors_in_two_languages_at_once_each_see_their_own(browser, i18n_
         said = labels_of(locale)  # read here from the catalog, not through the app's own L_in
         expect(card).to_contain_text(said["board.shot_picture"].format(n=1), timeout=WAIT)
         expect(card).to_contain_text(labels_of(locale)["board.duplicate"])
-        expect(page.locator("#board-render")).to_have_text(re.compile(re.escape(said["board.render_one"].format(n=1))))
+        render_one = messages_of(locale)["board.render_one"]  # the button's words are a sentence of the messages
+        expect(page.locator("#board-render")).to_have_text(re.compile(re.escape(render_one)))
         expect(page.locator("button[role=tab]").nth(0)).to_have_text(labels_of(locale)["tab.create"])
         assert not english_seen(page, locale), tag
         shot(page, f"i18n-two-visitors-{tag}")
@@ -221,4 +232,66 @@ def test_longer_words_keep_the_phone_layout(browser, i18n_app, tag):
         open_tab(page, i)
         no_sideways_overflow(page)
         shot(page, f"i18n-phone-{tag}-{name}", full=True)
+    ctx.close()
+
+
+PROMPT = "The sun sinks behind the mountains, light ripples on the lake."
+
+
+def start_take(page) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    page.locator("#first-frame input[type=file]").set_input_files(str(SUNSET))
+    page.locator("#prompt textarea").fill(PROMPT)
+    expect(page.locator("#framing img")).to_have_count(1, timeout=WAIT)
+    page.locator("#generate-btn").click()
+
+
+@pytest.mark.parametrize("tag", list(BROWSER_LOCALES))
+def test_a_take_is_made_and_told_in_the_browsers_language(browser, i18n_app, tag):
+    """Demo mode: from the picture to the saved take, every card and line in that language (and no money words)."""
+    from playwright.sync_api import expect
+
+    locale = BROWSER_LOCALES[tag]
+    ctx = new_context(browser, "desktop", locale=tag)
+    page = open_page(ctx, i18n_app, tag)
+    start_take(page)
+    expect(page.locator("#take-1 video")).to_have_count(1, timeout=WAIT)
+    said = messages_of(locale)
+    facts = page.locator("#take-facts")
+    expect(facts).to_contain_text(said["create.saved_mark"], timeout=WAIT)
+    expect(facts).to_contain_text(said["create.free_preview"])
+    assert not english_seen(page, locale), tag
+    shot(page, f"i18n-{tag}-take-done")
+    open_tab(page, 1)  # History: the take's caption and facts
+    page.locator("#history-gallery .thumbnail-item").first.click()
+    expect(page.locator("#history-facts")).to_contain_text(PROMPT[:20], timeout=WAIT)
+    assert not english_seen(page, locale), f"{tag} history"
+    shot(page, f"i18n-{tag}-history-take")
+    ctx.close()
+
+
+def test_a_paid_takes_money_line_says_the_same_in_japanese(browser, key_app):
+    """Key mode: the price on the button and the money line of a cancelled take are the Japanese catalog's,
+    with the amount at stake, and no English sentence of ours is left on the page."""
+    from playwright.sync_api import expect
+
+    key_app.emulator.timing.queue[:] = [6.0]
+    ctx = new_context(browser, "desktop", locale="ja")
+    page = ctx.new_page()
+    page.goto(key_app.url)
+    expect(page.locator("html[data-seedance-locale='ja']")).to_have_count(1, timeout=WAIT)
+    expect(page.locator("#price")).not_to_be_empty(timeout=WAIT)
+    start_take(page)
+    take = page.locator("#take-1 >> nth=0")
+    cancel = take.get_by_role("button").first
+    expect(cancel).to_be_visible(timeout=WAIT)
+    cancel.click()
+    ja = messages_of("ja")
+    at_stake = ja["money.cancel_at_stake"].split("{amount}")
+    expect(take).to_contain_text(at_stake[0], timeout=WAIT)
+    assert re.search(r"0\.26", take.inner_text()), take.inner_text()  # the amount at stake: this take's price
+    assert at_stake[1].strip() in take.inner_text()
+    assert not english_seen(page, "ja")
+    shot(page, "i18n-ja-key-cancelled")
     ctx.close()

@@ -51,7 +51,7 @@ def test_queue_a_folder_of_pictures_from_the_page(browser, key_app, size, tmp_pa
     shot(page, f"queue-with-etas-{size}", full=True)
     assert emu.count("submit") == submits, "paused: nothing sent"
     waiting.get_by_role("button", name="Cancel").click()
-    expect(page.locator("#batch-note")).to_contain_text("Taken out of the queue before it was sent")
+    expect(page.locator("#batch-note")).to_contain_text(re.compile("taken out of the queue before it was sent", re.I))
     expect(mine.filter(has_text="cancelled")).to_have_count(1)
     page.locator("#queue-resume").click()
     expect(mine.get_by_role("button", name="Open in History")).to_have_count(3, timeout=3 * WAIT)

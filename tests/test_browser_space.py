@@ -42,7 +42,7 @@ def history_shows(page, words: str, *, refresh: bool = False, timeout: float = 6
     from playwright.sync_api import expect
 
     page.get_by_role("tab", name="History").click()
-    saved = re.compile(r" · 5 s · “" + re.escape(words) + r".*” · \d\d [A-Z][a-z]{2} \d\d:\d\d$")
+    saved = re.compile(r" · 5 s · “" + re.escape(words) + r".*” · [A-Z][a-z]{2} \d{1,2}, \d\d:\d\d$")
     caption = page.locator("#history-gallery .caption-label").filter(has_text=saved)
     deadline = time.monotonic() + timeout
     while refresh and caption.count() == 0 and time.monotonic() < deadline:

@@ -12,7 +12,7 @@ pytest_plugins = ["browser_kit"]
 pytestmark = pytest.mark.browser
 
 PROMPT = "A paper lantern drifts over the night market. Slow pan."
-CAPTION = re.compile(r"^V1\.5 Pro · 5 s · “A paper lantern drifts.*” · \d\d [A-Z][a-z]{2} \d\d:\d\d$")
+CAPTION = re.compile(r"^V1\.5 Pro · 5 s · “A paper lantern drifts.*” · [A-Z][a-z]{2} \d{1,2}, \d\d:\d\d$")
 
 
 def generate_one(page, prompt: str = PROMPT) -> None:  # type: ignore[no-untyped-def]

@@ -95,7 +95,7 @@ def test_delete_and_a_failed_pick_leave_nothing_of_a_take(demo_ctx, tmp_path):
     run(last_frames(gen(demo_ctx, v, photo_file(tmp_path), prompt="Gone soon")))
     _, ids, _, _ = h.gallery(demo_ctx, v)
     player, download, facts, chosen, actions, note = h.delete(demo_ctx, v, ids[0])
-    assert (player, facts, chosen, note) == (None, hw.PICK, "", "Deleted from this computer.")
+    assert (player, facts, chosen, note) == (None, str(hw.PICK), "", "Deleted from this computer.")
     assert download["visible"] is False and actions["visible"] is False
     again = h.delete(demo_ctx, v, ids[0])  # gone already: the panel keeps what it has, and says why
     assert "isn't in your history" in again[-1]
@@ -146,7 +146,7 @@ def test_a_space_says_where_a_visitors_paid_takes_went(tmp_path):
     try:
         v = Visitor()
         _, _, _, note, keyed = h.shelf_view(ctx, v, "", True)
-        assert note == hw.HIDDEN_PAID and keyed is True and run(hw.balance_now(ctx, v)) == ""
+        assert note == str(hw.HIDDEN_PAID) and keyed is True and run(hw.balance_now(ctx, v)) == ""
         _, _, _, note, keyed = h.shelf_view(ctx, v, "", False)
         assert note == "No takes yet." and keyed is False
         desk = AppContext(demo=rt, live=None, on_space=False)  # a desktop hides nothing by key

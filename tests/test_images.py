@@ -80,7 +80,7 @@ def test_noisy_photo_over_the_limit_is_reencoded_under_it():
     fixed = images.prepare(data, fix=True)
     assert len(fixed.data) <= images.MAX_BYTES
     assert min(decode(fixed).size) >= images.MIN_SIDE
-    assert any("Saved as" in n for n in fixed.notes)
+    assert any("Saved as" in n for n in map(str, fixed.notes))
 
 
 # Case 2: minimum size, checked after rotation -------------------------------------------------------------------
@@ -152,7 +152,7 @@ def test_other_picture_formats_are_named_and_convertible(tmp_path, fmt, word):
         images.prepare(path)
     fixed = images.prepare(path, fix=True)
     assert fixed.mime in ("image/jpeg", "image/png") and decode(fixed).format in ("JPEG", "PNG")
-    assert any("Converted from" in n for n in fixed.notes)
+    assert any("Converted from" in n for n in map(str, fixed.notes))
 
 
 def _zip() -> bytes:
@@ -333,7 +333,7 @@ def test_animated_png_uses_first_frame_only_when_asked():
     out = decode(fixed)
     assert not getattr(out, "is_animated", False)
     assert out.getpixel((5, 5)) == (255, 0, 0)
-    assert any("first frame" in n for n in fixed.notes)
+    assert any("first frame" in n for n in map(str, fixed.notes))
 
 
 # Framing ----------------------------------------------------------------------------------------------------
@@ -501,7 +501,7 @@ def test_max_side_shrinks_a_big_photo_and_says_so():
     assert sent.mime == "image/jpeg" and sent.extension == ".jpg" and sent.changed
     assert len(sent.data) < len(data) / 3
     note = f"Sent at 2560x1707 px, {len(sent.data) / 1e6:.1f} MB instead of {len(data) / 1e6:.1f} MB"
-    assert any(n.startswith(note) for n in sent.notes), sent.notes
+    assert any(n.startswith(note) for n in map(str, sent.notes)), sent.notes
     assert b"SecretCamCo" not in sent.data and b"Exif" not in sent.data and b"ICC_PROFILE" not in sent.data
     assert not out.info.get("exif") and not out.info.get("icc_profile")
     r, _, b = out.getpixel((100, 100))
@@ -556,7 +556,7 @@ def test_max_side_png_is_sent_as_a_jpeg_and_says_so():
     data = photo(3000, 2000, "PNG")
     sent = images.prepare(data, max_side=1280)
     assert sent.mime == "image/jpeg" and (sent.width, sent.height) == (1280, 854)
-    assert any("(as a JPEG)" in n for n in sent.notes)
+    assert any("(as a JPEG)" in n for n in map(str, sent.notes))
     png = photo(800, 600, "PNG")
     assert images.prepare(png, max_side=2560).data == png  # not shrunk: stays the PNG it was
 

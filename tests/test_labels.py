@@ -67,8 +67,10 @@ def test_no_translation_loses_a_placeholder_or_stays_english_by_mistake(keys, lo
     for key in sorted(keys["all"]):
         assert fields(words[key]) == fields(english[key]), f"{locale} {key}: {words[key]!r} vs {english[key]!r}"
     same = sorted(k for k in keys["all"] if words[k] == english[k])
-    # Only words these languages use as they are: "Storyboard" and "Prompt" in Spanish and Portuguese.
-    allowed = {"es": {"tab.storyboard", "create.prompt"}, "pt_BR": {"tab.storyboard", "create.prompt"}}.get(
+    # Only words these languages use as they are: "Storyboard" and "Prompt" in Spanish and Portuguese, and "take"
+    # in Brazilian film work (the sentences say "o take" too).
+    takes = {"create.takes"} | {f"create.take_{n}" for n in range(1, 5)}
+    allowed = {"es": {"tab.storyboard", "create.prompt"}, "pt_BR": {"tab.storyboard", "create.prompt", *takes}}.get(
         locale, set()
     )
     assert set(same) <= allowed, f"{locale} left these in English: {sorted(set(same) - allowed)}"
@@ -85,8 +87,8 @@ def test_labels_the_browser_translates_hold_no_placeholder(keys):
 
 def test_a_label_made_on_the_server_is_in_the_visitors_language():
     assert L_in("ja", "board.shot_picture", n=2) == "ショット 2 の画像"
-    assert L_in("pt_BR", "queue.queue_many", n=3) == "Pôr 3 tomadas na fila"
-    assert L_in("en", "board.render_one", n=1) == "Render 1 shot"
+    assert L_in("pt_BR", "queue.queue_many", n=3) == "Pôr 3 takes na fila"
+    assert L_in("en", "board.retake") == "Retake"
     assert L_in("xx", "board.shot_picture", n=2) == "Shot 2 picture"  # an unknown language: English
     assert L_in(None, "tab.create") == "Create"
 

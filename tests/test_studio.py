@@ -127,11 +127,15 @@ def test_settle_sets_state_and_money_from_how_far_the_take_got(tmp_path, state, 
     ledger = Ledger(journal)
     task = "t-1" if state in ("submitted", "running", "completed") else None
     journal.add(Take(id="a", state=state, task_id=task, money=Money.CHARGED.value if task else None))
-    err = ledger.settle("a", error)
+    before = dict(error.__dict__)
+    outcome = ledger.settle("a", error)
+    err = error.told(outcome)
     take = journal.get("a")
-    assert (take.state, take.money, err.money) == (after, money.value, money)
+    assert (take.state, take.money, outcome.money, err.money) == (after, money.value, money, money)
     assert err.task_id == (task or error.task_id) and take.error_message == err.message
-    assert ledger.settle("a", err) is err and journal.get("a").updated_at == take.updated_at  # settled once
+    assert take.message_id == err.said.id  # the journal keeps the message by id, to be said in any language
+    assert error.__dict__ == before and error.outcome is None  # the error given is never changed
+    assert ledger.settle("a", err) is outcome and journal.get("a").updated_at == take.updated_at  # settled once
     journal.close()
 
 

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from ..errors import InputError
 from ..session import Session
+from ..words.said import said
 from .state import AppContext
 
 T = TypeVar("T")
@@ -32,8 +33,7 @@ async def in_turn(ctx: AppContext, session: Session, caller: str, work: Callable
     prefix = f"api:{caller}:"
     held = sum(1 for t in [*share.running, *share.waiting] if t.startswith(prefix))
     if held >= CALLER_CAP:
-        raise InputError(f"You already have {held} previews waiting or rendering on this Space; wait for one of them "
-                         "to finish, or use your own WaveSpeed key (api_key).")  # fmt: skip
+        raise InputError(said("api.previews_held", held=held))
     token = prefix + uuid.uuid4().hex
     share.join(token)
     try:

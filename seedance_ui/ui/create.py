@@ -22,8 +22,9 @@ from .. import catalog, images, prompts
 from .. import framing as framing_geo
 from ..errors import SeedanceError
 from ..plan import Choices, Plan
+from ..words.said import N_, Said, Usd, said, say
 from .form import MATCH, Form, Models, aspect_value, inspect, spec_for, usable_size
-from .i18n import L, L_in
+from .i18n import L_in
 from .model_words import control_updates, resolution_hint
 from .state import AppContext, Visitor
 
@@ -70,14 +71,15 @@ def on_family(ctx: AppContext, form: Form) -> tuple:
     res = form.resolution if form.resolution in choices else spec.default_resolution
     dur = min(max(int(form.duration or spec.duration_default), spec.duration_min), spec.duration_max)
     notice = f"⚠️ {spec.notice}" if spec.notice else spec.summary
-    audio, camera, missing = control_updates(form.family, models)
+    locale = _locale(form.visitor)
+    audio, camera, missing = control_updates(form.family, models, locale)
     return (
-        gr.update(choices=choices, value=res, info=resolution_hint(choices)),
+        gr.update(choices=choices, value=res, info=resolution_hint(choices, locale)),
         gr.update(
             minimum=spec.duration_min,
             maximum=spec.duration_max,
             value=dur,
-            info=f"{spec.duration_min}–{spec.duration_max} " + L("create.seconds"),
+            info=f"{spec.duration_min}–{spec.duration_max} " + L_in(locale, "create.seconds"),
         ),
         audio,
         gr.update(visible=spec.accepts_last_image),
@@ -146,18 +148,19 @@ def check_image(visitor: Visitor, path: str | None) -> tuple[str, Any, Any]:
     Generate may be pressed."""
     if not path:
         return "", gr.update(visible=False), gr.update(interactive=True)
+    locale = _locale(visitor)
     try:
         check = inspect(path)
     except (OSError, SeedanceError) as e:
-        text = e.message if isinstance(e, SeedanceError) else "We couldn't read that file. Choose it again."
+        text = say(e.said if isinstance(e, SeedanceError) else said("create.cant_read_file"), locale)
         return f"⛔ {text}", gr.update(visible=False), gr.update(interactive=False)
     icon = "✅" if check.ok else ("🛠️" if check.fixable else "⛔")
-    text = f"{icon} {check.summary()}"
+    text = f"{icon} {say(check.summary_said(), locale)}"
     done = visitor.fixed.get(os.path.basename(path)) if visitor is not None else None
     if done:
-        text += f" We fixed it for you: {done}"
+        text += " " + say(said("create.we_fixed_it", what=done), locale)
     elif check.ok and check.notes:
-        text += " " + " ".join(check.notes)
+        text += " " + " ".join(say(note, locale) for note in check.notes)
     return text, gr.update(visible=check.fixable), gr.update(interactive=check.ok)
 
 
@@ -165,7 +168,7 @@ def check_last(form: Form) -> tuple[str, Any, Any]:
     """The last picture's verdict; Generate may be pressed only when both pictures pass (or there is no last)."""
     text, fix, _ = check_image(form.visitor or Visitor(), form.last)
     if not form.last:
-        text = "Optional: the picture the video should end on."
+        text = say(said("create.last_optional"), _locale(form.visitor))
     both = usable_size(form.first) is not None and (not form.last or usable_size(form.last) is not None)
     return text, fix, gr.update(interactive=both)
 
@@ -177,21 +180,22 @@ def fix_image(ctx: AppContext, visitor: Visitor, path: str | None) -> tuple[Any,
     try:
         fixed = images.prepare(path, fix=True)
     except SeedanceError as e:
-        return gr.skip(), f"⛔ {e.message}", gr.update(visible=False)
+        return gr.skip(), f"⛔ {say(e.said, _locale(visitor))}", gr.update(visible=False)
     folder = ctx.work_dir / visitor.token
     folder.mkdir(parents=True, exist_ok=True)
     out = folder / f"fixed-{secrets.token_hex(4)}{fixed.extension}"
     out.write_bytes(fixed.data)
-    done = " ".join(fixed.notes) or "Fixed."
+    done = " ".join(say(note, _locale(visitor)) for note in fixed.notes)
     visitor.fixed[out.name] = done  # Gradio copies the file under the same name: the re-check finds the notes
-    return str(out), f"✅ Fixed: {done} ({fixed.width}x{fixed.height} px)", gr.update(visible=False)
+    fixed_said = said("create.fixed", what=done, size=f"{fixed.width}x{fixed.height}")
+    return str(out), f"✅ {say(fixed_said, _locale(visitor))}", gr.update(visible=False)
 
 
-def framing(path: str | None, size: tuple[int, int] | None) -> tuple[Any, str]:
+def framing(path: str | None, size: tuple[int, int] | None, locale: str = "en") -> tuple[Any, str]:
     """The picture with the output frame (``size``) drawn on it, and the output size in words. A refused picture,
     or no size, clears it."""
     if not path:
-        return None, "Add a first image to see how it will be framed."
+        return None, say(said("create.framing_needs_picture"), locale)
     if size is None:
         return None, ""
     try:
@@ -199,7 +203,7 @@ def framing(path: str | None, size: tuple[int, int] | None) -> tuple[Any, str]:
         pic, geo = framing_geo.draw_framing(_small_copy_cached(path, st.st_size, st.st_mtime_ns), *size)
     except (OSError, SeedanceError):
         return None, ""
-    return pic, geo.describe()
+    return pic, geo.describe(locale)
 
 
 def framing_last(form: Form, size: tuple[int, int] | None) -> tuple[Any, Any]:
@@ -207,11 +211,12 @@ def framing_last(form: Form, size: tuple[int, int] | None) -> tuple[Any, Any]:
     if not form.last or not form.first:
         return gr.update(value=None, visible=False), gr.update(value="", visible=False)
     a, b = usable_size(form.first), usable_size(form.last)
-    pic, words = framing(form.last, size if b is not None else None)
+    locale = _locale(form.visitor)
+    pic, words = framing(form.last, size if b is not None else None, locale)
     warn = ""
     if a and b and abs(a[0] / a[1] - b[0] / b[1]) > 0.02:
-        warn = "⚠️ The last frame's shape differs from the first's: Seedance crops it to the first's shape. "
-    text = (warn + (f"Last frame: {words}" if words else "")).strip()
+        warn = say(said("create.last_shape_differs"), locale) + " "
+    text = (warn + (say(said("create.last_frame", framing=words), locale) if words else "")).strip()
     return gr.update(value=pic, visible=pic is not None), gr.update(value=text, visible=bool(text))
 
 
@@ -258,51 +263,65 @@ def on_form_change(ctx: AppContext, form: Form) -> FormView:
         priced = e
     price, confirm, button = price_card(ctx, form, priced)
     size = _output_size(form, priced, models)
-    pic, words = framing(form.first, size)
+    pic, words = framing(form.first, size, _locale(form.visitor))
     last_pic, last_words = framing_last(form, size)
     return FormView(price, confirm, button, pic, words, last_pic, last_words, priced)
 
 
-def price_kind(plan: Plan) -> str:
+def _locale(visitor: Visitor | None) -> str:
+    return getattr(visitor, "locale", None) or "en"
+
+
+def price_kind(plan: Plan, locale: str = "en") -> str:
     """Which kind of price the person sees, in words."""
     q = plan.quote
     if getattr(q, "kind", "") == "needs WaveSpeed's quote":
-        return "our floor estimate: WaveSpeed's own quote follows"
-    if getattr(plan.spec, "source", "") == "live" and getattr(q, "kind", "") == "formula":
-        return "from WaveSpeed's price formula"
-    return "published price" if q.published else "our estimate (not published by WaveSpeed)"
+        kind = said("create.kind_floor")
+    elif getattr(plan.spec, "source", "") == "live" and getattr(q, "kind", "") == "formula":
+        kind = said("create.kind_formula")
+    else:
+        kind = said("create.kind_published") if q.published else said("price.kind_estimate")
+    return say(kind, locale)
 
 
 def price_card(ctx: AppContext, form: Form, priced: Plan | SeedanceError) -> tuple[str, Any, Any]:
     """The price worked out here, at once (nothing waits on WaveSpeed): the card, the spend confirmation and the
     Generate button carrying the price."""
+    locale = _locale(form.visitor)
     if not isinstance(priced, Plan):
-        return f"<div class='card'>{html.escape(priced.message)}</div>", gr.update(visible=False), gr.update()
+        return f"<div class='card'>{html.escape(say(priced.said, locale))}</div>", gr.update(visible=False), gr.update()
     demo, plan = ctx.is_demo(form.visitor or Visitor()), priced
-    lang = form.visitor.locale if form.visitor else "en"  # the button and the confirmation in their language
     q = plan.quote
-    kind = price_kind(plan)
-    each = f" · ${q.per_take:.2f} per take" if q.takes > 1 else ""
-    shape = "" if plan.shape_known else " · shape not known yet: add a picture"
-    tips = " · ".join(html.escape(w.text()) for w in q.what_if[:3])
-    if demo:
-        lines = ["<div class='card price-card'><div class='price-total'>Free preview</div>",
-                 f"<div>Demo mode renders previews on this computer. With your own WaveSpeed key this would be "
-                 f"${q.total:.2f} ({kind}){shape}.</div>"]  # fmt: skip
-        button = "✨ " + L_in(lang, "create.generate_free")
+
+    def text(message: Any) -> str:  # the card's words: not said in demo mode when they name an amount
+        return html.escape(say(message, locale), quote=False)
+
+    kind = html.escape(price_kind(plan, locale), quote=False)
+    total = say(said("take.price", price=Usd(q.total)), locale)  # the card's own amount, said in key mode only
+    per_take, unknown_shape = said("create.per_take", price=Usd(q.per_take)), said("create.shape_unknown")
+    each = f" · {text(per_take)}" if q.takes > 1 else ""
+    shape = "" if plan.shape_known else f" · {text(unknown_shape)}"
+    tips = " · ".join(text(w.said) for w in q.what_if[:3])
+    if demo:  # what a key would cost is told as information about the model, not as money being spent
+        free, would = said("create.free_preview_title"), said("create.demo_would_cost", total=total, kind=kind)
+        lines = [f"<div class='card price-card'><div class='price-total'>{text(free)}</div>",
+                 f"<div>{text(would)}{shape}</div>"]  # fmt: skip
+        button = say(said("create.generate_free"), locale)
     else:
-        lines = ["<div class='card price-card'>", f"<div class='price-total'>${q.total:.2f}</div>",
-                 f"<div>{q.takes} take{'s' if q.takes > 1 else ''}{each} · {kind}{shape}</div>"]  # fmt: skip
+        takes = said("create.takes_many", count=q.takes) if q.takes > 1 else said("create.takes_one")
+        lines = ["<div class='card price-card'>", f"<div class='price-total'>{html.escape(total, quote=False)}</div>",
+                 f"<div>{text(takes)}{each} · {kind}{shape}</div>"]  # fmt: skip
         if tips:
             lines.append(f"<div class='whatif'>{tips}</div>")
-        button = "✨ " + L_in(lang, "create.generate_price", price=f"${q.total:.2f}")
+        button = say(said("create.generate_priced", price=Usd(q.total)), locale)
         if q.needs_server_quote:  # nothing is sent on a placeholder: WaveSpeed's own quote comes first
-            lines[1] = "<div class='price-total'>Price unknown</div>"
-            lines[2] = f"<div>{html.escape(q.headline())}{shape}</div>"
-            button = "✨ " + L_in(lang, "create.generate_priced_later")
+            unknown = said("create.price_unknown")
+            lines[1] = f"<div class='price-total'>{text(unknown)}</div>"
+            lines[2] = f"<div>{text(q.headline_said())}{shape}</div>"
+            button = say(said("create.generate_quote_first"), locale)
     lines.append("</div>")
     confirm = gr.update(visible=not demo and plan.needs_confirm(form.threshold), value=False,
-                        label=L_in(lang, "create.confirm_spend", price=f"${q.total:.2f}"))  # fmt: skip
+                        label=say(said("create.yes_spend", price=Usd(q.total)), locale))  # fmt: skip
     return "".join(lines), confirm, gr.update(value=button)
 
 
@@ -312,7 +331,9 @@ async def price_from_wavespeed(ctx: AppContext, visitor: Visitor, priced: Plan |
     return update
 
 
-NO_QUOTE_BUTTON = "Can't be priced now: WaveSpeed's quote didn't come"
+NO_QUOTE_ID = N_("create.no_quote_button")
+NO_QUOTE_BUTTON = say(Said(NO_QUOTE_ID))
+"""The Generate button when WaveSpeed's quote didn't come (English; the page says it in the visitor's language)."""
 
 
 async def price_and_button(ctx: AppContext, visitor: Visitor, priced: Plan | SeedanceError | None) -> tuple[Any, Any]:
@@ -322,7 +343,8 @@ async def price_and_button(ctx: AppContext, visitor: Visitor, priced: Plan | See
     if visitor is None or not isinstance(priced, Plan | SeedanceError) or ctx.is_demo(visitor):
         return gr.update(value="", visible=False), gr.skip()
     words, refused = await _wavespeed_words(ctx, visitor, priced)
-    return gr.update(value=words, visible=True), gr.update(value=NO_QUOTE_BUTTON) if refused else gr.skip()
+    no_quote = say(Said(NO_QUOTE_ID), _locale(visitor))
+    return gr.update(value=words, visible=True), gr.update(value=no_quote) if refused else gr.skip()
 
 
 async def _wavespeed_words(ctx: AppContext, visitor: Visitor, priced: Plan | SeedanceError) -> tuple[str, bool]:
@@ -334,12 +356,14 @@ async def _wavespeed_words(ctx: AppContext, visitor: Visitor, priced: Plan | See
             check = await ctx.session(visitor).quote(plan)
         except SeedanceError as e:
             problem = e
+    locale = _locale(visitor)
     if problem is not None:
-        return f"<div class='balance'>Couldn't ask WaveSpeed: {html.escape(problem.message)}</div>", False
+        line = said("create.cant_ask", problem=problem.said)
+        return f"<div class='balance'>{html.escape(say(line, locale), quote=False)}</div>", False
     if check.problem:
         refused = plan.quote.needs_server_quote
-        what = " Nothing will be sent until it can be had." if refused else ""
-        return (f"<div class='balance'>Couldn't ask WaveSpeed for its quote: {html.escape(check.problem)}{what}"
-                "</div>", refused)  # fmt: skip
-    return (f"<div class='balance'>WaveSpeed's quote: ${check.api_total:.2f} · your balance: "
-            f"${check.balance:.2f}</div>", False)  # fmt: skip
+        line = said("create.no_quote_nothing_sent", problem=check.problem) if refused else \
+            said("create.no_quote", problem=check.problem)  # fmt: skip
+        return f"<div class='balance'>{html.escape(say(line, locale), quote=False)}</div>", refused
+    line = said("create.quote_and_balance", quote=Usd(check.api_total), balance=Usd(check.balance))
+    return f"<div class='balance'>{html.escape(say(line, locale), quote=False)}</div>", False

@@ -66,6 +66,8 @@ class CreatePage:
     generated: Any = None
     """The generate event, for chaining the History refresh after it."""
     refresh_price: Any = None
+    follow_model: Any = None
+    """Chains the model's own words and ranges (in the visitor's language) after an event: the load, a new language."""
     tabs: Any = None
     note: Any = None
     """Where History's "settings loaded" note shows: the status line above the takes."""
@@ -76,6 +78,11 @@ class CreatePage:
 
 
 PICKER_INFO = L("create.picker_info")
+
+TAKE_LABELS = [L("create.take_1"), L("create.take_2"), L("create.take_3"), L("create.take_4")]
+"""Each take's player, numbered in the visitor's language (a key per number: the browser translates whole keys)."""
+CANCEL_LABELS = [L("create.cancel_take_1"), L("create.cancel_take_2"), L("create.cancel_take_3"),
+                 L("create.cancel_take_4")]  # fmt: skip
 
 
 def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
@@ -100,11 +107,12 @@ def build(ctx: AppContext, visitor: Any, threshold: Any) -> CreatePage:
                         more.takes, side.confirm, threshold, options.chosen)  # fmt: skip
     refresh = _wire_form(ctx, fields, side, settings)
     _wire_pictures(ctx, fields, inputs, side, refresh)
-    _wire_settings(ctx, fields, inputs, settings, options, more, refresh)
+    follow_model = _wire_settings(ctx, fields, inputs, settings, options, more, refresh)
     generated = _wire_takes(ctx, fields, side)
     page = CreatePage(inputs.first, inputs.last, inputs.prompt, settings.family, settings.resolution,
                       settings.duration, settings.aspect, settings.audio, settings.camera_fixed, more.seed, threshold)  # fmt: skip
     page.generated, page.refresh_price, page.note, page.go = generated, refresh, side.status, side.go
+    page.follow_model = follow_model
     return page
 
 
@@ -159,9 +167,9 @@ def _side(ctx: AppContext) -> SimpleNamespace:
     for i in range(MAX_TAKES):
         with gr.Group(visible=False, elem_classes="take-slot", elem_id=f"take-{i + 1}") as group:
             text = gr.HTML(elem_classes="take-text")
-            player = gr.Video(label=L("create.take") + f" {i + 1}", interactive=False, visible=False, buttons=["download"],
+            player = gr.Video(label=TAKE_LABELS[i], interactive=False, visible=False, buttons=["download"],
                               height=220, elem_classes="take-video")  # fmt: skip
-            stop = gr.Button(L("create.cancel_take") + f" {i + 1}", size="sm", visible=False, variant="secondary",
+            stop = gr.Button(CANCEL_LABELS[i], size="sm", visible=False, variant="secondary",
                              elem_classes="take-cancel")  # fmt: skip
             use_seed = gr.Button(L("create.use_seed") + f" {i + 1}", size="sm", elem_classes="take-seed")
             seed_buttons.append(use_seed)
@@ -289,8 +297,9 @@ def _wire_pictures(ctx: AppContext, fields: FormFields, inputs: SimpleNamespace,
 
 
 def _wire_settings(ctx: AppContext, fields: FormFields, inputs: SimpleNamespace, settings: SimpleNamespace,
-                   options: Any, more: SimpleNamespace, refresh: Any) -> None:  # fmt: skip
-    """The model, its own options, the other settings and the More accordion's helpers."""
+                   options: Any, more: SimpleNamespace, refresh: Any) -> Any:  # fmt: skip
+    """The model, its own options, the other settings and the More accordion's helpers; what follows the model,
+    to chain after another event."""
     form, words = fields.all(), [inputs.char_count, inputs.cam_warning]
     for comp in (inputs.prompt, settings.camera_fixed):
         comp.change(_form(fields, c.prompt_info, ctx), form, words, trigger_mode="always_last", **QUIET)
@@ -298,7 +307,8 @@ def _wire_settings(ctx: AppContext, fields: FormFields, inputs: SimpleNamespace,
         button.click(c.insert_phrase, [inputs.prompt, gr.State(button.value)], [inputs.prompt], **QUIET)
     follows_model = [settings.resolution, settings.duration, settings.audio, inputs.last_col, settings.aspect,
                      settings.notice, settings.camera_fixed]  # fmt: skip
-    model = settings.family.change(_form(fields, c.on_family, ctx), form, follows_model, **QUIET)
+    on_family = _form(fields, c.on_family, ctx)
+    model = settings.family.change(on_family, form, follows_model, **QUIET)
     refresh(options.follow(ctx, fields, model).then(_form(fields, c.prompt_info, ctx), form, words, **QUIET))
     resized = settings.resolution.change(lambda: None, None, None, trigger_mode="always_last", **QUIET)
     refresh(options.follow(ctx, fields, resized))
@@ -312,6 +322,7 @@ def _wire_settings(ctx: AppContext, fields: FormFields, inputs: SimpleNamespace,
     more.preset.select(preset, form | {more.preset}, preset_out, **QUIET)
     more.dice.click(c.random_seed_value, None, [more.seed], **QUIET)
     more.reuse.click(c.reuse_seed, [fields.visitor], [more.seed], **QUIET)
+    return lambda ev: ev.then(on_family, form, follows_model, **QUIET)
 
 
 def _wire_takes(ctx: AppContext, fields: FormFields, side: SimpleNamespace) -> Any:

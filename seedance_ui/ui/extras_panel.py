@@ -16,6 +16,7 @@ import gradio as gr
 
 from ..catalog import ModelSpec
 from ..catalog_schema import ExtraField
+from ..words.said import said, say
 from .form import FormFields, spec_for
 from .i18n import L
 from .state import AppContext
@@ -53,9 +54,10 @@ def shown_in_order(spec: ModelSpec) -> list[tuple[str, int, ExtraField]]:
     return [(kind, i, f) for kind in KINDS for i, f in enumerate(shown[kind])]
 
 
-def note_for(spec: ModelSpec) -> str:
+def note_for(spec: ModelSpec, locale: str = "en") -> str:
     _, left = assign(spec)
-    return f"Left at {spec.name}'s own defaults here: {', '.join(f.label for f in left)}." if left else ""
+    names = ", ".join(f.label for f in left)  # the model's own names for its inputs, as its schema gives them
+    return say(said("create.left_at_defaults", model=spec.name, names=names), locale) if left else ""
 
 
 def control(kind: str, index: int, f: ExtraField) -> Any:
@@ -122,7 +124,7 @@ class Options:
                 spec = spec_for(fam, res, ctx.models(v))
             except StopIteration:  # a family the visitor's list doesn't have (the picker follows in a moment)
                 return
-            order, note = shown_in_order(spec), note_for(spec)
+            order, note = shown_in_order(spec), note_for(spec, getattr(v, "locale", None) or "en")
             if not order and not note:
                 return
             with gr.Accordion(L("create.model_options"), open=False, elem_id="model-options"):

@@ -12,6 +12,7 @@ from typing import Any
 import gradio as gr
 
 from ..errors import InputError, SeedanceError
+from ..words.said import said
 from . import history_words, settings, upscale_panel, words
 from .create import MATCH
 from .i18n import L
@@ -26,16 +27,17 @@ def gallery(ctx: AppContext, visitor: Visitor, search: str = "") -> tuple[Any, l
     try:
         session = ctx.session(visitor)
     except SeedanceError as e:
-        return [], [], gr.update(choices=[]), e.message
+        return [], [], gr.update(choices=[]), words.voice(ctx, visitor).say(e.said)
     items, ids, choices = [], [], []
     for t in words.grouped(session.history(search or "", limit=60)):
         poster = t.poster_path if t.poster_path and Path(t.poster_path).exists() else t.first_image
         if poster and Path(poster).exists():
-            items.append((poster, words.caption(t)))
+            items.append((poster, words.caption(t, session.locale)))
             ids.append(t.id)
         if t.video_path and Path(t.video_path).exists():
-            choices.append((words.caption(t), t.id))
-    note = "" if items else ("No takes match “" + search.strip() + "”." if (search or "").strip() else "No takes yet.")
+            choices.append((words.caption(t, session.locale), t.id))
+    searched = (search or "").strip()
+    note = "" if items else session.say(said("history.no_match", search=searched) if searched else said("history.none"))
     return items, ids, gr.update(choices=choices, value=[]), note
 
 
@@ -47,7 +49,7 @@ def shelf_view(ctx: AppContext, visitor: Visitor, search: str = "", keyed: bool 
     if ctx.on_space and visitor.key and items:
         keyed = True
     elif ctx.on_space and keyed and not visitor.key:
-        note = (note + " " if items else "") + history_words.HIDDEN_PAID
+        note = (note + " " if items else "") + words.voice(ctx, visitor).say(history_words.HIDDEN_PAID)
     # a new list is not the old one: no thumbnail stays marked as picked (the panel is cleared apart from this)
     shown = gr.update(value=items, selected_index=None)
     return shown, ids, choices, note, bool(keyed)
@@ -57,21 +59,28 @@ def select(ctx: AppContext, visitor: Visitor, ids: list[str], evt: gr.SelectData
     """A take was picked: its video, its download, its facts, its id, its actions shown, and no note left over
     from the take before."""
     if evt is None or evt.index is None or not isinstance(evt.index, int) or evt.index >= len(ids):
-        return nothing_picked("")
+        return nothing_picked("", words.voice(ctx, visitor))
     try:
         session = ctx.session(visitor)
         take = session.take(ids[evt.index])
     except SeedanceError as e:
-        return nothing_picked(e.message)
+        voice = words.voice(ctx, visitor)
+        return nothing_picked(voice.say(e.said), voice)
     video = take.video_path if take.video_path and Path(take.video_path).exists() else None
     facts = words.take_facts(session, take, session.facts(take)["model"])
     return (video, gr.update(value=[video] if video else None, visible=bool(video)), facts, take.id,
             gr.update(visible=True), "")  # fmt: skip
 
 
-def nothing_picked(note: str) -> tuple[Any, ...]:
+def nothing_picked(note: str, voice: words.Voice | None = None) -> tuple[Any, ...]:
     """The panel with no take in it: no player, no download, no facts, no actions; ``note`` says why."""
-    return None, gr.update(value=None, visible=False), history_words.PICK, "", gr.update(visible=False), note
+    pick = (voice or words.Voice()).say(history_words.PICK)
+    return None, gr.update(value=None, visible=False), pick, "", gr.update(visible=False), note
+
+
+def pick_line(ctx: AppContext, visitor: Visitor | None, chosen: str) -> Any:
+    """The panel's "pick a take" line in the visitor's language, while no take is picked."""
+    return gr.skip() if chosen or visitor is None else words.voice(ctx, visitor).say(history_words.PICK)
 
 
 def load_settings(ctx: AppContext, visitor: Visitor, take_id: str, mode: str = "same") -> dict[str, Any]:
@@ -84,7 +93,7 @@ def load_settings(ctx: AppContext, visitor: Visitor, take_id: str, mode: str = "
         if mode == "continue":
             first, last = str(session.last_frame(take.id)), None
     except SeedanceError as e:
-        return {"note": "Pick a take first." if not take_id else e.message}
+        return {"note": words.voice(ctx, visitor).say(said("history.pick_first") if not take_id else e.said)}
     if mode == "loop":
         last = first
     s = take.settings
@@ -99,9 +108,8 @@ def load_settings(ctx: AppContext, visitor: Visitor, take_id: str, mode: str = "
     for k in ("resolution", "duration"):
         if s.get(k):
             values[k] = s[k]
-    values["note"] = {"same": "Settings loaded on the Create page.",
-                      "continue": "The last frame of that take is now your first picture, on the Create page.",
-                      "loop": "The same picture is now the first and last frame, for a seamless loop."}[mode]  # fmt: skip
+    values["note"] = session.say({"same": said("history.loaded_same"), "continue": said("history.loaded_continue"),
+                                  "loop": said("history.loaded_loop")}[mode])  # fmt: skip
     return values
 
 
@@ -122,10 +130,10 @@ def delete(ctx: AppContext, visitor: Visitor, take_id: str) -> tuple[Any, ...]:
         take = session.take(take_id)
         session.delete(take_id)
     except SeedanceError as e:
-        return gr.skip(), gr.skip(), gr.skip(), take_id, gr.skip(), e.message
+        return gr.skip(), gr.skip(), gr.skip(), take_id, gr.skip(), words.voice(ctx, visitor).say(e.said)
     names = {Path(p).name for p in (take.video_path, take.poster_path, take.first_image, take.last_image) if p}
     forget_cached(names)
-    return nothing_picked("Deleted from this computer.")
+    return nothing_picked(session.say(said("history.deleted")), session)
 
 
 def forget_cached(names: set[str]) -> int:
@@ -148,10 +156,10 @@ async def recover_task(ctx: AppContext, visitor: Visitor, task_id: str) -> tuple
         session = ctx.session(visitor)
         result = await session.recover_task(task_id or "")
     except InputError as e:  # not a task id, or not theirs: nothing was asked of WaveSpeed, so no money words
-        return None, words.card(None, e.message, kind="calm")
+        return None, words.card(words.voice(ctx, visitor), e.said, kind="calm")
     except SeedanceError as e:
-        return None, words.card(None, e)
-    return str(result.video_path), words.card(None, f"✅ Recovered into your library: {result.video_path.name}",
+        return None, words.card(words.voice(ctx, visitor), e)
+    return str(result.video_path), words.card(session, said("history.recovered", name=result.video_path.name),
                                                kind="calm")  # fmt: skip
 
 
@@ -160,25 +168,32 @@ async def finish_unfinished(ctx: AppContext, visitor: Visitor) -> str:
         session = ctx.session(visitor)
         report = await session.recover()
     except SeedanceError as e:
-        return words.card(None, e)
-    lines = [f"Finished {len(report.finished)} take(s)." if report.finished else "Nothing new finished."]
+        return words.card(words.voice(ctx, visitor), e)
+    lines = [session.say(said("history.finished", count=len(report.finished)) if report.finished
+                         else said("history.nothing_finished"))]  # fmt: skip
     for t in report.ended:
-        lines.append(f"{words.caption(t)}: {t.error_message or words.STATE_WORDS.get(t.state, t.state)} "
-                     f"{words.money_line(session, t)}")  # fmt: skip
+        why = words.why_said(t)
+        lines.append(f"{words.caption(t, session.locale)}: "
+                     f"{session.say(why) if why else words.state_words(t.state, session)} "
+                     f"{words.money_line(session, t)}".strip())  # fmt: skip
     for t in report.waiting:
-        why = f": {t.error_message}" if t.error_message else ""
-        lines.append(f"{words.caption(t)}: still {words.STATE_WORDS.get(t.state, t.state)}{why}")
+        why = words.why_said(t)
+        lines.append(session.say(said("history.still", caption=words.caption(t, session.locale),
+                                      state=words.state_words(t.state, session), why=why or "")))  # fmt: skip
     return "<div class='card calm-card' role='status'>" + "<br>".join(html.escape(x) for x in lines) + "</div>"
 
 
 def stitch(ctx: AppContext, visitor: Visitor, take_ids: list[str]) -> tuple[str | None, str]:
+    voice = words.voice(ctx, visitor)
     if not take_ids or len(take_ids) < 2:
-        return None, "Pick at least two takes, in the order they should play."
+        return None, voice.say(said("stitch.pick_two"))
     try:
         info = ctx.session(visitor).stitch(list(take_ids))
     except SeedanceError as e:
-        return None, e.message
-    return info["path"], f"✅ Joined {info['clips']} takes" + (" with their sound." if info.get("audio") else ".")
+        return None, voice.say(e.said)
+    joined = said("stitch.joined_with_sound", count=info["clips"]) if info.get("audio") else \
+        said("stitch.joined", count=info["clips"])  # fmt: skip
+    return info["path"], voice.say(joined)
 
 
 def keyed_store(ctx: AppContext) -> Any:
@@ -201,7 +216,7 @@ def build(ctx: AppContext, visitor: Any, create: Any, keyed: Any = None) -> Any:
             player = gr.Video(label=L("history.selected"), interactive=False, elem_id="history-player")
             download = gr.File(label=L("history.download"), visible=False, interactive=False)
         with gr.Column(scale=2, min_width=280):
-            facts = gr.Markdown(history_words.PICK, elem_id="history-facts")
+            facts = gr.Markdown(words.Voice().say(history_words.PICK), elem_id="history-facts")
             chosen = gr.Textbox(visible=False)
             with gr.Column(visible=False, elem_id="take-actions") as actions:
                 act = _take_actions()
@@ -225,6 +240,8 @@ def build(ctx: AppContext, visitor: Any, create: Any, keyed: Any = None) -> Any:
                                                                   show_progress="hidden")  # fmt: skip
 
     refresh.click(fill, shelf_in, shelf_out, **private).then(money, [visitor], money_out, **private)
+    if banner is not None:  # written once the visitor's language is known (and again in a new one)
+        banner.change(partial(pick_line, ctx), [visitor, chosen], [facts], **private, show_progress="hidden")
     search.submit(fill, shelf_in, shelf_out, **private)
 
     def on_select(v: Any, taken: list[str], evt: gr.SelectData) -> Any:

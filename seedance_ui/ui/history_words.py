@@ -4,26 +4,19 @@ amount a cancel puts at stake, and where a Space visitor's paid takes went. In d
 from __future__ import annotations
 
 import html
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from ..errors import SeedanceError
 from ..session import Session
+from ..words.said import Usd, said, say
 from .state import AppContext, Visitor
+from .words import cancel_money
 
-PICK = "Pick a take above."
-HIDDEN_PAID = "Paste your key in Settings to see the takes made with it."
+__all__ = ["HIDDEN_PAID", "PICK", "balance_now", "balance_of", "cancel_money"]
+
+PICK = said("history.pick")
+HIDDEN_PAID = said("history.hidden_paid")
 """On a Space, takes made with a visitor's key are theirs only while the key is pasted: said after a reload."""
-
-
-def cancel_money(price_usd: str | None) -> str:
-    """The amount a cancel puts at stake, named: WaveSpeed charges at submit and refunds a deleted task at most in
-    part (its documents say "partial refunds may apply")."""
-    try:
-        amount = f"${Decimal(str(price_usd)):.2f}"
-    except (InvalidOperation, ValueError):
-        amount = "the take's price"
-    return (f"We asked WaveSpeed to stop it. WaveSpeed may still charge up to the full {amount} for a render it had "
-            "started; only partial refunds may apply.")  # fmt: skip
 
 
 async def balance_now(ctx: AppContext, visitor: Visitor) -> str:
@@ -34,7 +27,7 @@ async def balance_now(ctx: AppContext, visitor: Visitor) -> str:
     try:
         session = ctx.session(visitor)
     except SeedanceError as e:
-        return _line(f"Couldn't ask WaveSpeed for your balance: {e.message}")
+        return _line(say(said("balance.cant_ask", problem=e.said), getattr(visitor, "locale", "en")))
     line, balance = await balance_of(session)
     if balance is not None and visitor.key:
         visitor.balance = f"{balance:.2f}"
@@ -47,8 +40,10 @@ async def balance_of(session: Session) -> tuple[str, Decimal | None]:
         return "", None
     check = await session.check_key()
     if check.problem or check.balance is None:
-        return _line(f"Couldn't ask WaveSpeed for your balance: {check.problem or 'no answer'}"), None
-    line = f"<div class='balance balance-line'>Your WaveSpeed balance now: <b>${check.balance:.2f}</b></div>"
+        return _line(session.say(said("balance.cant_ask", problem=check.problem or said("balance.no_answer")))), None
+    amount = html.escape(session.say(said("balance.amount", amount=Usd(check.balance))))
+    now = html.escape(session.say(said("balance.now")))
+    line = f"<div class='balance balance-line'>{now} <b>{amount}</b></div>"
     return line, check.balance
 
 

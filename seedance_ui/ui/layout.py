@@ -212,8 +212,8 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         tab_items = [create_tab, history_tab, board_tab, queue_tab, settings_tab]
         chosen = chosen.then(language.relabel(tab_items), None, tab_items, **private)
         chosen = chosen.then(partial(settings.banner, ctx), [visitor], [banner], **private)  # the server's words too
-        page.refresh_price(chosen)  # Generate carries its words and price
-        start = start.then(partial(models_now, ctx), [visitor], [page.family], **private)
+        page.refresh_price(page.follow_model(chosen))  # Generate carries its words and price; the model its words
+        start = page.follow_model(start.then(partial(models_now, ctx), [visitor], [page.family], **private))
         demo.load(None, js=FOLD_ON_PHONE)
         fill_boards(fill_history(page.refresh_price(start)))
         start.then(resume_queue, [visitor], None, **private)

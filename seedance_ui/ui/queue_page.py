@@ -21,6 +21,7 @@ from ..queue_runner import Pacer, Runner, enqueue, estimate
 from ..queue_store import QueueStore
 from ..session import Session
 from ..take_states import TakeState
+from ..words.said import Said, Usd, said, say
 from . import queue_settings, words
 from .i18n import L, L_in
 from .queue_share import ShareGate
@@ -87,7 +88,7 @@ def check(ctx: AppContext, visitor: Visitor, files: list[Any] | None, prompt: st
     paths = [Path(getattr(f, "name", f)) for f in files or []]
     if not paths:
         return (
-            "<p class='batch-empty'>Add pictures first.</p>",
+            f"<p class='batch-empty'>{html.escape(words.voice(ctx, visitor).say(said('queue.add_first')))}</p>",
             gr.update(interactive=False),
             gr.update(visible=False),
             [],
@@ -102,7 +103,7 @@ def check(ctx: AppContext, visitor: Visitor, files: list[Any] | None, prompt: st
     body = "".join(
         f"<tr><td>{r.number}</td><td>{html.escape(r.image)}</td>"
         + (f"<td>✅ ok</td><td>✅ ok</td><td>{free if demo else f'${r.price:.2f}'}</td>" if r.ok else
-           f"<td colspan='3' class='refused'>{'<br>'.join(html.escape(f'{c}: {w}') for c, w in r.problems)}</td>")
+           f"<td colspan='3' class='refused'>{'<br>'.join(html.escape(f'{c}: {say(w, visitor.locale)}') for c, w in r.problems)}</td>")
         + "</tr>" for r in rows)  # fmt: skip
     lang = visitor.locale
     heads = "".join(
@@ -128,8 +129,9 @@ def check(ctx: AppContext, visitor: Visitor, files: list[Any] | None, prompt: st
 def add(ctx: AppContext, visitor: Visitor, rows: list[dict[str, Any]], confirmed: bool,
         threshold: float | None) -> tuple[Any, ...]:  # fmt: skip
     """Queue the checked pictures (checked again: the files may have changed) and start the runner."""
+    v = words.voice(ctx, visitor)
     if not rows:
-        return "Check the pictures first.", gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return v.say(said("queue.check_first")), gr.skip(), gr.skip(), gr.skip(), gr.skip()
     try:
         session = ctx.session(visitor)
         store = QueueStore(session.studio.journal)
@@ -139,17 +141,18 @@ def add(ctx: AppContext, visitor: Visitor, rows: list[dict[str, Any]], confirmed
         good = [r for r in fresh if r.ok and r.plan and r.image_path]
         total = sum((r.price or 0 for r in good), 0)
         if not session.demo and threshold is not None and float(total) > float(threshold) and not confirmed:
-            return f"This batch costs ${total:.2f}: tick the box to confirm.", *[gr.skip()] * 4
+            return v.say(said("queue.batch_confirm_spend", price=Usd.of(total))), *[gr.skip()] * 4
         if ctx.on_space and len(store.items(session.owner)) + len(good) > SPACE_CAP:
-            return f"Your queue can hold {SPACE_CAP} takes on this Space; wait for some to finish.", *[gr.skip()] * 4
+            return v.say(said("queue.space_cap", cap=SPACE_CAP)), *[gr.skip()] * 4
         session.preflight(sum(r.plan.takes for r in good if r.plan))
         n = sum(len(enqueue(session, r.plan, r.image_path)) for r in good if r.plan and r.image_path)
     except SeedanceError as e:
-        return words.card(None, e.message), *[gr.skip()] * 4
+        return words.card(v, e.said), *[gr.skip()] * 4
     ensure_runner(session, ctx)
     # the checked list is spent: a second click must not queue (and pay for) the same pictures again
     done = gr.update(value=L("queue.queue"), interactive=False)
-    return f"Queued {n} take{'s' if n != 1 else ''}.", gr.update(value=None), done, [], ""
+    queued = said("queue.queued_one", n=n) if n == 1 else said("queue.queued_many", n=n)
+    return v.say(queued), gr.update(value=None), done, [], ""
 
 
 def queue_if_busy(ctx: AppContext, visitor: Visitor, session: Session, plan: Any, first: str,
@@ -164,8 +167,7 @@ def queue_if_busy(ctx: AppContext, visitor: Visitor, session: Session, plan: Any
         return None
     try:
         if ctx.on_space and len(waiting) + plan.takes > SPACE_CAP:
-            return words.card(None, f"Your queue is busy and full ({SPACE_CAP} takes on this Space): nothing was "
-                                    "added or sent. Try again when some have finished.", kind="calm")  # fmt: skip
+            return words.card(session, said("queue.busy_full", cap=SPACE_CAP), kind="calm")
         session.preflight(plan.takes)
         added = [t.id for t in enqueue(session, plan, first, last)]
     except SeedanceError as e:
@@ -174,19 +176,29 @@ def queue_if_busy(ctx: AppContext, visitor: Visitor, session: Session, plan: Any
     places = [i.position for i in store.items(session.owner) if i.take.id in added and i.position]
     eta = estimate(session, Pacer(store, tier_of(session)).level)
     when = max((eta.get(i, 0.0) for i in added), default=0.0)
-    n = len(added)
-    what = "this take was" if n == 1 else f"these {n} takes were"
-    where = (f"#{places[0]} to #{places[-1]}" if len(places) > 2 and places[-1] - places[0] == len(places) - 1
-             else " and ".join(f"#{p}" for p in places) or "the end")  # fmt: skip
-    paused = store.paused(session.owner)
-    when_words = f"about {_human(when)} after you resume it" if paused else f"in about {_human(when)}"
-    title = f"Your queue is busy, so {what} added to it at {where}, ready {when_words}."
-    sent = "Nothing is sent until its turn" if session.demo else "Nothing is sent or charged until its turn"
-    rest = f"{sent}; the Queue tab shows {'it' if n == 1 else 'them'}."
-    if paused:
-        rest += " Your queue is paused: press Resume all there to start it."
-    return (f"<div class='card calm-card' role='status'><b>{html.escape(title)}</b>"
-            f"<div class='hint'>{html.escape(rest)}</div></div>")  # fmt: skip
+    title, rest = _busy_words(len(added), places, when, store.paused(session.owner), session.demo)
+    return (f"<div class='card calm-card' role='status'><b>{html.escape(session.say(title))}</b>"
+            f"<div class='hint'>{html.escape(session.say(rest))}</div></div>")  # fmt: skip
+
+
+def _busy_words(n: int, places: list[int], when: float, paused: bool, demo: bool) -> tuple[Said, Said]:
+    """What Create's Generate says when its takes joined a busy queue: where they are, when they'll be ready."""
+    if len(places) > 2 and places[-1] - places[0] == len(places) - 1:
+        where: Said = said("queue.places_range", first=places[0], last=places[-1])
+    elif places:
+        where = said("queue.place", n=places[0])
+        for p in places[1:]:
+            where = said("queue.places_and", before=where, after=said("queue.place", n=p))
+    else:
+        where = said("queue.place_end")
+    ready = said("queue.ready_after_resume", time=_human(when)) if paused else said("queue.ready_in", time=_human(when))
+    title = said("queue.busy_added_one", where=where, ready=ready) if n == 1 else said(
+        "queue.busy_added_many", n=n, where=where, ready=ready)  # fmt: skip
+    if demo:  # in demo mode nothing is charged, so the hint doesn't speak of charging
+        rest = said("queue.busy_hint_demo_one") if n == 1 else said("queue.busy_hint_demo_many")
+    else:
+        rest = said("queue.busy_hint_one") if n == 1 else said("queue.busy_hint_many")
+    return title, (said("queue.busy_hint_paused", hint=rest) if paused else rest)
 
 
 def snapshot(ctx: AppContext, visitor: Visitor | None) -> dict[str, Any]:
@@ -208,13 +220,18 @@ def snapshot(ctx: AppContext, visitor: Visitor | None) -> dict[str, Any]:
                       "saved": t.state == TakeState.DOWNLOADED})  # fmt: skip
     live = [x for x in items if x["eta"] is not None]
     paused = store.paused(session.owner)
-    summary = (f"{len(live)} in the queue{' · paused' if paused else ''} · all done in about "
-               f"{_human(eta['__all__'])} ({level.name} level)" if live else "Nothing in the queue.")  # fmt: skip
+    v = words.voice(ctx, visitor)
+    facts = {"count": len(live), "time": _human(eta["__all__"]), "level": level.name}
+    summary = v.say(
+        (said("queue.summary_paused", **facts) if paused else said("queue.summary", **facts)) if live else
+        said("queue.empty"))  # fmt: skip
     return {"items": sorted(items, key=lambda x: (x["eta"] is None, x["position"] or 0)), "summary": summary}
 
 
-def _human(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+def _human(seconds: float) -> Said:
+    if seconds < 90:
+        return said("queue.eta_seconds", n=round(seconds))
+    return said("queue.eta_minutes", n=round(seconds / 60))
 
 
 def tick(ctx: AppContext, visitor: Visitor | None, old: dict[str, Any] | None) -> tuple[Any, str, Any]:
@@ -227,11 +244,13 @@ def tick(ctx: AppContext, visitor: Visitor | None, old: dict[str, Any] | None) -
 
 def listing_html(snap: dict[str, Any], locale: str = "en") -> str:
     cancel, open_it = html.escape(L_in(locale, "queue.item_cancel")), html.escape(L_in(locale, "queue.item_open"))
+    v = words.Voice(locale)
     rows = []
     for x in snap.get("items", []):
         where = f"<b>#{x['position']}</b> " if x["position"] else ""
-        eta = f" · ready in about {_human(x['eta'])}" if x["eta"] is not None else ""
-        state = html.escape(words.STATE_WORDS.get(x["state"], x["state"]))
+        ready = said("queue.item_ready", time=_human(x["eta"])) if x["eta"] is not None else None
+        eta = f" · {html.escape(v.say(ready))}" if ready else ""
+        state = html.escape(words.state_words(x["state"], v))
         act = (f"<button class='queue-cancel' data-take='{x['id']}' data-action='cancel'>{cancel}</button>"
                if x["eta"] is not None else
                f"<button class='queue-open' data-take='{x['id']}' data-action='open'>{open_it}</button>"
@@ -245,7 +264,7 @@ async def cancel(ctx: AppContext, take_id: str, visitor: Visitor) -> str:
     try:
         return await ctx.session(visitor).cancel(take_id)
     except SeedanceError as e:
-        return e.message
+        return words.voice(ctx, visitor).say(e.said)
 
 
 def pause_all(ctx: AppContext, visitor: Visitor, on: bool) -> str:
@@ -254,7 +273,7 @@ def pause_all(ctx: AppContext, visitor: Visitor, on: bool) -> str:
     (store.pause if on else store.resume)(session.owner)
     if not on:
         ensure_runner(session, ctx)
-    return "Paused: nothing new starts; takes already started finish." if on else "Resumed."
+    return session.say(said("queue.paused") if on else said("queue.resumed"))
 
 
 def resume_on_load(ctx: AppContext, visitor: Visitor | None) -> None:

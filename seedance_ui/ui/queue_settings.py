@@ -16,6 +16,7 @@ from ..errors import SeedanceError
 from ..queue_runner import remembered_tier, tier_key
 from ..queue_store import QueueStore
 from ..session import Session
+from ..words.said import said, say
 from .i18n import L
 from .state import AppContext, Visitor
 
@@ -26,8 +27,8 @@ CHOICES = [
     ("Gold", "gold"),
     ("Ultra", "ultra"),
 ]
-DEMO_WORDS = ("Demo mode doesn't pace: its free previews render on this computer, not at WaveSpeed. "
-              "The level applies once you use your key.")  # fmt: skip
+DEMO_WORDS = said("queue.level_demo")
+"""Demo mode doesn't pace: its previews render on this computer."""
 
 
 def meta_key(session: Session) -> str:
@@ -43,17 +44,15 @@ def runner_tier(session: Session) -> str:
     return "ultra" if session.demo else remembered(session)
 
 
-def explain(tier: str, demo: bool) -> str:
-    """One plain line: what the level lets the queue do."""
+def explain(tier: str, demo: bool, locale: str = "en") -> str:
+    """One plain line in the visitor's language: what the level lets the queue do."""
     if tier == "auto":
         level = levels.LEVELS["bronze"]
-        line = (f"Auto starts as Bronze ({level.per_minute} videos a minute, {level.at_once} at once) and moves up "
-                "when WaveSpeed accepts more.")  # fmt: skip
+        line = said("queue.level_auto_line", per_minute=level.per_minute, at_once=level.at_once)
     else:
         level = levels.LEVELS[tier]
-        line = (f"{tier.title()}: WaveSpeed starts up to {level.per_minute:,} videos a minute for your account and "
-                f"runs {level.at_once:,} at once; the queue keeps to that.")  # fmt: skip
-    return f"{line} {DEMO_WORDS}" if demo else line
+        line = said("queue.level_line", level=tier.title(), per_minute=level.per_minute, at_once=level.at_once)
+    return say(said("queue.level_line_demo", line=line, demo=DEMO_WORDS) if demo else line, locale)
 
 
 def load(ctx: AppContext, visitor: Visitor | None) -> tuple[Any, str]:
@@ -65,9 +64,9 @@ def load(ctx: AppContext, visitor: Visitor | None) -> tuple[Any, str]:
     try:
         session = ctx.session(visitor)
     except SeedanceError:  # no key and no demo: nothing to pace yet
-        return gr.update(value="auto"), explain("auto", False)
+        return gr.update(value="auto"), explain("auto", False, visitor.locale)
     tier = remembered(session)
-    return gr.update(value=tier), explain(tier, session.demo)
+    return gr.update(value=tier), explain(tier, session.demo, session.locale)
 
 
 def choose(ctx: AppContext, visitor: Visitor, tier: str) -> str:
@@ -78,11 +77,12 @@ def choose(ctx: AppContext, visitor: Visitor, tier: str) -> str:
     except (SeedanceError, ValueError) as e:
         return f"⛔ {getattr(e, 'message', e)}"
     QueueStore(session.studio.journal).set_meta(meta_key(session), tier)
-    return explain(tier, session.demo)
+    return explain(tier, session.demo, session.locale)
 
 
-def build(ctx: AppContext, visitor: Any, key_events: tuple[Any, ...] = ()) -> None:
-    """The level's control and its line; filled when the visitor is known and again when their key changes."""
+def build(ctx: AppContext, visitor: Any, banner: Any, key_events: tuple[Any, ...] = ()) -> None:
+    """The level's control and its line; filled each time the banner is written (the page's load, once the visitor's
+    language is known, and a new language) and again when their key changes."""
     import gradio as gr
 
     private: dict[str, Any] = {"api_visibility": "private"}
@@ -90,6 +90,6 @@ def build(ctx: AppContext, visitor: Any, key_events: tuple[Any, ...] = ()) -> No
                         elem_id="account-level")  # fmt: skip
     note = gr.Markdown(explain("auto", ctx.demo is not None and not ctx.uses_owner_key()), elem_id="account-level-note")
     level.input(partial(choose, ctx), [visitor, level], [note], **private)
-    visitor.change(partial(load, ctx), [visitor], [level, note], **private)
+    banner.change(partial(load, ctx), [visitor], [level, note], **private)
     for ev in key_events:
         ev.then(partial(load, ctx), [visitor], [level, note], **private)

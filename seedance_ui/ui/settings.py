@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from ..errors import SeedanceError
+from ..words.said import Usd, said, say
 from . import queue_settings
 from .i18n import L
 from .state import AppContext, Visitor
@@ -23,43 +24,53 @@ def new_visitor(ctx: AppContext, token: str | None) -> tuple[Visitor, str]:
 
 
 def banner(ctx: AppContext, visitor: Visitor) -> str:
-    where = "this Space's computer" if ctx.on_space else "this computer"
+    """Which of the four cases this is (desktop or Space, demo or key), in the visitor's language."""
+    locale = getattr(visitor, "locale", None) or "en"
     if visitor.key:
-        bal = f" · balance ${visitor.balance}" if visitor.balance else ""
-        return (f"🔑 **Connected to WaveSpeed** with your key{bal}. Real renders are charged to your account. "
-                f"{'The key is kept for this visit only.' if ctx.on_space else ''}").strip()  # fmt: skip
+        visit = said("settings.key_this_visit") if ctx.on_space else ""
+        balance = Usd.of(visitor.balance) if visitor.balance else None
+        own = (said("settings.banner_own_key_balance", balance=balance, visit=visit) if balance else
+               said("settings.banner_own_key", visit=visit))  # fmt: skip
+        return say(own, locale)
     if ctx.uses_owner_key():
-        who = "the Space owner's key" if ctx.on_space else "the API key from this computer's settings"
-        return f"🔑 **Connected to WaveSpeed** with {who}. Real renders are charged to that account."
+        owner = said("settings.banner_owner_key_space") if ctx.on_space else said("settings.banner_owner_key_desktop")
+        return say(owner, locale)
     if ctx.demo is None:
-        return f"🔑 Add your WaveSpeed API key in Settings to start ([get a key]({KEY_PAGE}))."
-    return (f"🎬 **Demo mode**: free previews rendered on {where}, not by Seedance. Add your own WaveSpeed API key "
-            f"in Settings to make real videos ([get a key]({KEY_PAGE})).")  # fmt: skip
+        return say(said("settings.banner_no_key", link=KEY_PAGE), locale)
+    demo = (said("settings.banner_demo_space", link=KEY_PAGE) if ctx.on_space else
+            said("settings.banner_demo_desktop", link=KEY_PAGE))  # fmt: skip
+    return say(demo, locale)
 
 
 async def use_key(ctx: AppContext, visitor: Visitor, key: str) -> tuple[Visitor, str, str, str]:
     """Check a pasted key with one balance call before trusting it. Returns the visitor, the emptied field (the
     page keeps no copy), the note and the banner."""
     key = (key or "").strip()
+    locale = getattr(visitor, "locale", None) or "en"
     if not key:
         visitor.key, visitor.balance = None, None
         return (
             visitor,
             "",
-            "Key removed: back to " + ("the owner's key." if ctx.uses_owner_key() else "demo mode."),
+            say(
+                said("settings.key_removed_owner") if ctx.uses_owner_key() else said("settings.key_removed_demo"),
+                locale,
+            ),
             banner(ctx, visitor),
         )
     if len(key) < 8 or any(c.isspace() for c in key):
-        return visitor, "", "⛔ That doesn't look like a WaveSpeed API key.", banner(ctx, visitor)
-    trial = Visitor(token=visitor.token, key=key)
+        return visitor, "", say(said("settings.key_malformed"), locale), banner(ctx, visitor)
+    trial = Visitor(token=visitor.token, key=key, locale=locale)
     try:
         check = await ctx.session(trial).check_key()
     except SeedanceError as e:
-        return visitor, "", f"⛔ {e.message}", banner(ctx, visitor)
+        return visitor, "", say(said("settings.key_problem", problem=e.said), locale), banner(ctx, visitor)
     if check.problem:
-        return visitor, "", f"⛔ {check.problem} ([Your WaveSpeed keys]({KEY_PAGE}))", banner(ctx, visitor)
+        refused = said("settings.key_refused", problem=check.problem, link=KEY_PAGE)
+        return visitor, "", say(refused, locale), banner(ctx, visitor)
     visitor.key, visitor.balance = key, f"{check.balance:.2f}"
-    return visitor, "", f"✅ Connected: balance ${check.balance:.2f}.", banner(ctx, visitor)
+    connected = said("settings.key_connected", balance=Usd.of(f"{check.balance:.2f}"))
+    return visitor, "", say(connected, locale), banner(ctx, visitor)
 
 
 def key_field_info(ctx: AppContext) -> Any:
@@ -83,5 +94,5 @@ def build(ctx: AppContext, visitor: Any, banner_md: Any, threshold: Any) -> Any:
                        concurrency_limit=None, **private)  # fmt: skip
     sub = key_box.submit(partial(use_key, ctx), [visitor, key_box], [visitor, key_box, key_note, banner_md],
                          concurrency_limit=None, **private)  # fmt: skip
-    queue_settings.build(ctx, visitor, (ev, sub))  # the account level the queue keeps to (issue 21)
+    queue_settings.build(ctx, visitor, banner_md, (ev, sub))  # the account level the queue keeps to (issue 21)
     return ev, sub

@@ -19,6 +19,7 @@ from .. import keys
 from ..catalog import ModelSpec
 from ..runtime import Runtime
 from ..session import Session
+from ..words.said import Said, said
 
 
 @dataclass
@@ -53,7 +54,7 @@ class FairShare:
         self.lock = threading.RLock()
         """The queue's runners take turns from their own threads (``queue_share.ShareGate``)."""
 
-    BUSY = "One preview at a time: wait for yours to finish."
+    BUSY = said("share.busy")
 
     def busy(self, token: str) -> bool:
         with self.lock:
@@ -73,10 +74,10 @@ class FairShare:
                 return None
             return place + max(0, len(self.running) - self.slots + 1)
 
-    async def turn(self, token: str) -> AsyncIterator[str]:
+    async def turn(self, token: str) -> AsyncIterator[Said]:
         """A line to show each second while this visitor (joined already) waits, until a slot is theirs."""
         while (ahead := self.ahead(token)) is not None:
-            yield f"⏳ Demo previews are rendered on this Space's computer, a few at a time: {ahead} ahead of you."
+            yield said("share.waiting", ahead=ahead)
             await asyncio.sleep(1.0)
 
     def leave(self, token: str) -> None:
@@ -131,18 +132,20 @@ class AppContext:
 
     def session(self, visitor: Visitor) -> Session:
         """The visitor's door into the core: their own key, the owner's key (desktop, or a Space that allows
-        sharing it), or demo mode."""
+        sharing it), or demo mode. It speaks the visitor's language."""
+        locale = getattr(visitor, "locale", "en")
         if visitor.key:
             if self.live is None and callable(self.live_factory):
                 self.live = self.live_factory()
             assert self.live is not None
             owner = keys.fingerprint(visitor.key, self.owner_salt) if self.on_space else "local"
-            return self.live.session(owner=owner, key=visitor.key, tab=visitor.token)
+            return self.live.session(owner=owner, key=visitor.key, tab=visitor.token, locale=locale)
         if self.uses_owner_key():
             assert self.live is not None
-            return self.live.session(tab=visitor.token)
+            return self.live.session(tab=visitor.token, locale=locale)
         if self.demo is None:
             from ..errors import AuthenticationError
+            from ..words.said import said
 
-            raise AuthenticationError("Add your WaveSpeed API key in Settings to start.")
-        return self.demo.session(owner=visitor.token if self.on_space else "local", tab=visitor.token)
+            raise AuthenticationError(said("key.add_to_start"))
+        return self.demo.session(owner=visitor.token if self.on_space else "local", tab=visitor.token, locale=locale)

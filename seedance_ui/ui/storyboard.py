@@ -5,6 +5,7 @@ The work is done by ``storyboard_actions`` over the visitor's Session; every sho
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
@@ -13,11 +14,13 @@ from typing import Any
 import gradio as gr
 
 from ..errors import SeedanceError
-from ..storyboard import Board, money_text
+from ..storyboard import Board
+from ..words.said import Usd, said
 from . import storyboard_actions as act
 from .create import choices_for
 from .i18n import L, L_in
 from .state import AppContext, Visitor
+from .words import voice as voice_of
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 CSS = """
@@ -63,7 +66,7 @@ def _shot_op(ctx: AppContext, visitor: Visitor, doc: str, i: int, op: str) -> tu
             board.duplicate(i)
         elif op == "delete":
             board.remove(i)
-            return f"Shot {i + 1} deleted."
+            return said("board.shot_deleted", n=i + 1)
         return ""
 
     return act.edit(ctx, visitor, doc, change)
@@ -85,7 +88,9 @@ def _pick(ctx: AppContext, visitor: Visitor, doc: str, i: int, take_id: str) -> 
     def change(board: Board, session: Any) -> str:
         BoardRun(session, board).pick(i, take_id)
         stale = [j + 1 for j, s in enumerate(board.shots) if s.stale]
-        return f"Shot {i + 1} uses that take." + (f" Out of date now: shots {stale}." if stale else "")
+        if stale:
+            return said("board.uses_take_stale", n=i + 1, shots=", ".join(str(j) for j in stale))
+        return said("board.uses_take", n=i + 1)
 
     return act.edit(ctx, visitor, doc, change)
 
@@ -99,9 +104,10 @@ def _card(ctx: AppContext, visitor: Any, board: Board, i: int, session: Any, w: 
     ledger = session.studio.ledger
     takes = [t for t in (ledger.get(x) for x in shot.round_ids) if t is not None and t.video_path]
     try:
-        price = money_text(board.check()[i].quote.total, session.demo)
+        price = session.say(said("board.demo_preview")) if session.demo else \
+            session.say(said("take.price", price=Usd(board.check()[i].quote.total)))  # fmt: skip
     except SeedanceError:
-        price = "can't be priced yet"
+        price = session.say(said("board.cant_price_yet"))
     status = ("out of date: the shot before it changed" if shot.stale else shot.problem or shot.waiting or
               ("chosen take ready" if shot.chosen else "not rendered yet"))  # fmt: skip
     with gr.Group(key=f"card-{board.id}-{i}", elem_classes=["shot-card"]):
@@ -217,6 +223,11 @@ def _more() -> SimpleNamespace:
                            delete=delete, sure=sure, yes=yes)  # fmt: skip
 
 
+def _render_button(ctx: AppContext, v: Any, d: str) -> Any:
+    words, on = act.render_label(ctx, v, d)
+    return gr.update(value=words, interactive=on)
+
+
 def build(ctx: AppContext, visitor: Any, create: Any, threshold: Any) -> Any:
     doc = gr.State("")
     ask = gr.State(None)
@@ -229,11 +240,11 @@ def build(ctx: AppContext, visitor: Any, create: Any, threshold: Any) -> Any:
             if asking:
                 _, _, board = act.board_of(ctx, v, d)
                 total = board.price(board.check(), board.todo() if shot is None else [shot])
-                words = f"This costs **${total:.2f}**, more than your limit of ${float(limit or 0):.2f}."
+                words = voice_of(ctx, v).say(said("board.over_limit", total=Usd(total),
+                                                         limit=Usd(Decimal(str(float(limit or 0))))))  # fmt: skip
             yield board_doc, html_, video, gr.update(visible=asking), words
 
-    pending: dict[str, int | None] = {}
-    """A visitor's render (None: the board; a shot: its retake) waiting for "Yes, render" above their limit."""
+    pending: dict[str, int | None] = {}  # a visitor's render waiting for "Yes, render" (None: the board; i: shot i)
 
     async def ask_go(v: Any, d: str, limit: float | None, shot: int | None = None):  # type: ignore[no-untyped-def]
         pending[v.token] = shot
@@ -276,11 +287,7 @@ def build(ctx: AppContext, visitor: Any, create: Any, threshold: Any) -> Any:
                 for i in range(len(board.shots)):
                     _card(ctx, visitor, board, i, session, w)
 
-    def label(v: Any, d: str) -> Any:
-        words, on = act.render_label(ctx, v, d)
-        return gr.update(value=words, interactive=on)
-
-    doc.change(label, [visitor, doc], [render_btn], **PRIVATE)
+    doc.change(partial(_render_button, ctx), [visitor, doc], [render_btn], **PRIVATE)
     doc.change(lambda d: gr.update(value=json.loads(d)["name"]) if d else gr.update(), [doc], [name], **PRIVATE)
     added_pic = add_pic.click(partial(act.add_picture_shot, ctx), [visitor, doc, picture, prompt], [doc, note],
                               **PRIVATE).then(lambda: (None, ""), None, [picture, prompt], **PRIVATE)  # fmt: skip
@@ -299,7 +306,9 @@ def build(ctx: AppContext, visitor: Any, create: Any, threshold: Any) -> Any:
     from_create.click(start_from_create, [visitor, create.first, create.prompt, create.family, create.resolution,
                                           create.duration, create.aspect, create.audio, create.camera_fixed],
                       [doc, note, create.tabs], **PRIVATE)  # fmt: skip
-    new_btn.click(lambda: ("", "A new board: add its first shot.", None), None, [doc, note, film], **PRIVATE)
+    new_btn.click(
+        lambda v: ("", voice_of(ctx, v).say(said("board.new")), None), [visitor], [doc, note, film], **PRIVATE
+    )
     picker.input(partial(_open, ctx), [visitor, picker], [doc, note, film], **PRIVATE)
 
     outs += [doc, progress, film, confirm_row, confirm_words]
@@ -332,7 +341,7 @@ def build(ctx: AppContext, visitor: Any, create: Any, threshold: Any) -> Any:
 def _rename(ctx: AppContext, visitor: Visitor, doc: str, name: str) -> tuple[str, str]:
     def change(board: Board, session: Any) -> str:
         board.name = " ".join((name or "").split())[:120] or board.name
-        return f"Renamed to “{board.name}”."
+        return said("board.renamed", name=board.name)
 
     return act.edit(ctx, visitor, doc, change)
 
@@ -343,5 +352,5 @@ def _delete_board(ctx: AppContext, visitor: Visitor, doc: str) -> tuple[str, str
     try:
         act.store_of(ctx.session(visitor)).delete(json.loads(doc)["id"])
     except SeedanceError as e:
-        return doc, f"⚠️ {e.message}", gr.update(), gr.update(visible=False)
-    return "", "Board deleted; its takes stay in History.", None, gr.update(visible=False)
+        return doc, f"⚠️ {voice_of(ctx, visitor).say(e.said)}", gr.update(), gr.update(visible=False)
+    return "", voice_of(ctx, visitor).say(said("board.deleted")), None, gr.update(visible=False)

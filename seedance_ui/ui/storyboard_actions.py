@@ -17,8 +17,10 @@ import gradio as gr
 from ..board_run import BoardRun, ShotProgress
 from ..errors import SeedanceError
 from ..session import Session
-from ..storyboard import SETTINGS, Board, BoardStore, Shot, money_text
+from ..storyboard import SETTINGS, Board, BoardStore, Shot
 from ..take_states import TakeState
+from ..words.said import Usd, said
+from . import words
 from .i18n import L_in
 from .state import AppContext, Visitor
 
@@ -49,22 +51,22 @@ def keep_picture(session: Session, path: str) -> str:
 
 
 def edit(ctx: AppContext, visitor: Visitor, doc: str | None, change: Any) -> tuple[str, str]:
-    """Apply ``change(board, session)`` (which may return a note), save, and give the board back."""
+    """Apply ``change(board, session)`` (which may return a note, a message), save, and give the board back."""
     try:
         session, store, board = board_of(ctx, visitor, doc)
-        note = change(board, session) or ""
+        note = session.say(change(board, session))
         store.save(board)
     except SeedanceError as e:
-        return doc or "", f"⚠️ {e.message}"
+        return doc or "", f"⚠️ {words.voice(ctx, visitor).say(e.said)}"
     return board.to_json(), note
 
 
 def add_picture_shot(ctx: AppContext, visitor: Visitor, doc: str | None, picture: str | None, prompt: str):
     def change(board: Board, session: Session) -> str:
         if not picture:
-            return "⚠️ Add a picture first (or add a shot that continues)."
+            return said("board.add_picture_first")
         board.add(Shot(image=keep_picture(session, picture), prompt=(prompt or "").strip()))
-        return f"Shot {len(board.shots)} added."
+        return said("board.shot_added", n=len(board.shots))
 
     return edit(ctx, visitor, doc, change)
 
@@ -72,9 +74,9 @@ def add_picture_shot(ctx: AppContext, visitor: Visitor, doc: str | None, picture
 def add_continue_shot(ctx: AppContext, visitor: Visitor, doc: str | None, prompt: str):
     def change(board: Board, session: Session) -> str:
         if not board.shots:
-            return "⚠️ The first shot needs a picture: add one above."
+            return said("board.first_needs_picture")
         board.add(Shot(cont=True, prompt=(prompt or "").strip()))
-        return f"Shot {len(board.shots)} continues from shot {len(board.shots) - 1}."
+        return said("board.shot_continues", n=len(board.shots), before=len(board.shots) - 1)
 
     return edit(ctx, visitor, doc, change)
 
@@ -82,12 +84,12 @@ def add_continue_shot(ctx: AppContext, visitor: Visitor, doc: str | None, prompt
 def from_create(ctx: AppContext, visitor: Visitor, picture: str | None, prompt: str, defaults: dict[str, Any]):
     """A new board whose first shot is the Create page's picture and prompt, with its settings as the defaults."""
     if not picture:
-        return "", "⚠️ Add a picture on the Create page first."
+        return "", words.voice(ctx, visitor).say(said("board.picture_on_create_first"))
 
     def change(board: Board, session: Session) -> str:
         board.defaults = {k: v for k, v in defaults.items() if k in SETTINGS and v is not None}
         board.add(Shot(image=keep_picture(session, picture), prompt=(prompt or "").strip()))
-        return "A new board starts from your picture. Add the shots that follow."
+        return said("board.new_from_picture")
 
     return edit(ctx, visitor, None, change)
 
@@ -98,37 +100,37 @@ def add_history_take(ctx: AppContext, visitor: Visitor, doc: str | None, take_id
     def change(board: Board, session: Session) -> str:
         take = session.take(take_id or "")
         if not take.first_image or not Path(take.first_image).exists():
-            return "⚠️ That take's picture is no longer in the library."
+            return said("board.take_picture_gone")
         settings = {k: take.settings[k] for k in SETTINGS if k in take.settings and k != "model_id"}
         board.add(Shot(image=take.first_image, prompt=take.prompt, seed=take.seed, take_ids=[take.id],
                        round_ids=[take.id], chosen=take.id if take.state == TakeState.DOWNLOADED else None,
                        settings={"model_id": take.model_id, **settings}))  # fmt: skip
-        return f"Shot {len(board.shots)} is your take from History."
+        return said("board.shot_from_history", n=len(board.shots))
 
     return edit(ctx, visitor, doc, change)
 
 
 def render_label(ctx: AppContext, visitor: Visitor, doc: str | None) -> tuple[str, bool]:
     """The Render button's words ("Render 3 shots · $0.78"; no money in demo mode) and whether it can be pressed."""
-    lang = visitor.locale
+    render = words.voice(ctx, visitor).say(said("board.render"))
     if not doc:
-        return L_in(lang, "board.render"), False
+        return render, False
     try:
         session, _, board = board_of(ctx, visitor, doc)
         plans = board.check()
     except SeedanceError:
-        return L_in(lang, "board.render"), bool(doc and json.loads(doc).get("shots"))
+        return render, bool(doc and json.loads(doc).get("shots"))
     todo = board.todo()
     if not todo:
-        ready = board.film_current()
-        return (L_in(lang, "board.film_ready") if ready else L_in(lang, "board.make_film")), not ready
-    n = len(todo)
-    words = L_in(lang, "board.render_one", n=n) if n == 1 else L_in(lang, "board.render_many", n=n)
-    return (words if session.demo else f"{words} · {money_text(board.price(plans, todo), False)}"), True
+        film = said("board.film_ready") if board.film_current() else said("board.make_film")
+        return session.say(film), not board.film_current()
+    label = session.say(said("board.render_one") if len(todo) == 1 else said("board.render_shots", count=len(todo)))
+    price = session.say(said("take.price", price=Usd(board.price(plans, todo))))  # none in demo mode
+    return " · ".join(x for x in (label, price) if x), True
 
 
-def progress_html(board: Board, seen: dict[int, ShotProgress], started: float) -> str:
-    """Each shot's stage, elapsed time and expected time, in one small list."""
+def progress_html(board: Board, seen: dict[int, ShotProgress], started: float, session: Session | None = None) -> str:
+    """Each shot's stage, elapsed time and expected time, in one small list (in the session's language)."""
     rows = []
     for i, shot in enumerate(board.shots):
         p = seen.get(i)
@@ -136,7 +138,7 @@ def progress_html(board: Board, seen: dict[int, ShotProgress], started: float) -
             what = f"waiting for shot {i}" if shot.cont and i and not shot.chosen else "ready"
             what = "done" if shot.chosen and not shot.stale else what
         else:
-            what = p.message
+            what = session.say(p.message) if session else str(p.message)
             if p.stage not in ("saved", "failed", "waiting"):
                 eta = f" of about {p.expected:.0f} s" if p.expected else ""
                 what += f" · {p.elapsed:.0f} s{eta}"
@@ -154,7 +156,7 @@ async def render(ctx: AppContext, visitor: Visitor, doc: str | None, threshold: 
     try:
         plans = board.check()
     except SeedanceError as e:
-        yield board.to_json(), f"<p role='alert'>⚠️ {html.escape(e.message)}</p>", None, False
+        yield board.to_json(), f"<p role='alert'>⚠️ {html.escape(session.say(e.said))}</p>", None, False
         return
     total = board.price(plans, board.todo() if retake is None else [retake])
     if not session.demo and threshold is not None and float(total) > float(threshold) and not confirmed:
@@ -167,14 +169,14 @@ async def render(ctx: AppContext, visitor: Visitor, doc: str | None, threshold: 
     while not task.done():
         await asyncio.wait({task}, timeout=0.5)
         now = board.to_json()
-        yield (now if now != last else gr.skip()), progress_html(board, seen, started), gr.skip(), False
+        yield (now if now != last else gr.skip()), progress_html(board, seen, started, session), gr.skip(), False
         last = now
     try:
         board = task.result()
     except SeedanceError as e:
-        yield board.to_json(), f"<p role='alert'>⚠️ {html.escape(e.message)}</p>", None, False
+        yield board.to_json(), f"<p role='alert'>⚠️ {html.escape(session.say(e.said))}</p>", None, False
         return
-    yield board.to_json(), progress_html(board, seen, started), film_video(session, board), False
+    yield board.to_json(), progress_html(board, seen, started, session), film_video(session, board), False
 
 
 def retake_label(session: Session, board: Board, i: int, locale: str = "en") -> str:
@@ -184,7 +186,7 @@ def retake_label(session: Session, board: Board, i: int, locale: str = "en") -> 
         price = board.check()[i].quote.total
     except SeedanceError:
         return word
-    return word if session.demo else f"{word} · {money_text(price, False)}"
+    return " · ".join(x for x in (word, session.say(said("take.price", price=Usd(price)))) if x)
 
 
 def film_video(session: Session, board: Board) -> str | None:
@@ -197,10 +199,10 @@ def film_video(session: Session, board: Board) -> str | None:
 async def cancel_shot(ctx: AppContext, visitor: Visitor, doc: str | None, i: int) -> str:
     session, _, board = board_of(ctx, visitor, doc)
     try:
-        said = await BoardRun(session, board).cancel(i)
+        told = await BoardRun(session, board).cancel(i)
     except SeedanceError as e:
-        return f"⚠️ {e.message}"
-    return f"Shot {i + 1}: " + " ".join(said)
+        return f"⚠️ {session.say(e.said)}"
+    return session.say(said("board.shot_note", n=i + 1, note=" ".join(told)))
 
 
 def export(ctx: AppContext, visitor: Visitor, doc: str | None) -> str | None:

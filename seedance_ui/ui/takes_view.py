@@ -17,6 +17,7 @@ from .. import price_gate
 from ..errors import Money, SeedanceError
 from ..plan import MAX_TAKES, Plan
 from ..take_run import Progress, TakeResult
+from ..words.said import Usd, said
 from . import history_words, words
 from .form import Form
 from .queue_page import queue_if_busy
@@ -55,42 +56,65 @@ class Frame:
     """The balance line after a take ended (key mode), None while nothing has ended."""
 
 
-def _stage_line(i: int, p: Progress, started: float) -> str:
-    elapsed = time.monotonic() - started
-    eta = f" · usually about {p.expected:.0f} s" if p.expected else ""
-    task = f"<div class='task'>Task id <code>{html.escape(p.task_id)}</code></div>" if p.task_id else ""
-    return (f"<div class='take-stage'><b>Take {i + 1}</b> · {STAGE_ICONS.get(p.stage, '')} "
-            f"{html.escape(p.message)} · {elapsed:.0f} s{eta}{task}</div>")  # fmt: skip
+def _take_label(i: int, voice: words.Voice) -> str:
+    return html.escape(voice.say(said("create.take_label", n=i + 1)), quote=False)
 
 
-def _done_line(i: int, r: TakeResult, demo: bool) -> str:
-    f = r.facts
-    price = "free preview" if demo else f"${f['price_usd']}" + ("" if f["price_published"] else " (estimate)")
-    return (f"<div class='take-stage'><b>Take {i + 1}</b> · ✅ saved · seed <code>{f['seed']}</code> · {price} · "
-            f"rendered in {f['render_seconds'] or '?'} s · task id <code>{html.escape(str(f['task_id']))}</code></div>")  # fmt: skip
+def _stage_line(i: int, p: Progress, started: float, voice: words.Voice | None = None) -> str:
+    voice = voice or words.Voice()
+    elapsed = voice.say(said("take.seconds", seconds=round(time.monotonic() - started)))
+    usually, label = said("create.usually_about", seconds=round(p.expected or 0)), said("card.task_id")
+    eta = f" · {voice.say(usually)}" if p.expected else ""
+    task = f"<div class='task'>{html.escape(voice.say(label))} <code>{html.escape(p.task_id)}</code></div>" \
+        if p.task_id else ""  # fmt: skip
+    return (f"<div class='take-stage'><b>{_take_label(i, voice)}</b> · {STAGE_ICONS.get(p.stage, '')} "
+            f"{html.escape(voice.say(p.message), quote=False)} · {elapsed}{eta}{task}</div>")  # fmt: skip
+
+
+def _done_line(i: int, r: TakeResult, voice: words.Voice) -> str:
+    f, say = r.facts, voice.say
+    amount = Usd.of(f["price_usd"])
+    if voice.demo or amount is None:
+        price = say(said("create.free_preview"))
+    else:
+        price = say(
+            said("take.price", price=amount) if f["price_published"] else said("take.price_estimate", price=amount)
+        )
+    seed, task = f"<code>{f['seed']}</code>", f"<code>{html.escape(str(f['task_id']))}</code>"
+    rendered = say(said("take.rendered_in", seconds=f["render_seconds"])) if f["render_seconds"] else ""
+    # the catalogs' words are ours (no markup) and the seed and task id are digits and letters: their <code> stays
+    parts = [
+        f"<b>{_take_label(i, voice)}</b>",
+        say(said("create.saved_mark")),
+        say(said("take.seed", seed=seed)),
+        html.escape(price, quote=False),
+        rendered,
+        say(said("take.task_id", task_id=task)),
+    ]
+    return f"<div class='take-stage'>{' · '.join(x for x in parts if x)}</div>"
 
 
 async def generate(ctx: AppContext, form: Form):  # type: ignore[no-untyped-def]
     """Run 1-4 takes at once; yields a Frame whenever something changes (and each second for the clocks)."""
     visitor, first = form.visitor, form.first
+    voice = words.voice(ctx, visitor)  # the visitor's language and mode, even before a Session (no money in demo)
     if not first:
-        yield Frame(error=words.card(None, "Add a first image to start."))
+        yield Frame(error=words.card(voice, said("create.add_first_image")))
         return
     try:
         session, models = ctx.session(visitor), ctx.models(visitor)
         plan = form.plan(models)
     except SeedanceError as e:
-        yield Frame(error=words.card(None, e))
+        yield Frame(error=words.card(voice, e))
         return
     if not session.demo and plan.quote.needs_server_quote:  # the amount to confirm is WaveSpeed's, not a guess
         try:
             plan = await price_gate.priced_by_wavespeed(session, plan)
         except SeedanceError as e:
-            yield Frame(error=words.card(None, e))
+            yield Frame(error=words.card(voice, e))
             return
     if not session.demo and plan.needs_confirm(form.threshold) and not form.confirmed:
-        yield Frame(error=words.card(None, f"This will cost ${plan.quote.total:.2f}. Tick 'Yes, spend "
-                                           f"${plan.quote.total:.2f}' above the button to go ahead."))  # fmt: skip
+        yield Frame(error=words.card(voice, said("create.confirm_spend", total=Usd(plan.quote.total))))
         return
     if (queued := await asyncio.to_thread(queue_if_busy, ctx, visitor, session, plan, first, form.last)) is not None:
         yield Frame(error=queued)
@@ -98,7 +122,7 @@ async def generate(ctx: AppContext, form: Form):  # type: ignore[no-untyped-def]
     share = ctx.fair_share if session.demo and ctx.on_space else None
     if share is not None:
         if share.busy(visitor.token):
-            yield Frame(error=words.card(None, share.BUSY, kind="calm"))
+            yield Frame(error=words.card(voice, share.BUSY, kind="calm"))
             return
         share.join(visitor.token)
     try:
@@ -112,13 +136,16 @@ async def generate(ctx: AppContext, form: Form):  # type: ignore[no-untyped-def]
 async def _run(session: Any, plan: Plan, visitor: Visitor, first: str, last: str | None, share: Any):  # type: ignore[no-untyped-def]
     if share is not None:
         async for waiting in share.turn(visitor.token):
-            yield Frame(status=waiting)
+            yield Frame(status=session.say(waiting))
     visitor.running.clear()
     visitor.cancelled.clear()
-    frame = Frame(status=f"Working on {plan.takes} take{'s' if plan.takes > 1 else ''}…")
+    voice = words.Voice(session.locale, session.demo)
+    working = said("create.working_many", count=plan.takes) if plan.takes > 1 else said("create.working_one")
+    frame = Frame(status=voice.say(working))
+    starting = html.escape(voice.say(said("state.submitting")), quote=False)
     for i in range(plan.takes):
-        frame.slots[i] = Slot(visible=True, text=f"<div class='take-stage'><b>Take {i + 1}</b> · starting</div>",
-                              running=True)  # fmt: skip
+        frame.slots[i] = Slot(visible=True, text=f"<div class='take-stage'><b>{_take_label(i, voice)}</b> · "
+                                                 f"{starting}</div>", running=True)  # fmt: skip
     queue: asyncio.Queue[Progress] = asyncio.Queue()
     started = time.monotonic()
     run = asyncio.create_task(session.generate(plan, first, last or None, on_progress=queue.put_nowait))
@@ -147,9 +174,10 @@ async def _run(session: Any, plan: Plan, visitor: Visitor, first: str, last: str
     if ok:
         visitor.last_seed = ok[0].take.seed
     visitor.running.clear()
-    frame.status = f"✅ Done in {time.monotonic() - started:.0f} s." if ok else "No video this time."
+    done = said("create.done_in", seconds=round(time.monotonic() - started)) if ok else said("create.no_video")
+    frame.status = voice.say(done)
     frame.files = [str(r.video_path) for r in ok] or None
-    frame.facts = _facts(results, session.demo)
+    frame.facts = _facts(results, voice)
     yield frame
 
 
@@ -158,29 +186,30 @@ def _apply(frame: Frame, p: Progress, visitor: Visitor, started: float, demo: bo
     visitor.running[i] = p.take_id
     if p.stage == "saved" and p.video is not None:
         slot.video, slot.running = str(p.video), False
-        slot.text = f"<div class='take-stage'><b>Take {i + 1}</b> · ✅ saved in {p.elapsed:.0f} s</div>"
+        voice = words.Voice(getattr(visitor, "locale", "en"), demo)
+        saved_in = html.escape(voice.say(said("create.saved_in", seconds=round(p.elapsed))), quote=False)
+        slot.text = f"<div class='take-stage'><b>{_take_label(i, voice)}</b> · {saved_in}</div>"
         visitor.running.pop(i, None)
         visitor.saved[i] = p.take_id
     elif p.stage == "failed":
         slot.running = False
         visitor.running.pop(i, None)
+        voice = words.Voice(getattr(visitor, "locale", "en"), demo)
         if i in visitor.cancelled:
-            money = "" if demo else f" {history_words.cancel_money(price)}"
-            slot.text = words.card(None, f"Take {i + 1} cancelled.{money}", kind="calm")
-        elif isinstance(p.error, SeedanceError):
-            p.error.message = f"Take {i + 1}: {p.error.message}"
-            slot.text = words.card(None, p.error)
-        else:
-            slot.text = words.card(None, f"Take {i + 1}: {p.message}")
+            cancelled = said("take.cancelled_numbered", n=i + 1, money=history_words.cancel_money(price))
+            slot.text = words.card(voice, cancelled, kind="calm")
+        else:  # the error as it is, with its take's number before it (the error itself is not changed)
+            slot.text = words.card(voice, p.error if isinstance(p.error, SeedanceError) else p.message, number=i + 1)
     elif i in visitor.cancelled:
-        slot.text, slot.running = words.card(None, f"Take {i + 1}: cancelling…", kind="calm"), False
+        voice = words.Voice(getattr(visitor, "locale", "en"), demo)
+        slot.text, slot.running = words.card(voice, said("take.cancelling"), kind="calm", number=i + 1), False
     else:
-        slot.text = _stage_line(i, p, started)
+        slot.text = _stage_line(i, p, started, words.Voice(getattr(visitor, "locale", "en"), demo))
 
 
-def _facts(results: list[TakeResult | SeedanceError], demo: bool) -> str:
+def _facts(results: list[TakeResult | SeedanceError], voice: words.Voice) -> str:
     """Per saved take: seed (to reuse), price, render time and task id (to recover it from anywhere)."""
-    lines = [_done_line(i, r, demo) for i, r in enumerate(results) if isinstance(r, TakeResult)]
+    lines = [_done_line(i, r, voice) for i, r in enumerate(results) if isinstance(r, TakeResult)]
     return "".join(lines)
 
 
@@ -205,12 +234,12 @@ async def cancel_take(ctx: AppContext, visitor: Visitor, slot: int) -> str:
     visitor.cancelled.add(int(slot))
     try:
         session = ctx.session(visitor)
-        message = await session.cancel(take_id)
-        if not session.demo:  # the general sentence, with the amount at stake named
-            message = message.replace(Money.CANCEL_ASKED.sentence,
-                                      history_words.cancel_money(session.take(take_id).price_usd))  # fmt: skip
+        done = await session.cancel_said(take_id)
+        if done.params.get("money") == Money.CANCEL_ASKED.said:  # the general sentence, with the amount at stake
+            done = said(done.id, money=history_words.cancel_money(session.take(take_id).price_usd))
+        message = session.say(done)
     except SeedanceError as e:
-        message = e.message
+        message = words.voice(ctx, visitor).say(e.said)
     return f"<div class='card calm-card' role='status'>{html.escape(message)}</div>"
 
 

@@ -13,8 +13,9 @@ import gradio as gr
 from .. import upscale
 from ..errors import InputError, SeedanceError
 from ..take_run import Progress
+from ..words.said import Usd, said
 from . import words
-from .i18n import L, L_in
+from .i18n import L
 from .state import AppContext, Visitor
 
 IDLE_LABEL = "⬆️ " + L("upscale.button")
@@ -29,19 +30,21 @@ async def price(ctx: AppContext, visitor: Visitor, take_id: str, target: str) ->
     """The price line and the button: labelled with the price, or disabled with the reason."""
     if not take_id:
         return "", gr.update(value=IDLE_LABEL, interactive=False)
+    voice = words.voice(ctx, visitor)
     try:
-        q = await ctx.session(visitor).upscale_quote(take_id, target)
+        session = ctx.session(visitor)
+        q = await session.upscale_quote(take_id, target)
     except InputError as e:
-        return _note(e.message), gr.update(value=IDLE_LABEL, interactive=False)
+        return _note(voice.say(e.said)), gr.update(value=IDLE_LABEL, interactive=False)
     except SeedanceError as e:
-        return words.card(None, e), gr.update(value=IDLE_LABEL, interactive=False)
+        return words.card(voice, e), gr.update(value=IDLE_LABEL, interactive=False)
     if q.kind == "demo":
-        label = "⬆️ " + L_in(visitor.locale, "upscale.to_demo", size=target)
+        label = session.say(said("upscale.button_demo", size=target))
     elif q.usd is None:
-        return _note(q.text, "error"), gr.update(value=IDLE_LABEL, interactive=False)
+        return _note(session.say(q.said), "error"), gr.update(value=IDLE_LABEL, interactive=False)
     else:
-        label = "⬆️ " + L_in(visitor.locale, "upscale.to_price", size=target, price=f"${q.usd:.2f}")
-    return _note(q.text), gr.update(value=label, interactive=True)
+        label = session.say(said("upscale.button_priced", size=target, price=Usd(q.usd)))
+    return _note(session.say(q.said)), gr.update(value=label, interactive=True)
 
 
 async def run(ctx: AppContext, visitor: Visitor, take_id: str, target: str) -> AsyncIterator[tuple[Any, ...]]:
@@ -51,12 +54,12 @@ async def run(ctx: AppContext, visitor: Visitor, take_id: str, target: str) -> A
     try:
         session = ctx.session(visitor)
     except SeedanceError as e:
-        yield words.card(None, e), skip, skip, skip, skip, again
+        yield words.card(words.voice(ctx, visitor), e), skip, skip, skip, skip, again
         return
     share = ctx.fair_share if session.demo and ctx.on_space else None  # demo renders share the Space's CPU
     if share is not None:
         if share.busy(visitor.token):
-            yield _note(share.BUSY), skip, skip, skip, skip, again
+            yield _note(session.say(share.BUSY)), skip, skip, skip, skip, again
             return
         share.join(visitor.token)
     try:
@@ -71,7 +74,7 @@ async def _upscale(session: Any, visitor: Visitor, take_id: str, target: str, sh
     skip, again = gr.skip(), gr.update(interactive=True)
     if share is not None:
         async for waiting in share.turn(visitor.token):
-            yield _note(waiting), skip, skip, skip, skip, skip
+            yield _note(session.say(waiting)), skip, skip, skip, skip, skip
     queue: asyncio.Queue[Progress] = asyncio.Queue()
     task = asyncio.create_task(session.upscale(take_id, target, on_progress=queue.put_nowait))
     try:
@@ -80,12 +83,13 @@ async def _upscale(session: Any, visitor: Visitor, take_id: str, target: str, sh
             await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
             if getter.done():
                 p = getter.result()
-                yield _note(f"Upscaling to {target}: {p.message} ({p.elapsed:.0f} s)"), skip, skip, skip, skip, skip
+                line = said("upscale.progress", size=target, message=p.message, seconds=round(p.elapsed))
+                yield _note(session.say(line)), skip, skip, skip, skip, skip
             else:
                 getter.cancel()
         result = task.result()
     except InputError as e:  # refused before anything was sent: no money words
-        yield _note(e.message), skip, skip, skip, skip, skip
+        yield _note(session.say(e.said)), skip, skip, skip, skip, skip
         return
     except SeedanceError as e:
         yield words.card(session, e), skip, skip, skip, skip, again
@@ -95,7 +99,7 @@ async def _upscale(session: Any, visitor: Visitor, take_id: str, target: str, sh
             task.cancel()
     take, path = result.take, str(result.video_path)
     facts = words.take_facts(session, take, result.facts["model"])
-    done = _note(f"✅ Upscaled to {target} and saved: {result.video_path.name}")
+    done = _note(session.say(said("upscale.done", size=target, name=result.video_path.name)))
     idle = gr.update(value=IDLE_LABEL, interactive=False)  # the upscaled take is shown now: pick a size for it
     yield done, path, gr.update(value=[path], visible=True), facts, take.id, idle
 
