@@ -25,7 +25,7 @@ from ..plan import Choices, Plan
 from ..words.said import N_, Said, Usd, said, say
 from .form import MATCH, Form, Models, aspect_value, inspect, spec_for, usable_size
 from .i18n import L_in
-from .model_words import control_updates, resolution_hint
+from .model_words import control_updates, resolution_hint, retiring_words
 from .state import AppContext, Visitor
 
 __all__ = ["MATCH", "Form", "aspect_value", "inspect", "spec_for", "usable_size"]
@@ -70,8 +70,8 @@ def on_family(ctx: AppContext, form: Form) -> tuple:
     choices = catalog.resolutions_for_family(form.family, models)
     res = form.resolution if form.resolution in choices else spec.default_resolution
     dur = min(max(int(form.duration or spec.duration_default), spec.duration_min), spec.duration_max)
-    notice = f"⚠️ {spec.notice}" if spec.notice else spec.summary
     locale = _locale(form.visitor)
+    notice = f"⚠️ {retiring_words(spec, locale)}" if spec.retiring else spec.summary
     audio, camera, missing = control_updates(form.family, models, locale)
     return (
         gr.update(choices=choices, value=res, info=resolution_hint(choices, locale)),
