@@ -41,7 +41,7 @@ def demo_ctx(tmp_path):
 
 @pytest.fixture
 def key_ctx(emu, tmp_path):
-    live = runtime.start(api_key=KEY, base_url=emu.url, demo=False, data_dir=tmp_path / "live")
+    live = runtime.start(key=KEY, base_url=emu.url, demo=False, data_dir=tmp_path / "live")
     live.studio.reconcile_delay = 0.1
     yield AppContext(demo=None, live=live, owner_key=True)
     live.close()
