@@ -136,9 +136,9 @@ def test_presets_prompt_count_and_camera_warning(tmp_path):
     *_, last = c.apply_preset(ctx, "Seamless loop", form(None, first))
     assert last["value"] == first
     count, warn = c.prompt_info(ctx, form(prompt="Slow push-in on her face", camera_fixed=True))
-    assert count.startswith("24 / 2000") and "Camera fixed" in warn
+    assert count.startswith("24 / 2,000") and "Camera fixed" in warn
     count, _ = c.prompt_info(ctx, form(prompt="x" * 2001))
-    assert count.startswith("⚠️ 2001 / 2000")
+    assert count.startswith("⚠️ 2,001 / 2,000")
     assert c.insert_phrase("A cat.", "Orbit") == "A cat. The camera orbits slowly around the subject."
 
 

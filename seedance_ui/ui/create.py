@@ -103,19 +103,18 @@ def apply_preset(ctx: AppContext, preset: str, form: Form) -> tuple:
 
 
 def prompt_info(ctx: AppContext, form: Form) -> tuple[str, str]:
-    """The live character count against the model's limit, and the camera warning."""
+    """The live character count against the model's limit, and the camera warning, in the visitor's language."""
     spec = form.spec(ctx.models(form.visitor))
+    locale = _locale(form.visitor)
     prompt = form.prompt or ""
-    n = len(prompt)
-    count = f"{'⚠️ ' if n > spec.prompt_max_chars else ''}{n} / {spec.prompt_max_chars} characters"
+    n, most = len(prompt), spec.prompt_max_chars
+    count = ("⚠️ " if n > most else "") + say(said("create.char_count", count=n, most=most), locale)
     if spec.prompt_required and not prompt.strip():
-        count += f" · {spec.name} needs a prompt"
-    if n > spec.prompt_max_chars:  # nothing is cut silently: the box keeps it all, and the part past the limit shows
-        over = n - spec.prompt_max_chars
-        count += (f": {over} characters over {spec.name}'s limit would be cut. Shorten the prompt; these "
-                  f"{over} characters are past the limit:<blockquote class='cut-text'>"
-                  f"{html.escape(prompt[spec.prompt_max_chars:])}</blockquote>")  # fmt: skip
-    warn = prompts.camera_conflict(prompt, bool(form.camera_fixed))
+        count += " · " + say(said("create.needs_prompt", model=spec.name), locale)
+    if n > most:  # nothing is cut silently: the box keeps it all, and the part past the limit shows
+        count += (": " + say(said("create.prompt_over", over=n - most, model=spec.name), locale)
+                  + f"<blockquote class='cut-text'>{html.escape(prompt[most:])}</blockquote>")  # fmt: skip
+    warn = prompts.camera_conflict(prompt, bool(form.camera_fixed), locale)
     return count, (f"⚠️ {warn}" if warn else "")
 
 
