@@ -184,7 +184,7 @@ def core_crowd(n: int = 20) -> list[Row]:
     tmp = Path(tempfile.mkdtemp(prefix="bench-core-"))
     img = _photo(tmp / "s.jpg", big=False)
     with emulator(per_video_second=0.75, jitter=0.0) as api:
-        rt = runtime.start(api_key="bench-key", base_url=api, demo=False, data_dir=tmp)
+        rt = runtime.start(key="bench-key", base_url=api, demo=False, data_dir=tmp)
 
         async def crowd(k: int) -> float:
             t0 = time.perf_counter()

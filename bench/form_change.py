@@ -135,7 +135,7 @@ def main() -> None:
         finally:
             demo.close()
         with emulator_process() as url:  # key mode: WaveSpeed's quote is asked too (of the emulator)
-            live = runtime.start(api_key="wsk-bench-form-0001", base_url=url, demo=False, data_dir=Path(folder))
+            live = runtime.start(key="wsk-bench-form-0001", base_url=url, demo=False, data_dir=Path(folder))
             try:
                 rows = measure(AppContext(demo=None, live=live, owner_key=True), CONTROLS["slider (length)"])
                 _print(rows, "One slider (length) change, key mode, a first picture added")

@@ -26,7 +26,7 @@ def run(n: int = 10_000) -> list[Row]:
     from seedance_ui.ui.state import AppContext, Visitor
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-journal-"))
-    rt = runtime.start(api_key="k", base_url="http://127.0.0.1:9", demo=False, data_dir=tmp)
+    rt = runtime.start(key="k", base_url="http://127.0.0.1:9", demo=False, data_dir=tmp)
     j: Journal = rt.studio.journal
     poster = tmp / "poster.jpg"  # every take gets a real poster file, so the tab checks and lists real files
     from PIL import Image

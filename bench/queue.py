@@ -46,7 +46,7 @@ class Folder:
         from seedance_ui import runtime
 
         self.path = Path(tempfile.mkdtemp(prefix="bench-queue-"))
-        self.rt = runtime.start(api_key=key, base_url=url, data_dir=self.path, demo=False)
+        self.rt = runtime.start(key=key, base_url=url, data_dir=self.path, demo=False)
         self.photo = _photo(self.path)
         self.made = 0
 

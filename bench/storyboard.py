@@ -68,7 +68,7 @@ def run(processing: float = 1.5, rounds: int = 2) -> list[Row]:
     picture = _picture(tmp / "street.jpg")
     sums, boards = [], []
     with emulator_process("--processing-seconds", str(processing), "--data-dir", str(tmp / "emulator")) as url:
-        rt = runtime.start(api_key="bench-key", base_url=url, demo=False, data_dir=tmp / "data")
+        rt = runtime.start(key="bench-key", base_url=url, demo=False, data_dir=tmp / "data")
         os.environ.setdefault("SEEDANCE_CONFIRM_ABOVE_USD", "1000")
         try:
             for _ in range(rounds):  # alternate, so both see the same machine

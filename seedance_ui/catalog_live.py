@@ -178,15 +178,15 @@ def cache_path(cache_dir: Path | str | None = None) -> Path:
 
 def read_cache(base_url: str | None = None, cache_dir: Path | str | None = None,
                max_age: float | None = CACHE_SECONDS, *,
-               api_key: str | None = None) -> tuple[list[dict[str, Any]], float] | None:  # fmt: skip
+               fingerprint: str = "") -> tuple[list[dict[str, Any]], float] | None:  # fmt: skip
     """(entries, fetched_at) of the cached list for this base URL, if there is one no older than ``max_age``
-    seconds (None: any age); given a key, only a list that key fetched."""
+    seconds (None: any age); given a key's ``fingerprint`` (``_slot``'s), only a list that key fetched."""
     try:
         doc = catalog_door.parse(cache_path(cache_dir).read_text(encoding="utf-8"))
         fetched_at = float(doc["fetched_at"])
         if doc.get("base_url") != base_url_or_default(base_url) or not isinstance(doc.get("data"), list):
             return None
-        if api_key and doc.get("key") not in (None, "", _slot(api_key, base_url)[0]):  # another key's list
+        if fingerprint and doc.get("key") not in (None, "", fingerprint):  # another key's list
             return None
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -196,11 +196,11 @@ def read_cache(base_url: str | None = None, cache_dir: Path | str | None = None,
 
 
 def write_cache(items: list[dict[str, Any]], base_url: str | None = None, cache_dir: Path | str | None = None,
-                fetched_at: float | None = None, *, api_key: str | None = None) -> None:  # fmt: skip
+                fetched_at: float | None = None, *, fingerprint: str = "") -> None:  # fmt: skip
     """Keep the Seedance entries for the next start (written to a temporary file, then renamed into place)."""
     path = cache_path(cache_dir)
     doc = {"fetched_at": fetched_at or time.time(), "base_url": base_url_or_default(base_url),
-           "key": _slot(api_key, base_url)[0], "data": [i for i in items if keep(i)]}  # fmt: skip
+           "key": fingerprint, "data": [i for i in items if keep(i)]}  # fmt: skip
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
@@ -237,7 +237,7 @@ def refresh(api_key: str, base_url: str | None = None, *, cache_dir: Path | str 
     except CatalogUnavailable as e:
         _set_status(slot, error=str(e))
         raise
-    write_cache(items, slot[1], cache_dir, fetched_at, api_key=api_key)
+    write_cache(items, slot[1], cache_dir, fetched_at, fingerprint=slot[0])
     return models
 
 
@@ -293,7 +293,7 @@ def load(
     refresh keeps the list there was (cached, else the snapshot) and says why in the status."""
     slot = _slot(api_key, base_url)
     base = slot[1]
-    cached = read_cache(base, cache_dir, max_age=None, api_key=api_key)
+    cached = read_cache(base, cache_dir, max_age=None, fingerprint=slot[0])
     now = listing(api_key, base).status
     current = now.fetched_at if now.source != "snapshot" else None
     if cached is not None and (current is None or current < cached[1]):  # only ever a newer list

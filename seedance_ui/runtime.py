@@ -45,7 +45,7 @@ class Runtime:
 
 def start(
     *,
-    api_key: str | None = None,
+    key: str | None = None,
     base_url: str | None = None,
     data_dir: Path | None = None,
     demo: bool | None = None,
@@ -54,7 +54,7 @@ def start(
 ) -> Runtime:
     """Build the Studio. ``demo`` None means: demo exactly when there is no key and no WAVESPEED_BASE_URL.
     ``serve_demo`` False opens a demo runtime's journal and library without starting its emulator (history)."""
-    key = api_key if api_key is not None else os.environ.get("WAVESPEED_API_KEY", "")
+    key = key if key is not None else os.environ.get("WAVESPEED_API_KEY", "")
     base = base_url or os.environ.get("WAVESPEED_BASE_URL") or ""
     if demo is None:
         demo = not key and not base

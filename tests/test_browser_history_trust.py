@@ -198,7 +198,7 @@ def test_a_long_prompt_and_a_text_file_get_our_words(browser, demo_app, tmp_path
     text = ("A lighthouse keeper climbs the spiral stairs at dusk. " * 60)[:2500]
     box = page.get_by_label("Prompt")
     box.fill(text)
-    expect(page.locator("#char-count")).to_contain_text("2500 / 2000 characters")
+    expect(page.locator("#char-count")).to_contain_text("2,500 / 2,000 characters")
     expect(page.locator("#char-count")).to_contain_text("500 characters over")
     expect(page.locator("#char-count .cut-text")).to_have_text(text[2000:].strip())
     assert len(box.input_value()) == 2500  # nothing cut: the person shortens it

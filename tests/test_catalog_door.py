@@ -276,7 +276,7 @@ def test_a_catalog_nested_100000_deep_falls_back_to_the_snapshot_with_a_note(dee
     from seedance_ui.ui import layout
     from seedance_ui.ui.state import AppContext, Visitor
 
-    live = runtime.start(api_key="", base_url=deep.url, demo=False, data_dir=tmp_path / "app")
+    live = runtime.start(key="", base_url=deep.url, demo=False, data_dir=tmp_path / "app")
     try:  # the picker says it too, under the list it offers
         picker = layout.models_now(AppContext(demo=None, live=live), Visitor(key=TEST_KEY))
     finally:
@@ -304,7 +304,7 @@ def test_the_pages_button_says_wavespeed_prices_first_and_when_its_quote_cant_be
     from seedance_ui.ui import create as c
     from seedance_ui.ui.state import AppContext, Visitor
 
-    live = runtime.start(api_key="", base_url=hostile.url, demo=False, data_dir=tmp_path / "app")
+    live = runtime.start(key="", base_url=hostile.url, demo=False, data_dir=tmp_path / "app")
     ctx, visitor = AppContext(demo=None, live=live), Visitor(key=TEST_KEY)
     family = catalog.get_model(ZERO, models).family
     try:
@@ -327,7 +327,7 @@ def test_the_page_asks_to_confirm_wavespeeds_amount_not_the_guess(hostile, model
     from seedance_ui.ui import takes_view
     from seedance_ui.ui.state import AppContext, Visitor
 
-    live = runtime.start(api_key="", base_url=hostile.url, demo=False, data_dir=tmp_path / "app")
+    live = runtime.start(key="", base_url=hostile.url, demo=False, data_dir=tmp_path / "app")
     ctx, visitor = AppContext(demo=None, live=live), Visitor(key=TEST_KEY)
     family = catalog.get_model(ZERO, models).family
 

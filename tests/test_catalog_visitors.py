@@ -115,7 +115,7 @@ def two_keys(tmp_path):
             listing.write_text(json.dumps({"code": 200, "data": [*catalog.snapshot_items(), only_model(longest)]}))
             catalog_live.refresh(key, server.url, cache_dir=tmp_path / key)
         demo = runtime.start(demo=True, demo_processing_seconds=0.2, data_dir=tmp_path / "data")
-        live = runtime.start(api_key="", base_url=server.url, demo=False, data_dir=tmp_path / "data")
+        live = runtime.start(key="", base_url=server.url, demo=False, data_dir=tmp_path / "data")
         yield AppContext(demo=demo, live=live, on_space=True), emu
         demo.close()
         live.close()

@@ -248,7 +248,7 @@ def test_a_new_job_shows_in_the_list_only_after_the_lag(emu):
         task = _submit(c)
         assert c.get(f"/api/v3/predictions/{task}/result").status_code == 200  # known at once by id
         assert _listed(c)["total"] == 0
-        httpx.post(f"{emu.url}/_emulator/faults", json={"list_lag": 0.3})
+        httpx.post(f"{emu.url}/_emulator/faults", json={"list_lag": 2.0})  # well past a busy machine's steps
         assert _listed(c)["total"] == 0
         _until(lambda: _listed(c)["total"] == 1)
         emu.emulator.reset()

@@ -41,7 +41,7 @@ def demo_ctx(tmp_path):
 
 @pytest.fixture
 def key_ctx(emu, tmp_path):
-    live = runtime.start(api_key=KEY, base_url=emu.url, demo=False, data_dir=tmp_path / "live")
+    live = runtime.start(key=KEY, base_url=emu.url, demo=False, data_dir=tmp_path / "live")
     live.studio.reconcile_delay = 0.1
     yield AppContext(demo=None, live=live, owner_key=True)
     live.close()
@@ -185,7 +185,7 @@ def test_a_prompt_past_the_limit_is_kept_and_shown(tmp_path):
     text = "".join(chr(ord("a") + i % 26) for i in range(2500))
     ctx = AppContext(demo=None, live=None)
     count, _ = c.prompt_info(ctx, c.Form(prompt=text, family=V15, resolution="720p"))
-    assert count.startswith("⚠️ 2500 / 2000 characters") and "500 characters over" in count
+    assert count.startswith("⚠️ 2,500 / 2,000 characters") and "500 characters over" in count
     cut = re.search(r"<blockquote class='cut-text'>(.*)</blockquote>", count).group(1)
     assert cut == text[2000:] and len(cut) == 500
     assert "over" not in c.prompt_info(ctx, c.Form(prompt=text[:2000], family=V15, resolution="720p"))[0]

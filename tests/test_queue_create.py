@@ -22,7 +22,7 @@ V15 = "Seedance V1.5 Pro"
 
 @pytest.fixture
 def key_ctx(emu, tmp_path):
-    live = runtime.start(api_key="wsk-desk-0001", base_url=emu.url, demo=False, data_dir=tmp_path / "live")
+    live = runtime.start(key="wsk-desk-0001", base_url=emu.url, demo=False, data_dir=tmp_path / "live")
     live.studio.reconcile_delay = 0.1
     yield AppContext(demo=None, live=live, owner_key=True)
     stop_runners()

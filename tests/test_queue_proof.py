@@ -109,7 +109,7 @@ def test_app_runner_and_cli_queue_run_on_one_folder_submit_each_take_once(bronze
     os.environ["SEEDANCE_RATE_MINUTE"] = "1.0"  # this process's runner keeps the same short minute
     emu.set_level("bronze", 1.0)
     try:
-        rt = runtime.start(api_key=TEST_KEY, base_url=bronze.url, data_dir=data, demo=False)
+        rt = runtime.start(key=TEST_KEY, base_url=bronze.url, data_dir=data, demo=False)
         session = rt.session()
         photo = tmp_path / "photo.jpg"
         photo.write_bytes(make_photo())

@@ -17,7 +17,7 @@ from seedance_ui.ui.state import AppContext, Visitor
 
 @pytest.fixture
 def key_ctx(emu, tmp_path):
-    live = runtime.start(api_key="wsk-desk-0001", base_url=emu.url, demo=False, data_dir=tmp_path / "live")
+    live = runtime.start(key="wsk-desk-0001", base_url=emu.url, demo=False, data_dir=tmp_path / "live")
     yield AppContext(demo=None, live=live, owner_key=True)
     live.close()
 
@@ -84,7 +84,7 @@ def test_demo_mode_says_it_does_not_pace(tmp_path):
 
 
 def test_each_visitor_on_a_space_has_their_own_level(emu, tmp_path):
-    live = runtime.start(api_key="", base_url=emu.url, demo=False, data_dir=tmp_path / "live")
+    live = runtime.start(key="", base_url=emu.url, demo=False, data_dir=tmp_path / "live")
     try:
         ctx = AppContext(demo=None, live=live, on_space=True)
         a, b = Visitor(key="wsk-visitor-a-0001"), Visitor(key="wsk-visitor-b-0002")

@@ -224,7 +224,7 @@ def test_delete_keeps_pictures_another_take_still_uses(core, photos):
 @pytest.mark.parametrize("who", ["runtime key", "visitor key"])
 def test_an_echoed_key_appears_in_no_message_card_journal_row_or_log(emu, tmp_path, photos, caplog, who):
     key = TEST_KEY if who == "runtime key" else "wsk-visitor-Q7-" + tmp_path.name[-8:]
-    rt = runtime.start(api_key=TEST_KEY, base_url=emu.url, data_dir=tmp_path / "rt")
+    rt = runtime.start(key=TEST_KEY, base_url=emu.url, data_dir=tmp_path / "rt")
     session = rt.session(owner="visitor", key=None if who == "runtime key" else key)
     for route in ("submit", "price", "balance"):  # the quote asks for the balance too: the second is check_key's
         emu.emulator.faults.add(route=route, action="status", status=400, echo_key=True, times=1 + (route == "balance"))

@@ -18,7 +18,7 @@ LITE = {"model_id": "bytedance/seedance-v1-lite-i2v-480p", "duration": 2, "resol
 
 
 def key_ctx(emu, tmp_path) -> AppContext:
-    rt = runtime.start(api_key=TEST_KEY, base_url=emu.url, demo=False, data_dir=tmp_path / "data")
+    rt = runtime.start(key=TEST_KEY, base_url=emu.url, demo=False, data_dir=tmp_path / "data")
     return AppContext(demo=None, live=rt, owner_key=True, work_dir=tmp_path)
 
 

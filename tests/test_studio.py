@@ -209,7 +209,7 @@ def test_a_corrupt_journal_is_a_plain_journal_error(tmp_path):
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "journal.sqlite3").write_bytes(b"this is not a database" * 200)
     with pytest.raises(JournalError) as e:
-        runtime.start(api_key=TEST_KEY, base_url="http://127.0.0.1:9", data_dir=tmp_path / "data")
+        runtime.start(key=TEST_KEY, base_url="http://127.0.0.1:9", data_dir=tmp_path / "data")
     assert "can't be opened" in e.value.message and "rename it" in e.value.message
     assert e.value.money is Money.NOT_CHARGED and "Traceback" not in str(e.value)
 
@@ -248,7 +248,7 @@ def test_journal_locked_right_after_paying_still_gives_the_task_id_and_the_money
 
 def test_a_closed_port_fails_fast_naming_the_host(tmp_path, photo):
     port = free_port()
-    rt = runtime.start(api_key=TEST_KEY, base_url=f"http://127.0.0.1:{port}", data_dir=tmp_path / "data")
+    rt = runtime.start(key=TEST_KEY, base_url=f"http://127.0.0.1:{port}", data_dir=tmp_path / "data")
     session = rt.session()
     t0 = time.monotonic()
     [e] = drive(session, lambda: session.generate(lite_plan(), photo))

@@ -35,7 +35,7 @@ def demo_ctx(tmp_path):
 
 @pytest.fixture
 def key_ctx(emu, tmp_path):
-    live = runtime.start(api_key="wsk-desk-0001", base_url=emu.url, demo=False, data_dir=tmp_path / "live")
+    live = runtime.start(key="wsk-desk-0001", base_url=emu.url, demo=False, data_dir=tmp_path / "live")
     live.studio.reconcile_delay = 0.1
     yield AppContext(demo=None, live=live, owner_key=True)
     live.close()
@@ -136,9 +136,9 @@ def test_presets_prompt_count_and_camera_warning(tmp_path):
     *_, last = c.apply_preset(ctx, "Seamless loop", form(None, first))
     assert last["value"] == first
     count, warn = c.prompt_info(ctx, form(prompt="Slow push-in on her face", camera_fixed=True))
-    assert count.startswith("24 / 2000") and "Camera fixed" in warn
+    assert count.startswith("24 / 2,000") and "Camera fixed" in warn
     count, _ = c.prompt_info(ctx, form(prompt="x" * 2001))
-    assert count.startswith("⚠️ 2001 / 2000")
+    assert count.startswith("⚠️ 2,001 / 2,000")
     assert c.insert_phrase("A cat.", "Orbit") == "A cat. The camera orbits slowly around the subject."
 
 
@@ -171,7 +171,7 @@ def test_price_demo_mode_speaks_of_no_money_and_key_mode_carries_it(demo_ctx, ke
 
 
 def test_price_never_waits_on_an_unreachable_wavespeed(tmp_path):
-    live = runtime.start(api_key="wsk-x-00000001", base_url="http://127.0.0.1:9", demo=False, data_dir=tmp_path)
+    live = runtime.start(key="wsk-x-00000001", base_url="http://127.0.0.1:9", demo=False, data_dir=tmp_path)
     ctx = AppContext(demo=None, live=live, owner_key=True)
     try:
         t0 = time.monotonic()
@@ -284,7 +284,7 @@ def test_bad_task_id_says_what_one_looks_like(demo_ctx):
 
 
 def test_a_pasted_key_is_checked_before_it_is_trusted(emu, tmp_path):
-    live = runtime.start(api_key="", base_url=emu.url, demo=False, data_dir=tmp_path / "live")
+    live = runtime.start(key="", base_url=emu.url, demo=False, data_dir=tmp_path / "live")
     ctx = AppContext(demo=None, live=live, on_space=True)
     try:
         v, field, note, banner = run(settings.use_key(ctx, Visitor(), "wsk-good-key-0001"))
@@ -293,7 +293,7 @@ def test_a_pasted_key_is_checked_before_it_is_trusted(emu, tmp_path):
         assert note.startswith("⛔") and "did not accept" in note and "wavespeed.ai/accesskey" in note and not v.key
     finally:
         live.close()
-    dead = runtime.start(api_key="", base_url="http://127.0.0.1:9", demo=False, data_dir=tmp_path / "dead")
+    dead = runtime.start(key="", base_url="http://127.0.0.1:9", demo=False, data_dir=tmp_path / "dead")
     try:
         t0 = time.monotonic()
         v, _, note, _ = run(
@@ -307,7 +307,7 @@ def test_a_pasted_key_is_checked_before_it_is_trusted(emu, tmp_path):
 def test_two_visitors_with_their_own_keys_at_once_and_a_key_finds_its_takes_again(emu, tmp_path):
     """Case 25: each POST carries its own visitor's key; neither sees the other's takes; after a reload the same
     key (a new Visitor) finds its takes, stored under a salted fingerprint, never the key."""
-    live = runtime.start(api_key="", base_url=emu.url, demo=False, data_dir=tmp_path / "live")
+    live = runtime.start(key="", base_url=emu.url, demo=False, data_dir=tmp_path / "live")
     ctx = AppContext(demo=None, live=live, on_space=True)
     a, b = Visitor(key="wsk-visitor-A-111111"), Visitor(key="wsk-visitor-B-222222")
     first = photo_file(tmp_path)

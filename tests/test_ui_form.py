@@ -163,3 +163,12 @@ def test_generate_takes_the_form_as_one_dict():
     handlers = [fn.fn for fn in demo.fns.values() if fn.fn is not None and fn.api_visibility == "private"]
     positional = [getattr(f, "__name__", f) for f in handlers if len(inspect.signature(f).parameters) >= 10]
     assert positional == []  # no page handler threads the form positionally (the public API's /generate may)
+
+
+def test_a_size_picked_before_a_model_change_is_passed_on_not_refused_with_a_bare_error():
+    """A new model's sizes arrive while an event reads the size picked before (the options' render, the price):
+    Gradio's radio would refuse it with an "Error" toast; ours passes it on for the Plan to check plainly."""
+    from seedance_ui.ui.create_page import ResolutionRadio
+
+    radio = ResolutionRadio(["540p", "1080p"], value="540p")
+    assert (radio.preprocess("720p"), radio.preprocess("1080p"), radio.get_block_name()) == ("720p", "1080p", "radio")

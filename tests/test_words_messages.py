@@ -240,3 +240,15 @@ def test_the_price_card_button_and_framing_follow_the_visitors_language(tmp_path
     assert price in view.price and say(said("create.takes_one"), locale) in view.price
     assert view.framing_text == say(said("framing.whole", size="1280x720"), locale)  # a 16:9 picture, 16:9 video
     assert "Generate" not in view.button["value"] and "Output" not in view.framing_text
+
+
+def test_a_retiring_models_notice_is_in_the_visitors_language():
+    from seedance_ui import catalog
+    from seedance_ui.ui.model_words import retiring_words
+
+    old = next(m for m in catalog.MODELS if m.retiring)
+    new = next(m for m in catalog.MODELS if not m.retiring)
+    assert retiring_words(old, "en").startswith("WaveSpeed is retiring the Seedance 1.0 models")
+    ja = retiring_words(old, "ja")
+    assert "Seedance V1.5 Pro" in ja and "retiring" not in ja
+    assert retiring_words(new, "ja") == ""

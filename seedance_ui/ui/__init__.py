@@ -42,12 +42,12 @@ def make_context(*, demo_processing_seconds: float = 3.0, data_dir: Path | None 
     base = os.environ.get("WAVESPEED_BASE_URL") or None
     shared = os.environ.get("SEEDANCE_ALLOW_SHARED_KEY") == "1"
     use_owner = bool(owner_key) and (not on_space or shared)
-    live = runtime.start(api_key=owner_key, base_url=base, demo=False, data_dir=data_dir) if use_owner else None
+    live = runtime.start(key=owner_key, base_url=base, demo=False, data_dir=data_dir) if use_owner else None
     demo = None if (use_owner and not on_space) else runtime.start(
         demo=True, demo_processing_seconds=demo_processing_seconds, data_dir=data_dir)  # fmt: skip
 
     def keyless_live() -> runtime.Runtime:
-        return runtime.start(api_key="", base_url=base, demo=False, data_dir=data_dir)
+        return runtime.start(key="", base_url=base, demo=False, data_dir=data_dir)
 
     folder = Path(data_dir) if data_dir else paths.data_dir()
     threshold = float(os.environ.get("SEEDANCE_CONFIRM_ABOVE_USD", "2") or 2)

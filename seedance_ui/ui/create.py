@@ -25,7 +25,7 @@ from ..plan import Choices, Plan
 from ..words.said import N_, Said, Usd, said, say
 from .form import MATCH, Form, Models, aspect_value, inspect, spec_for, usable_size
 from .i18n import L_in
-from .model_words import control_updates, resolution_hint
+from .model_words import control_updates, resolution_hint, retiring_words
 from .state import AppContext, Visitor
 
 __all__ = ["MATCH", "Form", "aspect_value", "inspect", "spec_for", "usable_size"]
@@ -70,8 +70,8 @@ def on_family(ctx: AppContext, form: Form) -> tuple:
     choices = catalog.resolutions_for_family(form.family, models)
     res = form.resolution if form.resolution in choices else spec.default_resolution
     dur = min(max(int(form.duration or spec.duration_default), spec.duration_min), spec.duration_max)
-    notice = f"⚠️ {spec.notice}" if spec.notice else spec.summary
     locale = _locale(form.visitor)
+    notice = f"⚠️ {retiring_words(spec, locale)}" if spec.retiring else spec.summary
     audio, camera, missing = control_updates(form.family, models, locale)
     return (
         gr.update(choices=choices, value=res, info=resolution_hint(choices, locale)),
@@ -103,19 +103,18 @@ def apply_preset(ctx: AppContext, preset: str, form: Form) -> tuple:
 
 
 def prompt_info(ctx: AppContext, form: Form) -> tuple[str, str]:
-    """The live character count against the model's limit, and the camera warning."""
+    """The live character count against the model's limit, and the camera warning, in the visitor's language."""
     spec = form.spec(ctx.models(form.visitor))
+    locale = _locale(form.visitor)
     prompt = form.prompt or ""
-    n = len(prompt)
-    count = f"{'⚠️ ' if n > spec.prompt_max_chars else ''}{n} / {spec.prompt_max_chars} characters"
+    n, most = len(prompt), spec.prompt_max_chars
+    count = ("⚠️ " if n > most else "") + say(said("create.char_count", count=n, most=most), locale)
     if spec.prompt_required and not prompt.strip():
-        count += f" · {spec.name} needs a prompt"
-    if n > spec.prompt_max_chars:  # nothing is cut silently: the box keeps it all, and the part past the limit shows
-        over = n - spec.prompt_max_chars
-        count += (f": {over} characters over {spec.name}'s limit would be cut. Shorten the prompt; these "
-                  f"{over} characters are past the limit:<blockquote class='cut-text'>"
-                  f"{html.escape(prompt[spec.prompt_max_chars:])}</blockquote>")  # fmt: skip
-    warn = prompts.camera_conflict(prompt, bool(form.camera_fixed))
+        count += " · " + say(said("create.needs_prompt", model=spec.name), locale)
+    if n > most:  # nothing is cut silently: the box keeps it all, and the part past the limit shows
+        count += (": " + say(said("create.prompt_over", over=n - most, model=spec.name), locale)
+                  + f"<blockquote class='cut-text'>{html.escape(prompt[most:])}</blockquote>")  # fmt: skip
+    warn = prompts.camera_conflict(prompt, bool(form.camera_fixed), locale)
     return count, (f"⚠️ {warn}" if warn else "")
 
 

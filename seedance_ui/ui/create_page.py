@@ -194,7 +194,7 @@ def _settings() -> SimpleNamespace:
                           elem_id="compare-acc"):  # fmt: skip
             compare = gr.HTML(elem_id="model-compare")
         with gr.Row(elem_id="size-row"):
-            resolution = gr.Radio(catalog.resolutions_for_family(default.family), min_width=200,
+            resolution = ResolutionRadio(catalog.resolutions_for_family(default.family), min_width=200,
                                   value=default.default_resolution, label=L("create.resolution"),
                                   info=model_guide.resolution_hint(
                                       catalog.resolutions_for_family(default.family)))  # fmt: skip
@@ -211,6 +211,20 @@ def _settings() -> SimpleNamespace:
                                        min_width=120, elem_id="camera-fixed")  # fmt: skip
     return SimpleNamespace(family=family, notice=notice, compare=compare, resolution=resolution, duration=duration,
                            aspect=aspect, audio=audio, camera_fixed=camera_fixed)  # fmt: skip
+
+
+class ResolutionRadio(gr.Radio):
+    """The Resolution choice. A new model changes its choices while events that read it may already be on their
+    way with the size picked before (the options' render, the price): such a value is passed on, not refused with
+    Gradio's bare "Error" toast. The Plan checks it against the model plainly, and the next change brings the new size."""
+
+    def get_block_name(self) -> str:
+        return "radio"  # drawn as Gradio's own radio
+
+    def preprocess(self, payload: str | int | float | None) -> str | int | float | None:
+        if isinstance(payload, str) and payload not in [value for _, value in self.choices]:
+            return payload
+        return super().preprocess(payload)
 
 
 def preset_choices() -> list[tuple[Any, str]]:

@@ -37,6 +37,14 @@ def good_for(family: list[catalog.ModelSpec], locale: str = "en") -> str:
     return say(use, locale)
 
 
+def retiring_words(spec: catalog.ModelSpec, locale: str = "en") -> str:
+    """The notice of a model WaveSpeed is retiring ('' for any other), in the visitor's language."""
+    if not spec.retiring:
+        return ""
+    gone = spec.status == "probably retired"
+    return say(said("model.retiring_gone") if gone else said("model.retiring"), locale)
+
+
 def sound_words(spec: catalog.ModelSpec, locale: str = "en") -> str:
     """What the Sound box says for this model (it stays on the page, so its absence is never silent)."""
     if spec.accepts_audio:

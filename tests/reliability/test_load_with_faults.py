@@ -20,7 +20,7 @@ def test_fifty_visitors_with_five_percent_faults(emu, tmp_path):
     emu.emulator.processing_seconds = 1.0
     emu.emulator.render_mode = "stub"
     emu.emulator.faults.set_random(0.05, seed=26, routes=("submit", "result"))
-    live = runtime.start(api_key="", base_url=emu.url, demo=False, data_dir=tmp_path)
+    live = runtime.start(key="", base_url=emu.url, demo=False, data_dir=tmp_path)
     live.studio.reconcile_delay = 0.5
     ctx = AppContext(demo=None, live=live, on_space=True)
     photo = tmp_path / "p.jpg"
