@@ -20,7 +20,7 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 
 from .catalog import nearest_aspect_ratio
 from .errors import ImageRejected
-from .words.said import Joined, Said, said, say
+from .words.said import N_, Joined, Said, said, say
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a cut-off file is an error, never a half-grey picture
 
@@ -40,9 +40,13 @@ SEND_FORMATS = ("JPEG", "PNG")
 Source = str | os.PathLike | bytes
 
 _FRIENDLY_FORMAT = {
-    "JPEG": "JPEG photo", "PNG": "PNG image", "WEBP": "WEBP image", "GIF": "GIF image", "BMP": "BMP image",
-    "TIFF": "TIFF image", "HEIF": "HEIC/HEIF photo", "AVIF": "AVIF image", "ICO": "icon file", "MPO": "JPEG photo",
+    "JPEG": ("photo", "JPEG"), "PNG": ("image", "PNG"), "WEBP": ("image", "WEBP"), "GIF": ("image", "GIF"),
+    "BMP": ("image", "BMP"), "TIFF": ("image", "TIFF"), "HEIF": ("photo", "HEIC/HEIF"), "AVIF": ("image", "AVIF"),
+    "ICO": ("icon", ""), "MPO": ("photo", "JPEG"),
 }  # fmt: skip
+"""A picture format's kind and the name a person knows it by (a JPEG "photo", a PNG "image")."""
+_KIND_WORDS = {"photo": N_("image.kind_photo"), "image": N_("image.kind_image"), "icon": N_("image.kind_icon"),
+               "file": N_("image.kind_file")}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -122,8 +126,12 @@ class PreparedImage:
         return ".png" if self.mime == "image/png" else ".jpg"
 
 
-def _friendly(fmt: str | None) -> str:
-    return _FRIENDLY_FORMAT.get(fmt or "", f"{fmt} file" if fmt else "file")
+def _friendly(fmt: str | None) -> Said:
+    """The picture's kind in the visitor's words ("JPEG photo", "foto JPEG")."""
+    if not fmt:
+        return said("image.kind_unknown")
+    kind, name = _FRIENDLY_FORMAT.get(fmt, ("file", fmt))
+    return Said(_KIND_WORDS[kind], {"format": name})
 
 
 def _mb(n: int) -> str:

@@ -94,6 +94,14 @@ def i18n_app():
     app.stop()
 
 
+@pytest.fixture(scope="module")
+def i18n_space():
+    """The app as a Hugging Face Space (no owner key: each visitor in demo mode, with their own takes)."""
+    app = App("i18n-space", {"SPACE_ID": "someone/seedance"})
+    yield app.wait()
+    app.stop()
+
+
 def open_page(ctx, app, tag: str):  # type: ignore[no-untyped-def]
     """A tab on the app, once the page has taken the visitor's language (our load event set it)."""
     from playwright.sync_api import expect
@@ -147,15 +155,15 @@ def add_shot(page, prompt: str) -> None:  # type: ignore[no-untyped-def]
     page.locator("#add-picture-shot").click()
 
 
-def test_two_visitors_in_two_languages_at_once_each_see_their_own(browser, i18n_app):
-    """Two browsers open one app, the second after the first: each page, and each label the server makes for them
+def test_two_visitors_in_two_languages_at_once_each_see_their_own(browser, i18n_space):
+    """Two browsers open one Space, the second after the first: each page, and each label the server makes for them
     (a storyboard shot's card), stays in that visitor's language."""
     from playwright.sync_api import expect
 
     people = {}
     for tag in ("zh-CN", "ja"):
         ctx = new_context(browser, "desktop", locale=tag)
-        people[tag] = (ctx, open_page(ctx, i18n_app, tag))
+        people[tag] = (ctx, open_page(ctx, i18n_space, tag))
     for _, page in people.values():
         open_tab(page, 2)
         add_shot(page, "The lantern drifts up.")

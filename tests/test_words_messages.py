@@ -252,3 +252,11 @@ def test_a_retiring_models_notice_is_in_the_visitors_language():
     ja = retiring_words(old, "ja")
     assert "Seedance V1.5 Pro" in ja and "retiring" not in ja
     assert retiring_words(new, "ja") == ""
+
+
+def test_a_pictures_kind_is_said_in_the_visitors_words():
+    from seedance_ui.image_checks import _friendly
+
+    assert [say(_friendly(f), "en") for f in ("JPEG", "PNG", "ICO", "XYZ", None)] == [
+        "JPEG photo", "PNG image", "icon file", "XYZ file", "file"]  # fmt: skip
+    assert (say(_friendly("JPEG"), "es"), say(_friendly("HEIF"), "ja")) == ("foto JPEG", "HEIC/HEIF 写真")
