@@ -24,6 +24,7 @@ import httpx
 
 from . import catalog, catalog_door, keys, paths, upscale
 from .catalog import ModelSpec
+from .words.said import Said, as_is, said, say
 
 log = logging.getLogger("seedance_ui.catalog_live")
 
@@ -37,7 +38,11 @@ UPSCALER_ID = upscale.UPSCALER_ID
 
 
 class CatalogUnavailable(Exception):
-    """The live catalog could not be had; the message says why in a sentence (never with the key in it)."""
+    """The live catalog could not be had; ``said`` says why (never with the key in it), ``str()`` in English."""
+
+    def __init__(self, message: Said) -> None:
+        super().__init__(say(message))
+        self.said = message
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,9 @@ class CatalogStatus:
     models: int = 0
     refreshing: bool = False
     error: str = ""
-    """Why the last refresh failed ('' when it didn't)."""
+    """Why the last refresh failed, in English ('' when it didn't)."""
+    error_said: Said | None = None
+    """The same, as a message for the visitor's language."""
 
     def text(self) -> str:
         if self.source == "snapshot":
@@ -62,16 +69,16 @@ class CatalogStatus:
             what = f"WaveSpeed's model list ({'just now' if minutes < 1 else f'{minutes} min ago'})"
         return what + (f"; refreshing failed: {self.error}" if self.error else "")
 
-    def note(self) -> str:
+    def note(self, locale: str = "en") -> str:
         """A plain note when the last fetch failed: why, and which list is used instead ('' when it didn't)."""
         if not self.error:
             return ""
+        why = say(self.error_said or as_is(self.error), locale).rstrip(".。")
         if self.source == "snapshot":
-            instead = "the built-in model list"
-        else:
-            minutes = int((time.time() - (self.fetched_at or time.time())) // 60)
-            instead = f"the last list fetched ({'just now' if minutes < 1 else f'{minutes} min ago'})"
-        return f"WaveSpeed's model list could not be fetched ({self.error.rstrip('.')}); using {instead}."
+            return say(said("catalog.failed_on_snapshot", why=why), locale)
+        minutes = int((time.time() - (self.fetched_at or time.time())) // 60)
+        when = said("catalog.just_now") if minutes < 1 else said("catalog.minutes_ago", minutes=minutes)
+        return say(said("catalog.failed_on_cache", why=why, when=when), locale)
 
 
 @dataclass(frozen=True)
@@ -146,7 +153,7 @@ def fetch(api_key: str, base_url: str | None = None, *, timeout: float = TIMEOUT
           transport: httpx.BaseTransport | None = None) -> list[dict[str, Any]]:  # fmt: skip
     """``GET {base}/api/v3/models``'s ``data``: every entry, as WaveSpeed sends it. CatalogUnavailable otherwise."""
     if not api_key:
-        raise CatalogUnavailable("No WaveSpeed API key is set.")
+        raise CatalogUnavailable(said("catalog.no_key"))
     keys.remember(api_key)
     base = base_url_or_default(base_url)
     try:
@@ -156,19 +163,20 @@ def fetch(api_key: str, base_url: str | None = None, *, timeout: float = TIMEOUT
                                                       {"Authorization": f"Bearer {api_key}"}, deadline=timeout)  # fmt: skip
         body = catalog_door.parse(raw)
     except httpx.TimeoutException:
-        raise CatalogUnavailable(f"WaveSpeed's model list did not arrive within {timeout:g} s.") from None
+        raise CatalogUnavailable(said("catalog.too_slow", seconds=timeout)) from None
     except httpx.HTTPError as e:
-        raise CatalogUnavailable(keys.scrub(f"WaveSpeed could not be reached ({type(e).__name__}).")) from None
+        raise CatalogUnavailable(said("catalog.unreachable", kind=type(e).__name__)) from None
     except catalog_door.CatalogRefused as e:
-        raise CatalogUnavailable(f"WaveSpeed's model list could not be used: {e}.") from None
+        raise CatalogUnavailable(said("catalog.unusable", why=str(e).rstrip("."))) from None
     code = body.get("code", status_code) if isinstance(body, dict) else None
     if status_code != 200 or code != 200:
         message = keys.scrub(str(body.get("message") or "")[:200]) if isinstance(body, dict) else ""
-        raise CatalogUnavailable(f"WaveSpeed refused the model list (HTTP {status_code}, code {code}"
-                                 f"{': ' + message if message else ''}).")  # fmt: skip
+        refused = (said("catalog.refused_saying", status=str(status_code), code=str(code), message=message) if message
+                   else said("catalog.refused", status=str(status_code), code=str(code)))  # fmt: skip
+        raise CatalogUnavailable(refused)
     data = body.get("data")
     if not isinstance(data, list):
-        raise CatalogUnavailable("WaveSpeed's model list came without a list of models.")
+        raise CatalogUnavailable(said("catalog.no_list"))
     return [item for item in data if isinstance(item, dict)]
 
 
@@ -214,7 +222,7 @@ def _install(items: list[dict[str, Any]], source: str, slot: tuple[str, str],
              fetched_at: float) -> tuple[ModelSpec, ...]:  # fmt: skip
     specs = catalog.specs_from_items(items, source="live")
     if not specs:
-        raise CatalogUnavailable("WaveSpeed's model list has no Seedance image-to-video model in it.")
+        raise CatalogUnavailable(said("catalog.no_seedance"))
     models = catalog.with_default(specs)
     upscale.use_items(items, source="live")
     global _last
@@ -235,7 +243,7 @@ def refresh(api_key: str, base_url: str | None = None, *, cache_dir: Path | str 
         fetched_at = time.time()
         models = _install(items, "live", slot, fetched_at)
     except CatalogUnavailable as e:
-        _set_status(slot, error=str(e))
+        _set_status(slot, error=str(e), error_said=e.said)
         raise
     write_cache(items, slot[1], cache_dir, fetched_at, fingerprint=slot[0])
     return models
@@ -253,7 +261,11 @@ def refresh_in_background(api_key: str, base_url: str | None = None, *, cache_di
             log.info("Model list not refreshed: %s", e)
         except Exception as e:  # a bug must not kill the app from a background thread
             log.warning("Model list refresh failed unexpectedly: %r", e)
-            _set_status(slot, error=f"unexpected error ({type(e).__name__})")
+            _set_status(
+                slot,
+                error=f"unexpected error ({type(e).__name__})",
+                error_said=said("catalog.unexpected", kind=type(e).__name__),
+            )
         finally:
             _set_status(slot, refreshing=False)
 

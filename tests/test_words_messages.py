@@ -260,3 +260,14 @@ def test_a_pictures_kind_is_said_in_the_visitors_words():
     assert [say(_friendly(f), "en") for f in ("JPEG", "PNG", "ICO", "XYZ", None)] == [
         "JPEG photo", "PNG image", "icon file", "XYZ file", "file"]  # fmt: skip
     assert (say(_friendly("JPEG"), "es"), say(_friendly("HEIF"), "ja")) == ("foto JPEG", "HEIC/HEIF 写真")
+
+
+def test_why_the_model_list_could_not_be_fetched_is_said_in_the_visitors_language():
+    from seedance_ui.catalog_live import CatalogStatus, CatalogUnavailable
+
+    why = CatalogUnavailable(said("catalog.too_slow", seconds=15.0))
+    status = CatalogStatus(source="snapshot", error=str(why), error_said=why.said)
+    assert status.note() == ("WaveSpeed's model list could not be fetched (WaveSpeed's model list did not arrive "
+                             "within 15 s); using the built-in model list.")  # fmt: skip
+    ja = status.note("ja")
+    assert "15 秒" in ja and "内蔵" in ja and "WaveSpeed's" not in ja

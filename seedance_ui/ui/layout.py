@@ -160,7 +160,7 @@ def picker_note(ctx: AppContext, visitor: Any) -> str:
     from .. import catalog_live
 
     key, base = ctx.catalog_slot(visitor)
-    note = catalog_live.status_for(key, base).note() if key else ""
+    note = catalog_live.status_for(key, base).note(getattr(visitor, "locale", None) or "en") if key else ""
     return note or create_page.PICKER_INFO
 
 
