@@ -28,6 +28,7 @@ from typing import Any
 
 from .catalog_door import model_id_problem
 from .catalog_schema import ExtraField, fields_from_api, is_seedance_i2v
+from .words.said import Said, said
 
 log = logging.getLogger("seedance_ui.catalog")
 
@@ -191,16 +192,17 @@ class ModelSpec:
         """Each extra input's default from the schema (fields without one are left out)."""
         return {f.name: f.default for f in self.extra_fields if f.has_default}
 
-    def check_extras(self, values: Mapping[str, Any]) -> list[tuple[str, str]]:
-        """Problems with the extra inputs in ``values``, as (field, sentence): a required one missing (and with no
+    def check_extras(self, values: Mapping[str, Any]) -> list[tuple[str, Said]]:
+        """Problems with the extra inputs in ``values``, as (field, message): a required one missing (and with no
         default to fall back on), or one outside its schema's type, enum or range."""
-        problems: list[tuple[str, str]] = []
+        problems: list[tuple[str, Said]] = []
         for f in self.extra_fields:
             value = values.get(f.name)
             if value is None:
                 if f.required and not f.has_default:
-                    what = f": {f.description}" if f.description else ""
-                    problems.append((f.name, f"{self.name} needs {f.label}{what}."))
+                    needs = (said("schema.needs_what", model=self.name, field=f.label, what=f.description)
+                             if f.description else said("schema.needs", model=self.name, field=f.label))  # fmt: skip
+                    problems.append((f.name, needs))
                 continue
             problem = f.problem(value)
             if problem:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from .words.said import N_, Said, said
+
 KNOWN_FIELDS = ("image", "prompt", "last_image", "aspect_ratio", "duration", "resolution", "generate_audio",
                 "camera_fixed", "seed")  # fmt: skip
 TRANSPORT_FIELDS = ("enable_sync_mode", "enable_base64_output")
@@ -52,42 +54,43 @@ class ExtraField:
     def has_default(self) -> bool:
         return self.default is not None
 
-    def problem(self, value: Any) -> str | None:
-        """A plain sentence saying what is wrong with ``value`` for this field, or None when it is fine."""
-        kind = self.type
+    def problem(self, value: Any) -> Said | None:
+        """What is wrong with ``value`` for this field, as a message, or None when it is fine."""
+        kind, field = self.type, self.label
         if kind in ("integer", "number"):
             whole = kind == "integer"
             ok = isinstance(value, int) if whole else isinstance(value, (int, float))
+            span = self._range()
             if isinstance(value, bool) or not ok or (isinstance(value, float) and not math.isfinite(value)):
-                return f"{self.label} must be {'a whole number' if whole else 'a number'}{self._range()}."
+                bare, ranged = _NUMBER_PROBLEMS[whole]
+                return Said(bare, {"field": field}) if span is None else Said(ranged, {"field": field, "range": span})
             if (self.minimum is not None and value < self.minimum) or (
                 self.maximum is not None and value > self.maximum
             ):
-                return f"{self.label} must be{self._range()}; {value} is outside it."
+                return said("schema.outside", field=field, range=span, value=value)
         elif kind in _JSON_TYPES and not isinstance(value, _JSON_TYPES[kind]):
-            what = {"string": "text", "boolean": "on or off", "array": "a list", "object": "a set of values"}[kind]
-            return f"{self.label} must be {what}."
+            return Said(_KIND_PROBLEMS[kind], {"field": field})
         if self.enum is not None and value not in self.enum:
-            return f"{self.label} must be one of {', '.join(map(str, self.enum))}; '{value}' is not one of them."
+            return said("schema.one_of", field=field, choices=", ".join(map(str, self.enum)), value=str(value))
         if self.max_length is not None and isinstance(value, str) and len(value) > self.max_length:
-            return f"{self.label} is {len(value)} characters; the most it takes is {self.max_length}."
+            return said("schema.too_long", field=field, length=len(value), most=self.max_length)
         if self.max_items is not None and isinstance(value, list) and len(value) > self.max_items:
-            return f"{self.label} takes at most {self.max_items} items."
+            return said("schema.too_many", field=field, most=self.max_items)
         return None
 
-    def _range(self) -> str:
-        lo, hi = _num(self.minimum), _num(self.maximum)
+    def _range(self) -> Said | None:
+        lo, hi = self.minimum, self.maximum
         if lo is not None and hi is not None:
-            return f" from {lo} to {hi}"
+            return said("schema.range_between", lo=lo, hi=hi)
         if lo is not None:
-            return f" of at least {lo}"
-        return f" of at most {hi}" if hi is not None else ""
+            return said("schema.range_min", lo=lo)
+        return said("schema.range_max", hi=hi) if hi is not None else None
 
 
-def _num(x: float | None) -> str | None:
-    if x is None:
-        return None
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+_NUMBER_PROBLEMS = {True: (N_("schema.whole_number"), N_("schema.whole_number_in")),
+                    False: (N_("schema.number"), N_("schema.number_in"))}  # fmt: skip
+_KIND_PROBLEMS = {"string": N_("schema.text"), "boolean": N_("schema.on_off"), "array": N_("schema.list"),
+                  "object": N_("schema.values")}  # fmt: skip
 
 
 def request_schema(item: dict[str, Any]) -> dict[str, Any]:

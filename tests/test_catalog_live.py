@@ -21,6 +21,7 @@ from seedance_ui import catalog, catalog_live, formula, pricing, request
 from seedance_ui.catalog_schema import is_seedance_i2v, request_schema
 from seedance_ui.errors import InvalidRequest
 from seedance_ui.plan import Choices, Plan
+from seedance_ui.words.said import say
 
 V15 = "bytedance/seedance-v1.5-pro/image-to-video"
 V20 = "bytedance/seedance-2.0/image-to-video"
@@ -211,10 +212,10 @@ def test_spec_from_a_schema_drives_known_controls_and_keeps_the_rest_as_extra_fi
     # a required input with no default to fall back on must be given
     strict = copy.deepcopy(TEST_MODEL)
     del request_schema(strict)["properties"]["style"]["default"]
-    problems = dict(
-        request.check_settings(catalog.ModelSpec.from_api(strict), prompt="x", duration=4, resolution="540p")
-    )
-    assert problems == {"style": "Seedance 9.9 Test needs Style."}
+    spec = catalog.ModelSpec.from_api(strict)
+    problems = dict(request.check_settings(spec, prompt="x", duration=4, resolution="540p"))
+    assert {name: say(message) for name, message in problems.items()} == {"style": "Seedance 9.9 Test needs Style."}
+    assert say(problems["style"], "es") == "Seedance 9.9 Test necesita Style."
 
 
 @pytest.mark.parametrize(
