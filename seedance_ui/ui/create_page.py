@@ -134,7 +134,8 @@ def _pictures_and_prompt() -> SimpleNamespace:
                         info=L("create.prompt_info"))  # fmt: skip
     with gr.Row(elem_id="prompt-notes"):
         char_count = gr.Markdown(
-            f"0 / {catalog.PROMPT_MAX_CHARS} characters", elem_classes="hint-text", elem_id="char-count"
+            elem_classes="hint-text",
+            elem_id="char-count",  # filled in the visitor's language once the page loads
         )  # no max_length: the browser would cut a paste silently
         cam_warning = gr.Markdown(elem_classes="hint-text")
     return SimpleNamespace(first=first, first_check=first_check, first_fix=first_fix, last_col=last_col, last=last,
@@ -336,7 +337,8 @@ def _wire_settings(ctx: AppContext, fields: FormFields, inputs: SimpleNamespace,
     more.preset.select(preset, form | {more.preset}, preset_out, **QUIET)
     more.dice.click(c.random_seed_value, None, [more.seed], **QUIET)
     more.reuse.click(c.reuse_seed, [fields.visitor], [more.seed], **QUIET)
-    return lambda ev: ev.then(on_family, form, follows_model, **QUIET)
+    count = _form(fields, c.prompt_info, ctx)
+    return lambda ev: ev.then(on_family, form, follows_model, **QUIET).then(count, form, words, **QUIET)
 
 
 def _wire_takes(ctx: AppContext, fields: FormFields, side: SimpleNamespace) -> Any:
