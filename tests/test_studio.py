@@ -199,9 +199,7 @@ def test_a_data_folder_that_is_a_file_is_refused_plainly(tmp_path, monkeypatch, 
         if how == "environment":
             monkeypatch.setenv("SEEDANCE_DATA_DIR", str(target))
         with pytest.raises(NotReady) as e:
-            runtime.start(
-                api_key=TEST_KEY, base_url="http://127.0.0.1:9", data_dir=target if how == "argument" else None
-            )
+            runtime.start(key=TEST_KEY, base_url="http://127.0.0.1:9", data_dir=target if how == "argument" else None)
         assert str(target) in e.value.message and "SEEDANCE_DATA_DIR" in e.value.message
 
 
