@@ -62,11 +62,7 @@ class CatalogStatus:
     """The same, as a message for the visitor's language."""
 
     def text(self) -> str:
-        if self.source == "snapshot":
-            what = "the built-in model list"
-        else:
-            minutes = int((time.time() - (self.fetched_at or time.time())) // 60)
-            what = f"WaveSpeed's model list ({'just now' if minutes < 1 else f'{minutes} min ago'})"
+        what = "the built-in model list" if self.source == "snapshot" else f"WaveSpeed's model list ({say(self.age)})"
         return what + (f"; refreshing failed: {self.error}" if self.error else "")
 
     def note(self, locale: str = "en") -> str:
@@ -76,9 +72,13 @@ class CatalogStatus:
         why = say(self.error_said or as_is(self.error), locale).rstrip(".。")
         if self.source == "snapshot":
             return say(said("catalog.failed_on_snapshot", why=why), locale)
+        return say(said("catalog.failed_on_cache", why=why, when=self.age), locale)
+
+    @property
+    def age(self) -> Said:
+        """How long ago the list was fetched ("just now", "12 min ago")."""
         minutes = int((time.time() - (self.fetched_at or time.time())) // 60)
-        when = said("catalog.just_now") if minutes < 1 else said("catalog.minutes_ago", minutes=minutes)
-        return say(said("catalog.failed_on_cache", why=why, when=when), locale)
+        return said("catalog.just_now") if minutes < 1 else said("catalog.minutes_ago", minutes=minutes)
 
 
 @dataclass(frozen=True)
