@@ -53,7 +53,7 @@ class Folder:
     def run(self, n: int, tier: str) -> float:
         """Queue ``n`` takes and run them: the wall time from the first claim to the last saved video."""
         from seedance_ui.plan import Choices, Plan
-        from seedance_ui.queue_runner import Runner, enqueue
+        from seedance_ui.takes.queue_runner import Runner, enqueue
 
         session = self.rt.session()
         for _ in range(n):

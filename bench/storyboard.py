@@ -48,8 +48,8 @@ async def _one_by_one(session, picture: Path) -> float:
 
 
 async def _board(session, picture: Path) -> float:
-    from seedance_ui.board_run import BoardRun
-    from seedance_ui.storyboard import Board, Shot
+    from seedance_ui.takes.board_run import BoardRun
+    from seedance_ui.takes.storyboard import Board, Shot
 
     shots = [Shot(image=str(picture), prompt=PROMPTS[0], seed=7)]
     shots += [Shot(cont=True, prompt=p, seed=7) for p in PROMPTS[1:]]

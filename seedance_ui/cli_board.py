@@ -12,13 +12,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .board_run import BoardRun, ShotProgress
 from .cli_common import EXIT_OK, EXIT_REFUSED, Refusal, emit, say
 from .cli_jobs import _demo_banner, _session
 from .errors import InputError
 from .plan import Plan
 from .session import Session
-from .storyboard import Board, BoardStore, money_text
+from .takes.board_run import BoardRun, ShotProgress
+from .takes.storyboard import Board, BoardStore, money_text
 from .words.said import N_, Said, Usd, said
 
 
@@ -182,7 +182,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_film(args: argparse.Namespace) -> int:
-    from .board_run import make_film
+    from .takes.board_run import make_film
 
     def act(session: Session, store: BoardStore) -> tuple[Any, str]:
         board = store.get(args.board_id)

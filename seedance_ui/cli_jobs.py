@@ -18,7 +18,7 @@ from .cli_common import EXIT_OK, EXIT_REFUSED, Refusal, add_choice_args, choices
 from .errors import SeedanceError
 from .plan import Plan
 from .session import TASK_ID, Session
-from .take_run import Progress, TakeResult
+from .takes.take_run import Progress, TakeResult
 from .words.said import N_, said
 
 
@@ -119,7 +119,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
                 if args.task_id:
                     return await session.recover_task(args.task_id)
                 report = await session.recover()
-                from .board_run import resume_boards  # storyboards cut short pick up once their takes are back
+                from .takes.board_run import resume_boards  # storyboards cut short pick up once their takes are back
 
                 for board in await resume_boards(session):
                     resumed = N_("cli.board_resumed_film") if board.film else N_("cli.board_resumed")

@@ -1,5 +1,5 @@
 """``seedance batch`` and ``seedance queue``: a folder or CSV checked, priced and queued; the queue listed,
-paused, resumed, cancelled and run (``queue_runner.py``) within the account's level."""
+paused, resumed, cancelled and run (``takes/queue_runner.py``) within the account's level."""
 
 from __future__ import annotations
 
@@ -14,14 +14,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import batch, levels
 from .cli_common import EXIT_OK, EXIT_REFUSED, Refusal, emit, say
 from .cli_jobs import _demo_banner, _session
-from .queue_runner import Pacer, Runner, enqueue, estimate
-from .queue_store import QueueStore
 from .session import Session
-from .take_run import Progress
-from .take_states import TakeState
+from .takes import batch, levels
+from .takes.queue_runner import Pacer, Runner, enqueue, estimate
+from .takes.queue_store import QueueStore
+from .takes.states import TakeState
+from .takes.take_run import Progress
 from .words.said import N_, Usd, said
 
 

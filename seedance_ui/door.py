@@ -11,7 +11,7 @@ from .bound_client import BoundClient
 from .errors import SeedanceError
 from .journal import Take
 from .studio import Studio
-from .take_run import TakeRunner
+from .takes.take_run import TakeRunner
 
 
 class VisitorDoor(Protocol):

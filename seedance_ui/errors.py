@@ -22,7 +22,7 @@ SeedanceError
 ├── DownloadFailed              the file could not be fetched, or is not a video we can open
 └── JournalError                the journal of takes could not be read or written
 
-What happened to the money is not decided by the error's class: the take's state machine (``takes.py``) sets
+What happened to the money is not decided by the error's class: the take's state machine (``takes/ledger.py``) sets
 ``money`` on the error from how far the take got. The class only gives a default for errors outside a take.
 """
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from .journal import Take
 from .prediction import Prediction
-from .take_states import OUTCOME_UNKNOWN
+from .takes.states import OUTCOME_UNKNOWN
 from .words.said import Said, said
 
 IDENTIFYING = ("image", "video", "last_image", "prompt")

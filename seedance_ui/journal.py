@@ -1,6 +1,6 @@
 """The journal of takes: SQLite (WAL) in the user's data folder, written before anything is sent or waited on.
 
-The states a take moves through, and what each means for the money, are drawn in ``takes.py`` (the only place
+The states a take moves through, and what each means for the money, are drawn in ``takes/ledger.py`` (the only place
 that changes a take's state). ``Take.owner`` (the ``session`` column) is whose take it is: "local" on a desktop, a
 salted fingerprint of a key or a random visitor token on a Space.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import JournalError
-from .take_states import UNFINISHED, TakeState
+from .takes.states import UNFINISHED, TakeState
 from .words.said import said
 
 
@@ -107,7 +107,7 @@ def _migration_3(db: sqlite3.Connection) -> None:
 
 
 def _migration_4(db: sqlite3.Connection) -> None:
-    """The queue (``queue_store.py``): a queued take holds its whole plan; a runner claims it under a lease."""
+    """The queue (``takes/queue_store.py``): a queued take holds its whole plan; a runner claims it under a lease."""
     for column in ("queue_plan TEXT", "queue_pos REAL", "lease_owner TEXT", "lease_until REAL", "claimed_at REAL",
                    "batch TEXT"):  # fmt: skip
         db.execute(f"ALTER TABLE takes ADD COLUMN {column}")

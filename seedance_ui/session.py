@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import images, job_match, price_gate, room, take_run, upscale_run, video
+from . import images, job_match, price_gate, room, video
 from .bound_client import BoundClient
 from .errors import (
     AuthenticationError,
@@ -35,9 +35,10 @@ from .errors import (
 from .journal import Take
 from .plan import Plan
 from .studio import Studio
-from .take_run import ProgressFn, TakeResult, TakeRunner, reporter
-from .take_states import ENDED, ENDED_WITHOUT_VIDEO, OUTCOME_UNKNOWN, TakeState
-from .takes import noted
+from .takes import take_run, upscale_run
+from .takes.ledger import noted
+from .takes.states import ENDED, ENDED_WITHOUT_VIDEO, OUTCOME_UNKNOWN, TakeState
+from .takes.take_run import ProgressFn, TakeResult, TakeRunner, reporter
 from .words.said import Said, said, say
 
 log = logging.getLogger("seedance_ui.session")
@@ -229,7 +230,7 @@ class Session:
         if take.state == TakeState.COMPLETED:  # deleting it now would throw away a finished, paid video
             return said("cancel.being_saved")
         if take.state == TakeState.QUEUED:
-            from .queue_store import QueueStore
+            from .takes.queue_store import QueueStore
 
             if QueueStore(self.studio.journal).cancel(take.id, self.owner):
                 return said("cancel.done", money=said("money.unqueued"))
@@ -293,7 +294,7 @@ class Session:
         """Carry every unfinished take of this visitor as far as it can go now."""
         report = RecoverReport()
         ledger, now = self.studio.ledger, time.time()
-        from .queue_store import QueueStore
+        from .takes.queue_store import QueueStore
 
         QueueStore(self.studio.journal).release_expired()  # a dead runner's unsent claims go back to the queue
         for t in self.studio.journal.unfinished(self.owner):  # a live claim was updated when it was claimed

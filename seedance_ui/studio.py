@@ -21,7 +21,7 @@ from .client import WaveSpeedClient
 from .downloads import clean_stale_parts
 from .errors import NotReady
 from .journal import Journal
-from .takes import Ledger
+from .takes.ledger import Ledger
 from .words.said import said
 
 T = TypeVar("T")

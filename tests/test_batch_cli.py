@@ -125,7 +125,7 @@ def test_folder_batch_in_demo_mode_and_formulas_written_as_text(tmp_path, pics):
 def test_queue_list_pause_resume_cancel(tmp_path, pics):
     from seedance_ui import runtime
     from seedance_ui.plan import Choices, Plan
-    from seedance_ui.queue_runner import enqueue
+    from seedance_ui.takes.queue_runner import enqueue
 
     data, env = tmp_path / "data", demo_env(tmp_path / "data")
     rt = runtime.start(data_dir=data, serve_demo=False)

@@ -8,11 +8,11 @@ import pytest
 from conftest import LITE, TEST_KEY, lite_plan, make_photo, make_studio, open_session
 
 from seedance_emulator.server import Emulator, EmulatorServer
-from seedance_ui import levels, paced_start
-from seedance_ui.board_run import BoardRun
 from seedance_ui.journal import Take
-from seedance_ui.queue_store import QueueStore
-from seedance_ui.storyboard import Board, Shot
+from seedance_ui.takes import levels, paced_start
+from seedance_ui.takes.board_run import BoardRun
+from seedance_ui.takes.queue_store import QueueStore
+from seedance_ui.takes.storyboard import Board, Shot
 
 MINUTE = 3.0
 

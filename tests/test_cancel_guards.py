@@ -6,7 +6,7 @@ import pytest
 from conftest import drive, lite_plan, open_session
 
 from seedance_ui.errors import Money, SeedanceError
-from seedance_ui.take_run import TakeResult
+from seedance_ui.takes.take_run import TakeResult
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from seedance_ui import catalog, catalog_door, catalog_live, formula, pricing
 from seedance_ui.errors import InputError, InvalidRequest, NotReady
 from seedance_ui.plan import Choices, Plan
 from seedance_ui.session import Session
-from seedance_ui.take_run import TakeResult
+from seedance_ui.takes.take_run import TakeResult
 
 DOTS = "bytedance/seedance-cheap/../seedance-9.0/image-to-video"
 DEAR = "bytedance/seedance-9.0/image-to-video"  # where httpx would fold DOTS to

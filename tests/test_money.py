@@ -12,7 +12,7 @@ from conftest import LITE, TEST_KEY, drive, lite_plan, make_photo, make_studio, 
 from seedance_emulator.accounts import fingerprint
 from seedance_ui import video
 from seedance_ui.errors import AuthenticationError, InputError, Money, SeedanceError
-from seedance_ui.take_run import TakeResult
+from seedance_ui.takes.take_run import TakeResult
 
 HEADER = ["scenario", "submit POSTs counted", "what the person was told", "final state", "money line"]
 NEVER = ("nothing was charged", "not charged", "refund")

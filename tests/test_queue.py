@@ -14,10 +14,10 @@ import pytest
 from conftest import LITE, TEST_KEY, fast_client, lite_plan, make_photo, make_studio, open_session
 
 from seedance_emulator.server import Emulator, EmulatorServer
-from seedance_ui import levels
 from seedance_ui.journal import MIGRATIONS, Journal, Take
-from seedance_ui.queue_runner import Runner, enqueue, estimate
-from seedance_ui.queue_store import QueueStore, runner_id
+from seedance_ui.takes import levels
+from seedance_ui.takes.queue_runner import Runner, enqueue, estimate
+from seedance_ui.takes.queue_store import QueueStore, runner_id
 
 BRONZE = levels.LEVELS["bronze"]
 

@@ -9,8 +9,8 @@ import pytest
 from conftest import lite_plan, make_photo
 
 from seedance_ui import runtime
-from seedance_ui.queue_runner import Runner, enqueue
-from seedance_ui.queue_store import QueueStore
+from seedance_ui.takes.queue_runner import Runner, enqueue
+from seedance_ui.takes.queue_store import QueueStore
 from seedance_ui.ui import create as c
 from seedance_ui.ui import queue_page
 from seedance_ui.ui import takes_view as tv

@@ -101,8 +101,8 @@ def test_batch_killed_after_two_posts_then_queue_run_finishes_it(bronze, tmp_pat
 
 def test_app_runner_and_cli_queue_run_on_one_folder_submit_each_take_once(bronze, tmp_path):
     from seedance_ui import runtime
-    from seedance_ui.queue_runner import Runner, enqueue
-    from seedance_ui.queue_store import QueueStore
+    from seedance_ui.takes.queue_runner import Runner, enqueue
+    from seedance_ui.takes.queue_store import QueueStore
 
     emu, data = bronze.emulator, tmp_path / "data"
     env = key_env(bronze, data, minute=1.0)

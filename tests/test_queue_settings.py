@@ -9,8 +9,8 @@ from conftest import lite_plan, make_photo
 
 from seedance_ui import runtime
 from seedance_ui.cli_queue import _tier
-from seedance_ui.queue_runner import Runner, enqueue
-from seedance_ui.queue_store import QueueStore
+from seedance_ui.takes.queue_runner import Runner, enqueue
+from seedance_ui.takes.queue_store import QueueStore
 from seedance_ui.ui import queue_page, queue_settings
 from seedance_ui.ui.state import AppContext, Visitor
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import make_photo
 
 from seedance_ui import runtime
-from seedance_ui.queue_store import QueueStore
+from seedance_ui.takes.queue_store import QueueStore
 from seedance_ui.ui import create as c
 from seedance_ui.ui import queue_page
 from seedance_ui.ui import takes_view as tv

@@ -8,7 +8,7 @@ from conftest import LITE, TEST_KEY, drive, lite_plan, make_photo, open_session
 
 from seedance_emulator.accounts import fingerprint
 from seedance_ui.errors import CantTellJobs, Money, SeedanceError
-from seedance_ui.take_run import TakeResult
+from seedance_ui.takes.take_run import TakeResult
 
 OTHER_KEY = "wsk-test-second-key-of-the-same-account"
 

@@ -27,7 +27,7 @@ from seedance_ui import runtime, video
 from seedance_ui.errors import DeadlineExceeded, DownloadFailed, Money, SeedanceError
 from seedance_ui.journal import Take
 from seedance_ui.plan import Choices, Plan
-from seedance_ui.take_run import TakeResult
+from seedance_ui.takes.take_run import TakeResult
 
 
 def v15_plan(**kw) -> Plan:
@@ -237,7 +237,7 @@ def test_an_echoed_key_appears_in_no_message_card_journal_row_or_log(emu, tmp_pa
             return e, await session.quote(lite_plan()), await session.check_key()
 
         e, price, balance = drive(session, go)
-        logging.getLogger("seedance_ui.take_run").warning("echoed by the server: %s", e.message)
+        logging.getLogger("seedance_ui.takes.take_run").warning("echoed by the server: %s", e.message)
     assert emu.emulator.count("submit") == 1 and emu.emulator.faults.fired  # the server really echoed it
     texts = {"message": e.message, "card": json.dumps(session.card(e)), "price card": price.problem,
              "balance": balance.problem, "journal": (tmp_path / "rt" / "journal.sqlite3").read_bytes().decode("latin-1"),
@@ -258,7 +258,7 @@ def test_a_key_logged_by_any_module_is_scrubbed(caplog):
 
     keys.remember("wsk-logged-secret-123456")
     with caplog.at_level(logging.INFO):
-        for name in ("seedance_ui.take_run", "seedance_ui.session", "httpx", "someone.else"):
+        for name in ("seedance_ui.takes.take_run", "seedance_ui.session", "httpx", "someone.else"):
             logging.getLogger(name).info("sent with wsk-logged-secret-123456 and Authorization: Bearer abcdefgh123")
     assert len(caplog.records) == 4
     for r in caplog.records:

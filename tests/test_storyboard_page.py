@@ -10,7 +10,7 @@ import httpx
 from conftest import TEST_KEY, make_photo
 
 from seedance_ui import runtime
-from seedance_ui.storyboard import Board, Shot
+from seedance_ui.takes.storyboard import Board, Shot
 from seedance_ui.ui import storyboard_actions as act
 from seedance_ui.ui.state import AppContext, Visitor
 
@@ -125,7 +125,7 @@ def test_a_board_without_shots_or_a_first_shot_that_continues_cannot_render(tmp_
 def test_use_this_seed_on_a_create_take_card_gives_that_takes_seed(emu, tmp_path):
     from conftest import lite_plan
 
-    from seedance_ui.take_run import Progress
+    from seedance_ui.takes.take_run import Progress
     from seedance_ui.ui import takes_view as tv
 
     ctx, v = key_ctx(emu, tmp_path), Visitor()
@@ -148,8 +148,8 @@ def test_use_this_seed_on_a_create_take_card_gives_that_takes_seed(emu, tmp_path
 
 
 def test_a_double_click_on_render_is_one_run_and_boards_are_kept_per_visitor(emu, tmp_path):
-    from seedance_ui.board_run import BoardRun
-    from seedance_ui.storyboard import BoardStore
+    from seedance_ui.takes.board_run import BoardRun
+    from seedance_ui.takes.storyboard import BoardStore
 
     ctx, v = key_ctx(emu, tmp_path), Visitor()
     doc, _ = act.from_create(ctx, v, picture(tmp_path), "slow push-in", LITE)
@@ -195,7 +195,7 @@ def test_retake_from_a_card_prices_first_and_the_render_button_then_offers_the_r
 
 
 def test_a_shot_that_cannot_start_says_why_and_the_board_still_ends(emu, tmp_path):
-    from seedance_ui.board_run import BoardRun
+    from seedance_ui.takes.board_run import BoardRun
 
     ctx, v = key_ctx(emu, tmp_path), Visitor()
     doc, _ = act.from_create(ctx, v, picture(tmp_path), "slow push-in", LITE)

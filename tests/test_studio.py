@@ -43,8 +43,8 @@ from seedance_ui.errors import (
 )
 from seedance_ui.journal import MIGRATIONS, Journal, Take
 from seedance_ui.policies import Timeouts
-from seedance_ui.take_run import TakeResult, readable_name
-from seedance_ui.takes import Ledger
+from seedance_ui.takes.ledger import Ledger
+from seedance_ui.takes.take_run import TakeResult, readable_name
 
 MONEY = ["scenario", "submit POSTs counted", "what the person was told", "final state", "money line"]
 

@@ -12,8 +12,8 @@ from seedance_ui.bound_client import BoundClient
 from seedance_ui.client import WaveSpeedClient
 from seedance_ui.errors import Money, SeedanceError
 from seedance_ui.journal import Take
-from seedance_ui.take_run import TakeRunner
-from seedance_ui.take_states import TakeState
+from seedance_ui.takes.states import TakeState
+from seedance_ui.takes.take_run import TakeRunner
 
 
 def test_the_bound_view_sends_its_own_key_over_the_shared_pool():

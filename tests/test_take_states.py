@@ -7,7 +7,7 @@ import json
 import pytest
 
 from seedance_ui.journal import Journal, Take
-from seedance_ui.take_states import ENDED, OUTCOME_UNKNOWN, UNFINISHED, TakeState
+from seedance_ui.takes.states import ENDED, OUTCOME_UNKNOWN, UNFINISHED, TakeState
 
 
 def test_a_state_is_its_stored_word():

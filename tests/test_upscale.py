@@ -11,7 +11,7 @@ from test_session import v15_plan
 
 from seedance_ui import upscale, video
 from seedance_ui.errors import InputError, Money, SeedanceError
-from seedance_ui.take_run import TakeResult
+from seedance_ui.takes.take_run import TakeResult
 
 UPSCALER = upscale.UPSCALER_ID
 

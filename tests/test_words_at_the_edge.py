@@ -13,13 +13,13 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "seedance_ui"
 CONVERTED = [
-    "errors.py", "takes.py", "take_run.py", "session.py", "client.py", "downloads.py", "prediction.py",
-    "request.py", "price_gate.py", "policies.py", "journal.py", "runtime.py", "studio.py", "upscale_run.py",
-    "storyboard.py", "queue_store.py", "queue_runner.py", "job_match.py", "plan.py", "framing.py", "upscale.py",
+    "errors.py", "takes/ledger.py", "takes/take_run.py", "session.py", "client.py", "downloads.py", "prediction.py",
+    "request.py", "price_gate.py", "policies.py", "journal.py", "runtime.py", "studio.py", "takes/upscale_run.py",
+    "takes/storyboard.py", "takes/queue_store.py", "takes/queue_runner.py", "job_match.py", "plan.py", "framing.py", "upscale.py",
     "ui/state.py", "ui/storyboard.py", "ui/storyboard_actions.py", "ui/takes_view.py", "ui/extras_panel.py",
     "ui/words.py", "ui/history_words.py", "ui/model_words.py", "ui/look.py", "ui/history.py", "ui/upscale_panel.py",
     "cli_board.py", "cli_jobs.py", "cli_queue.py", "cli.py", "cli_common.py",
-    "ui/queue_page.py", "ui/queue_settings.py", "ui/settings.py", "images.py", "image_checks.py", "batch.py", "paced_start.py", "paths.py", "ui/api_share.py",
+    "ui/queue_page.py", "ui/queue_settings.py", "ui/settings.py", "images.py", "image_checks.py", "takes/batch.py", "takes/paced_start.py", "paths.py", "ui/api_share.py",
     "catalog_live.py", "ui/layout.py", "catalog_schema.py",
 ]  # fmt: skip
 NOT_SAID = {"help", "description", "label", "info", "placeholder", "metavar", "elem_id", "elem_classes"}

@@ -17,7 +17,7 @@ from seedance_ui import journal as journal_module
 from seedance_ui.errors import InputError, InvalidRequest, Money, NotReady, TaskFailed, error_for_status
 from seedance_ui.journal import Journal, Take
 from seedance_ui.session import Session
-from seedance_ui.take_run import TakeResult
+from seedance_ui.takes.take_run import TakeResult
 from seedance_ui.ui import words as ui_words
 from seedance_ui.words import LOCALES, gettext
 from seedance_ui.words.catalogs import LOCALE_DIR
@@ -202,7 +202,7 @@ def test_the_cli_refuses_in_spanish_when_asked_and_in_english_by_default():
 
 def test_a_key_a_server_echoes_is_scrubbed_even_inside_a_message_inside_the_error(tmp_path):
     from seedance_ui import keys
-    from seedance_ui.takes import Ledger
+    from seedance_ui.takes.ledger import Ledger
 
     secret = "ws-" + "k" * 40
     keys.remember(secret)

@@ -56,7 +56,7 @@ def test_what_we_change_in_a_picture_is_said_in_the_language():
 
 
 def test_a_batch_rows_problems_are_said_in_the_language_and_kept_english_in_json(tmp_path):
-    from seedance_ui import batch
+    from seedance_ui.takes import batch
 
     row = batch.check_row(3, "", {"prompt": "a cat", "duration": "ten"}, tmp_path)
     said_es = [(column, say(why, "es")) for column, why in row.problems]

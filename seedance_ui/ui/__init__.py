@@ -70,7 +70,7 @@ def _recover_in_background(rt: runtime.Runtime) -> None:
             report = await session.recover()
             if report.finished:
                 log.info("recovered %d unfinished take(s)", len(report.finished))
-            from ..board_run import resume_boards  # a storyboard cut short picks up once its takes are back
+            from ..takes.board_run import resume_boards  # a storyboard cut short picks up once its takes are back
 
             for board in await resume_boards(session):
                 log.info("picked up board %s", board.id)

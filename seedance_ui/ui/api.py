@@ -18,7 +18,7 @@ import gradio as gr
 
 from ..errors import SeedanceError
 from ..plan import Choices, Plan
-from ..take_run import TakeResult
+from ..takes.take_run import TakeResult
 from . import api_share
 from .state import AppContext, Visitor
 

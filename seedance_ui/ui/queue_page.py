@@ -15,12 +15,13 @@ from typing import Any
 
 import gradio as gr
 
-from .. import batch, catalog
+from .. import catalog
 from ..errors import SeedanceError
-from ..queue_runner import Pacer, Runner, enqueue, estimate
-from ..queue_store import QueueStore
 from ..session import Session
-from ..take_states import TakeState
+from ..takes import batch
+from ..takes.queue_runner import Pacer, Runner, enqueue, estimate
+from ..takes.queue_store import QueueStore
+from ..takes.states import TakeState
 from ..words.said import Said, Usd, said, say
 from . import queue_settings, words
 from .i18n import L, L_in

@@ -11,11 +11,11 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from .. import levels
 from ..errors import SeedanceError
-from ..queue_runner import remembered_tier, tier_key
-from ..queue_store import QueueStore
 from ..session import Session
+from ..takes import levels
+from ..takes.queue_runner import remembered_tier, tier_key
+from ..takes.queue_store import QueueStore
 from ..words.said import said, say
 from .i18n import L
 from .state import AppContext, Visitor

@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 
 from ..errors import SeedanceError
-from ..storyboard import Board
+from ..takes.storyboard import Board
 from ..words.said import Usd, said
 from . import storyboard_actions as act
 from .create import choices_for
@@ -83,7 +83,7 @@ def _set(ctx: AppContext, visitor: Visitor, doc: str, i: int, **values: Any) -> 
 
 
 def _pick(ctx: AppContext, visitor: Visitor, doc: str, i: int, take_id: str) -> tuple[str, str]:
-    from ..board_run import BoardRun
+    from ..takes.board_run import BoardRun
 
     def change(board: Board, session: Any) -> str:
         BoardRun(session, board).pick(i, take_id)

@@ -14,11 +14,11 @@ from typing import Any
 
 import gradio as gr
 
-from ..board_run import BoardRun, ShotProgress
 from ..errors import SeedanceError
 from ..session import Session
-from ..storyboard import SETTINGS, Board, BoardStore, Shot
-from ..take_states import TakeState
+from ..takes.board_run import BoardRun, ShotProgress
+from ..takes.states import TakeState
+from ..takes.storyboard import SETTINGS, Board, BoardStore, Shot
 from ..words.said import Usd, said
 from . import words
 from .i18n import L_in

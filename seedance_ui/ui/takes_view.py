@@ -16,7 +16,7 @@ from typing import Any
 from .. import price_gate
 from ..errors import Money, SeedanceError
 from ..plan import MAX_TAKES, Plan
-from ..take_run import Progress, TakeResult
+from ..takes.take_run import Progress, TakeResult
 from ..words.said import Usd, said
 from . import history_words, words
 from .form import Form

@@ -12,7 +12,7 @@ import gradio as gr
 
 from .. import upscale
 from ..errors import InputError, SeedanceError
-from ..take_run import Progress
+from ..takes.take_run import Progress
 from ..words.said import Usd, said
 from . import words
 from .i18n import L

@@ -16,10 +16,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import images
-from .errors import ImageRejected, InputError, InvalidRequest
-from .plan import Choices, Plan
-from .words.said import Said, said
+from .. import images
+from ..errors import ImageRejected, InputError, InvalidRequest
+from ..plan import Choices, Plan
+from ..words.said import Said, said
 
 COLUMNS = ("image", "prompt", "model_id", "duration", "resolution", "aspect_ratio", "generate_audio", "camera_fixed",
            "seed", "last_image", "takes")  # fmt: skip

@@ -1,5 +1,5 @@
 """One take from its submit to a saved video, reconciliation after an ambiguous submit, and finishing a take
-that a closed app left behind: a ``TakeRunner`` per visitor. Every state change goes through the ledger (``takes.py``); every error that ends a
+that a closed app left behind: a ``TakeRunner`` per visitor. Every state change goes through the ledger (``takes/ledger.py``); every error that ends a
 take is settled there, so its money line follows how far the take got.
 """
 
@@ -16,18 +16,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import catalog_live, job_match, upscale, video
-from .client import Prediction, notify
-from .errors import CantTellJobs, DownloadFailed, JournalError, Money, Outcome, SeedanceError, SubmissionUnknown
-from .journal import Take
-from .take_states import OUTCOME_UNKNOWN, TakeState
-from .words.said import At, Said, kept, said
+from .. import catalog_live, job_match, upscale, video
+from ..client import Prediction, notify
+from ..errors import CantTellJobs, DownloadFailed, JournalError, Money, Outcome, SeedanceError, SubmissionUnknown
+from ..journal import Take
+from ..words.said import At, Said, kept, said
+from .states import OUTCOME_UNKNOWN, TakeState
 
 if TYPE_CHECKING:
-    from .bound_client import BoundClient
-    from .studio import Studio
+    from ..bound_client import BoundClient
+    from ..studio import Studio
 
-log = logging.getLogger("seedance_ui.take_run")
+log = logging.getLogger(__name__)
 
 
 @dataclass

@@ -21,18 +21,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import film, paced_start, take_run, video
-from .errors import InputError, SeedanceError
-from .journal import Take
+from .. import video
+from ..errors import InputError, SeedanceError
+from ..journal import Take
+from ..words.said import said
+from . import film, paced_start, take_run
+from .states import OUTCOME_UNKNOWN, TakeState
 from .storyboard import FILM_MODEL, Board, BoardStore
 from .take_run import Progress, TakeResult
-from .take_states import OUTCOME_UNKNOWN, TakeState
-from .words.said import said
 
 if TYPE_CHECKING:
-    from .session import Session
+    from ..session import Session
 
-log = logging.getLogger("seedance_ui.board_run")
+log = logging.getLogger(__name__)
 
 
 @dataclass

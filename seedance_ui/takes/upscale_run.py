@@ -11,15 +11,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import upscale, video
-from .errors import InputError, NotReady, SeedanceError
-from .journal import Take
+from .. import upscale, video
+from ..errors import InputError, NotReady, SeedanceError
+from ..journal import Take
+from ..words.said import Said, Usd, said, say
+from .ledger import noted
 from .take_run import ProgressFn, TakeResult, reporter
-from .takes import noted
-from .words.said import Said, Usd, said, say
 
 if TYPE_CHECKING:
-    from .door import VisitorDoor
+    from ..door import VisitorDoor
 
 
 @dataclass(frozen=True)

@@ -13,17 +13,17 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..client import notify
+from ..errors import SeedanceError
+from ..plan import Plan
+from ..words.said import said
 from . import levels
-from .client import notify
-from .errors import SeedanceError
-from .plan import Plan
 from .queue_runner import Pacer, remembered_tier
 from .queue_store import QueueStore
 from .take_run import Progress, ProgressFn, TakeResult
-from .words.said import said
 
 if TYPE_CHECKING:
-    from .session import Session
+    from ..session import Session
 
 WaitFn = Callable[[str], Awaitable[None] | None]
 STAMPED = ("submitting", "queued", "rendering", "downloading", "saved", "failed")

@@ -26,8 +26,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from . import keys
-from .errors import (
+from .. import keys
+from ..errors import (
     AuthenticationError,
     JournalError,
     Money,
@@ -39,12 +39,12 @@ from .errors import (
     TaskCancelled,
     TaskFailed,
 )
-from .journal import Journal, Take
-from .take_states import TakeState
-from .words.said import N_, Said, as_is, said, say
+from ..journal import Journal, Take
+from ..words.said import N_, Said, as_is, said, say
+from .states import TakeState
 
 T = TypeVar("T")
-log = logging.getLogger("seedance_ui.takes")
+log = logging.getLogger(__name__)
 
 
 class Ledger:

@@ -21,10 +21,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import catalog, images
-from .errors import InputError, InvalidRequest
-from .plan import Choices, Plan
-from .words.said import Said, said
+from .. import catalog, images
+from ..errors import InputError, InvalidRequest
+from ..plan import Choices, Plan
+from ..words.said import Said, said
 
 SETTINGS = ("model_id", "resolution", "duration", "aspect_ratio", "generate_audio", "camera_fixed")
 """What a board sets for every shot and a shot may change for itself."""

@@ -2,7 +2,7 @@
 
 ``TakeState`` is a ``str`` enum so that a state read from the journal, a JSON answer or older code compares equal
 to its plain string ("downloaded" == TakeState.DOWNLOADED), and the journal keeps storing the same strings. The
-transitions and what each one means for the money are drawn in ``takes.py``.
+transitions and what each one means for the money are drawn in ``takes/ledger.py``.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from . import video
-from .catalog import FPS
+from .. import video
+from ..catalog import FPS
 
 MAX_CROSSFADE = 2.0
 """Seconds: longer would eat most of a short shot."""

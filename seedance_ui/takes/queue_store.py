@@ -18,11 +18,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import Money
-from .journal import Journal, Take
+from ..errors import Money
+from ..journal import Journal, Take
+from ..words.said import Said, said, say
 from .levels import Level
-from .take_states import AT_WAVESPEED, OUTCOME_UNKNOWN, UNDER_WAY, UNFINISHED, TakeState
-from .words.said import Said, said, say
+from .states import AT_WAVESPEED, OUTCOME_UNKNOWN, UNDER_WAY, UNFINISHED, TakeState
 
 _SENT_NOT_DONE = (*OUTCOME_UNKNOWN, *AT_WAVESPEED)
 """Sent (or maybe sent) and not finished rendering: what counts as running at WaveSpeed."""

@@ -18,20 +18,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from . import catalog, images, levels, request, take_run
-from .client import Prediction, notify
-from .errors import RateLimited, SeedanceError
-from .journal import Take
-from .plan import Plan
+from .. import catalog, images, request
+from ..client import Prediction, notify
+from ..errors import RateLimited, SeedanceError
+from ..journal import Take
+from ..plan import Plan
+from ..words.said import said
+from . import levels, take_run
 from .queue_store import QueueStore, runner_id
+from .states import TakeState
 from .take_run import Progress, TakeResult, reporter
-from .take_states import TakeState
-from .words.said import said
 
 if TYPE_CHECKING:
-    from .session import Session
+    from ..session import Session
 
-log = logging.getLogger("seedance_ui.queue_runner")
+log = logging.getLogger(__name__)
 LEASE = 30.0
 """Seconds a claim lives without renewal: a runner that dies gives its takes back within this (at once when it
 ran on this computer: ``QueueStore.expire_gone``)."""
