@@ -42,7 +42,7 @@ def _price_times(seconds: float, beside_runaway: bool) -> list[float]:
     end = time.monotonic() + seconds
     while time.monotonic() < end if runaway is None else runaway.is_alive():
         t0 = time.perf_counter()
-        pricing.quote_for(spec, 2, "480p", with_what_if=False)
+        pricing.price_for(spec, 2, "480p", with_what_if=False)
         times.append(time.perf_counter() - t0)
     return times
 

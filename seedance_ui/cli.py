@@ -95,7 +95,7 @@ def cmd_price(args: argparse.Namespace) -> int:
     if spec is not None and spec.prompt_required and not choices.prompt:
         choices = choices.model_copy(update={"prompt": "(prompt)"})  # the price doesn't depend on the words
     plan = Plan.make(choices, models=models)
-    q = plan.quote
+    q = plan.price
     locale = getattr(args, "locale", "en")
     text = "\n".join(
         [f"{plan.spec.name}, {q.duration} s, {q.resolution}{', with sound' if q.audio else ''}: "

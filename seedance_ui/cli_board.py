@@ -111,7 +111,7 @@ def _render(args: argparse.Namespace, retake: int | None = None) -> int:
         if args.price_only:
             emit(args, {"ok": True, "board_id": None if new else board.id, "price": money_text(total, session.demo),
                         "price_usd": None if session.demo else f"{total:.2f}", "shots": todo and [
-                            {"shot": i + 1, "price": money_text(plans[i].quote.total, session.demo)} for i in todo]},
+                            {"shot": i + 1, "price": money_text(plans[i].price.total, session.demo)} for i in todo]},
                  session.say(head))  # fmt: skip
             return EXIT_OK
         if not session.demo and float(total) > _threshold() and not args.yes:

@@ -155,10 +155,10 @@ def cmd_upscale(args: argparse.Namespace) -> int:
 
         async def go() -> Any:
             try:
-                quote = await session.upscale_quote(args.take_id, args.to)
+                price = await session.upscale_price(args.take_id, args.to)
                 if args.price_only:
-                    return quote
-                say(quote.text)
+                    return price
+                say(price.text)
                 return await session.upscale(args.take_id, args.to, on_progress=lambda p: say(
                     f"[upscale {p.elapsed:5.1f}s] {session.say(p.message)}" + (f" · task id {p.task_id}" if p.task_id else "")))  # fmt: skip
             finally:

@@ -30,7 +30,7 @@ RUNAWAY_WORDS = "The price formula takes too long to work out here (more than th
 _RUNAWAY: set[str] = set()
 """Formulas that broke the bound once: not run again (each what-if would otherwise wait out the bound too)."""
 DIGITS = 9
-"""Formula results are rounded to this many decimals: float noise (0.25919999...) must not reach a Quote."""
+"""Formula results are rounded to this many decimals: float noise (0.25919999...) must not reach a Price."""
 
 
 class FormulaUnavailable(Exception):

@@ -76,7 +76,7 @@ class Plan:
     shape_known: bool
     """False when the shape follows a picture we haven't seen yet: output size and price are then estimates."""
     output_size: tuple[int, int]
-    quote: pricing.Quote
+    price: pricing.Price
     models: tuple[catalog.ModelSpec, ...] | None = dataclasses.field(default=None, repr=False, compare=False)
     """The catalog the plan was checked against (the visitor's; None: the built-in list)."""
 
@@ -114,12 +114,12 @@ class Plan:
         if problems:
             raise InvalidRequest(problems)
         aspect = values["aspect_ratio"] or (catalog.nearest_aspect_ratio(*image_size) if image_size else "16:9")
-        quote = pricing.quote_for(spec, values["duration"], values["resolution"], values["generate_audio"],
+        price = pricing.price_for(spec, values["duration"], values["resolution"], values["generate_audio"],
                                   takes=choices.takes, aspect_ratio=aspect, extras=extras, models=models)  # fmt: skip
         return cls(
             spec=spec, choices=choices, values=values, seeds=_seeds(choices.seed, choices.takes),
             aspect_ratio=aspect, shape_known=bool(values["aspect_ratio"] or image_size),
-            output_size=spec.output_size(values["resolution"], aspect), quote=quote, models=models,
+            output_size=spec.output_size(values["resolution"], aspect), price=price, models=models,
         )  # fmt: skip
 
     def for_image(self, image_size: tuple[int, int]) -> Plan:
@@ -127,10 +127,10 @@ class Plan:
         if self.values["aspect_ratio"]:
             return self
         aspect = catalog.nearest_aspect_ratio(*image_size)
-        quote = pricing.quote_for(self.spec, self.values["duration"], self.values["resolution"],
+        price = pricing.price_for(self.spec, self.values["duration"], self.values["resolution"],
                                   self.values["generate_audio"], takes=self.takes, aspect_ratio=aspect,
                                   extras=self.choices.extras, models=self.models)  # fmt: skip
-        return dataclasses.replace(self, aspect_ratio=aspect, shape_known=True, quote=quote,
+        return dataclasses.replace(self, aspect_ratio=aspect, shape_known=True, price=price,
                                    output_size=self.spec.output_size(self.values["resolution"], aspect))  # fmt: skip
 
     @property
@@ -147,12 +147,12 @@ class Plan:
         return {**self.values, "seed": self.seeds[index]}
 
     def payload(self, index: int, image: str | None, last_image: str | None = None) -> dict[str, Any]:
-        """The JSON body of one take's submit (without ``image``: the inputs a price quote needs)."""
+        """The JSON body of one take's submit (without ``image``: the inputs WaveSpeed's quote needs)."""
         return request.payload(self.spec, self.take_values(index), image, last_image)
 
     def needs_confirm(self, threshold: float | None) -> bool:
         """Spending above the person's threshold asks first."""
-        return threshold is not None and float(self.quote.total) > float(threshold)
+        return threshold is not None and float(self.price.total) > float(threshold)
 
 
 def _seeds(seed: int, takes: int) -> tuple[int, ...]:

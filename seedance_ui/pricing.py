@@ -3,7 +3,7 @@
 Each take is priced by the model's own WaveSpeed formula (JSONata, evaluated locally by ``formula.py``) and
 rounded to the cent (half up). Where the formula can't be evaluated here (it calls a helper only WaveSpeed's
 servers have, or fails), a published price table of ours stands in when we have one for that model; failing
-that the Quote says it needs WaveSpeed's quote (``Quote.kind``) and carries a placeholder, so the caller asks
+that the Price says it needs WaveSpeed's quote (``Price.kind``) and carries a placeholder, so the caller asks
 ``POST /api/v3/model/price`` with ``formula_inputs(...)``. ``PUBLISHED_POINTS`` are WaveSpeed's published
 prices: the check that every formula reproduces them.
 """
@@ -24,7 +24,7 @@ CEILING = Decimal(500)
 """No Seedance take costs anything near this (the dearest, 4k with sound, is a few dollars)."""
 MAX_TAKES = 4
 FORMULA, TABLE, ASK, QUOTED = "formula", "published table", "needs WaveSpeed's quote", "WaveSpeed's quote"
-"""The kinds of price a Quote can be: the formula evaluated here, our table of WaveSpeed's published prices, or
+"""The kinds of price a Price can be: the formula evaluated here, our table of WaveSpeed's published prices, or
 a placeholder until WaveSpeed's own quote (POST /api/v3/model/price) is had."""
 
 V15 = "bytedance/seedance-v1.5-pro/image-to-video"
@@ -101,7 +101,7 @@ class WhatIf:
 
 
 @dataclass(frozen=True)
-class Quote:
+class Price:
     model_id: str
     resolution: str
     duration: int
@@ -211,7 +211,7 @@ def _table_price(
     return rule.per_second * seconds * mult, rule.source
 
 
-def quote_for(
+def price_for(
     spec: ModelSpec,
     duration: int,
     resolution: str | None = None,
@@ -222,7 +222,7 @@ def quote_for(
     *,
     extras: Mapping[str, Any] | None = None,
     models: Sequence[ModelSpec] | None = None,
-) -> Quote:
+) -> Price:
     """``estimate`` for a spec in hand (a live or emulator model the catalog in use may not list). ``extras``:
     values of the model's extra inputs; ``models``: where the what-ifs look for a family's other resolutions."""
     resolution = resolution or spec.default_resolution
@@ -253,17 +253,17 @@ def quote_for(
             source = f"{why} Ask WaveSpeed's price endpoint; until then this is base_price x seconds / 5."
     if smart:
         source = f"Smart Duration: priced at {seconds} s, the longest, until Seedance has chosen. {source}"
-    quote = Quote(
+    price = Price(
         model_id=spec.id, resolution=resolution, duration=duration, audio=audio, takes=takes,
         per_take=exact.quantize(CENT, ROUND_HALF_UP), per_second=exact / seconds, published=published,
         source=source, kind=kind, priced_duration=seconds,
     )  # fmt: skip
     if not with_what_if:
-        return quote
-    return replace(quote, what_if=tuple(_what_ifs(spec, quote, aspect_ratio, extras, models)))
+        return price
+    return replace(price, what_if=tuple(_what_ifs(spec, price, aspect_ratio, extras, models)))
 
 
-def _what_ifs(spec: ModelSpec, q: Quote, aspect_ratio: str | None, extras: Mapping[str, Any] | None,
+def _what_ifs(spec: ModelSpec, q: Price, aspect_ratio: str | None, extras: Mapping[str, Any] | None,
               models: Sequence[ModelSpec] | None) -> list[WhatIf]:  # fmt: skip
     out: list[WhatIf] = []
     pool = tuple(catalog.MODELS if models is None else models)
@@ -273,7 +273,7 @@ def _what_ifs(spec: ModelSpec, q: Quote, aspect_ratio: str | None, extras: Mappi
     def add(label: Said, model: ModelSpec, **changes: Any) -> None:
         settings = {"duration": q.duration, "resolution": q.resolution, "audio": q.audio} | changes
         try:
-            alt = quote_for(model, takes=q.takes, aspect_ratio=aspect_ratio, with_what_if=False,
+            alt = price_for(model, takes=q.takes, aspect_ratio=aspect_ratio, with_what_if=False,
                             extras=extras if model is spec else None, **settings)  # fmt: skip
         except ValueError:  # the other model doesn't take this length: no comparison to offer
             return

@@ -3,7 +3,7 @@
 A ``Session`` binds one visitor's key (or demo mode) and the journal's owner of their takes once. The app's
 pages, the CLI and the ``/generate`` API reach the journal, the client and the library only through it:
 generate a Plan's takes, history, one take by id (ownership checked here and only here), stitch, recover,
-cancel, delete, quote and balance.
+cancel, delete, WaveSpeed's quote and the balance.
 """
 
 from __future__ import annotations
@@ -189,7 +189,7 @@ class Session:
             id=f"{stamp[:12]}{i}{uuid.uuid4().hex[:3]}", owner=self.owner, model_id=plan.spec.id,
             prompt=plan.values["prompt"], seed=plan.seeds[i],
             settings={**plan.take_values(i), "click": stamp, "take_number": i + 1, "takes_in_click": plan.takes},
-            price_usd=f"{plan.quote.per_take:.2f}", price_published=plan.quote.published,
+            price_usd=f"{plan.price.per_take:.2f}", price_published=plan.price.published,
             first_image=str(first_copy), last_image=str(last_copy) if last_copy else None,
         )) for i in range(plan.takes)]  # fmt: skip
 
@@ -282,9 +282,9 @@ class Session:
         except OSError as e:
             raise InputError(said("stitch.cant_write", path=str(out), why=str(e.strerror or e))) from None
 
-    async def upscale_quote(self, take_id: str, target: str) -> upscale_run.UpscaleQuote:
+    async def upscale_price(self, take_id: str, target: str) -> upscale_run.UpscalePrice:
         """What upscaling one of this visitor's takes costs, before anything is sent."""
-        return await upscale_run.quote(self, take_id, target)
+        return await upscale_run.price(self, take_id, target)
 
     async def upscale(self, take_id: str, target: str, on_progress: ProgressFn | None = None) -> TakeResult:
         """Upscale one of this visitor's takes into a new take of its own (journaled, recoverable)."""
@@ -380,17 +380,17 @@ class Session:
         except (NetworkError, SeedanceError) as e:
             return PriceCheck(problem=self.say(e.said))
 
-    async def quote(self, plan: Plan) -> PriceCheck:
+    async def price_check(self, plan: Plan) -> PriceCheck:
         """WaveSpeed's own price for the plan's full inputs and the balance, quickly, or why not."""
         if self.demo:
             return PriceCheck()
         client = self.wavespeed
         inputs = plan.payload(0, None)
         try:
-            price, balance = await asyncio.gather(client.quote(plan.spec.id, inputs), client.balance())
+            quoted, balance = await asyncio.gather(client.quote(plan.spec.id, inputs), client.balance())
         except SeedanceError as e:
             return PriceCheck(problem=self.say(e.said))
-        return PriceCheck(api_total=price * plan.takes, balance=balance)
+        return PriceCheck(api_total=quoted * plan.takes, balance=balance)
 
     async def aclose(self) -> None:
         await self.studio.aclose()

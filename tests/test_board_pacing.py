@@ -93,6 +93,6 @@ def test_the_level_known_is_kept_demo_mode_is_not_paced_and_a_plan_splits_into_i
     plan = lite_plan(takes=3, seed=100)
     parts = paced_start.one_take_plans(plan)
     assert [p.seeds for p in parts] == [(100,), (101,), (102,)]
-    assert sum(p.quote.total for p in parts) == plan.quote.total and {p.output_size for p in parts} == {
+    assert sum(p.price.total for p in parts) == plan.price.total and {p.output_size for p in parts} == {
         plan.output_size
     }

@@ -135,9 +135,9 @@ def test_a_runaway_formula_is_bounded_and_the_take_waits_for_wavespeeds_quote(ho
     started = time.monotonic()
     plan = plan_for(LOOP, models)
     bounded = time.monotonic() - started
-    assert plan.quote.needs_server_quote and "takes too long" in plan.quote.source
+    assert plan.price.needs_server_quote and "takes too long" in plan.price.source
     assert bounded < 4 * formula.BOUND_SECONDS  # the first evaluation waits out the bound; the what-ifs don't
-    assert plan.quote.headline().startswith("$0.12 — a rough guess")  # base_price x 2 s / 5: sane, so shown
+    assert plan.price.headline().startswith("$0.12 — a rough guess")  # base_price x 2 s / 5: sane, so shown
 
     [result] = generate(session, plan, photo)
     assert isinstance(result, TakeResult), result
@@ -162,7 +162,7 @@ def test_one_models_runaway_formula_does_not_delay_another_models_price():
     slowest = 0.0
     while runaway.is_alive():
         t0 = time.monotonic()
-        q = pricing.quote_for(spec, 2, "480p", with_what_if=False)
+        q = pricing.price_for(spec, 2, "480p", with_what_if=False)
         slowest = max(slowest, time.monotonic() - t0)
         assert q.total == Decimal("0.03")
     runaway.join()
@@ -175,7 +175,7 @@ def test_one_models_runaway_formula_does_not_delay_another_models_price():
 
 def test_a_zero_price_is_not_a_price_the_take_is_sent_on_wavespeeds_quote(hostile, models, session, photo):
     plan = plan_for(ZERO, models)
-    assert plan.quote.needs_server_quote and "$0.00, which can't be a price" in plan.quote.source
+    assert plan.price.needs_server_quote and "$0.00, which can't be a price" in plan.price.source
     [result] = generate(session, plan, photo)
     assert isinstance(result, TakeResult), result
     job = next(iter(hostile.emulator.jobs.values()))
@@ -185,8 +185,8 @@ def test_a_zero_price_is_not_a_price_the_take_is_sent_on_wavespeeds_quote(hostil
 
 def test_a_negative_placeholder_is_never_shown_and_a_price_that_cant_be_had_refuses(hostile, models, session, photo):
     plan = plan_for(NEG, models)
-    assert plan.quote.needs_server_quote and plan.quote.total == 0 and "-" not in plan.quote.headline()
-    assert plan.quote.headline() == "Price unknown until WaveSpeed's own quote: nothing is sent before it"
+    assert plan.price.needs_server_quote and plan.price.total == 0 and "-" not in plan.price.headline()
+    assert plan.price.headline() == "Price unknown until WaveSpeed's own quote: nothing is sent before it"
     with pytest.raises(NotReady, match=r"can't be priced on this computer.*so nothing was sent"):
         generate(session, plan, photo)  # WaveSpeed's quote is its floor, -$2.00: no price either
     assert hostile.emulator.count("price") == 1 and hostile.emulator.count("submit") == 0
@@ -205,7 +205,7 @@ def test_when_wavespeeds_quote_cant_be_had_the_take_is_refused_before_anything_i
 
 def test_an_absurd_result_needs_a_quote_and_nothing_crashes(hostile, models, session, photo):
     plan = plan_for(HUGE, models)  # no InvalidOperation on the way
-    assert plan.quote.needs_server_quote and "an absurd amount" in plan.quote.source
+    assert plan.price.needs_server_quote and "an absurd amount" in plan.price.source
     assert not pricing.is_a_price(Decimal("1e27")) and not pricing.is_a_price(Decimal("NaN"))
     with pytest.raises(NotReady):  # WaveSpeed's own catalog doesn't know it: no quote, so nothing is sent
         generate(session, plan, photo)

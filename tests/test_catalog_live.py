@@ -133,8 +133,8 @@ def test_published_tables_are_the_fallback_and_agree_with_the_formulas():
                 continue
             for seconds in (spec.duration_min, spec.duration_default, spec.duration_max):
                 for audio in {False, spec.accepts_audio}:
-                    by_formula = pricing.quote_for(spec, seconds, res, audio, with_what_if=False)
-                    by_table = pricing.quote_for(broken, seconds, res, audio, with_what_if=False)
+                    by_formula = pricing.price_for(spec, seconds, res, audio, with_what_if=False)
+                    by_table = pricing.price_for(broken, seconds, res, audio, with_what_if=False)
                     assert by_table.kind == "published table" and by_table.total == by_formula.total, (model_id, res)
 
 
@@ -257,7 +257,7 @@ def test_live_catalog_names_a_model_only_the_emulator_lists(live_emu, tmp_path):
 
     plan = Plan.make(Choices(model_id=TEST_ID, prompt="the camera pushes in", duration=5, resolution="1080p",
                              aspect_ratio="9:16", seed=7), models=models)  # fmt: skip
-    q = plan.quote  # from its own formula: 0.5 x 5/5 x 3
+    q = plan.price  # from its own formula: 0.5 x 5/5 x 3
     assert q.total == Decimal("1.50") and q.kind == "formula" and q.published
     assert {w.label: w.total for w in q.what_if}["At 540p"] == Decimal("0.50")
     assert plan.output_size == (1080, 1920) and not plan.spec.output_size_published("1080p", "9:16")
@@ -301,7 +301,7 @@ def test_a_models_other_inputs_are_chosen_checked_priced_and_sent(live_emu, tmp_
     assert extras == {"style": "anime", "motion_strength": 0.9}
 
     plan = Plan.make(Choices(model_id=TEST_ID, prompt="x", duration=5, extras=extras), models=models)
-    assert plan.quote.total == Decimal("0.75")  # its formula: x1.5 above 0.8
+    assert plan.price.total == Decimal("0.75")  # its formula: x1.5 above 0.8
     body = plan.payload(0, PHOTO)
     assert (body["style"], body["motion_strength"]) == ("anime", 0.9)
     for bad, problem in (({"motion_strength": 2}, ("motion_strength", "Motion strength must be from 0 to 1; 2 is "
@@ -321,7 +321,7 @@ def test_a_formula_calling_a_server_helper_is_priced_by_wavespeeds_quote(live_em
     models = catalog_live.refresh(TEST_KEY, live_emu.url, cache_dir=tmp_path)
     spec = catalog.get_model(HELPER_ID, models)
     assert formula.server_helpers(spec.formula) == ["seedance_units"]
-    q = pricing.quote_for(spec, 5, "1080p", models=models)
+    q = pricing.price_for(spec, 5, "1080p", models=models)
     assert q.kind == "needs WaveSpeed's quote" and q.needs_server_quote and not q.published
     assert "only WaveSpeed can evaluate" in q.source and "WaveSpeed's own quote is needed" in q.headline()
 

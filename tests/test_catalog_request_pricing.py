@@ -84,7 +84,7 @@ def test_v15_defaults_are_sound_on_match_my_image_720p():
         "image": IMG, "prompt": "a cat turns", "duration": 5, "resolution": "720p",
         "generate_audio": True, "camera_fixed": False, "seed": 7,
     }  # fmt: skip
-    assert p.aspect_ratio == "16:9" and not p.shape_known and p.quote.total == Decimal("0.26")
+    assert p.aspect_ratio == "16:9" and not p.shape_known and p.price.total == Decimal("0.26")
     known = p.for_image((800, 600))  # the shape follows the picture once it is known
     assert (known.aspect_ratio, known.shape_known, known.output_size) == ("4:3", True, (1112, 834))
     assert known.seeds == p.seeds and p.upload_side == 2 * 1280
@@ -105,7 +105,7 @@ def test_fast_payload_sends_resolution_but_no_aspect_or_last_image():
 def test_takes_step_a_fixed_seed_and_pick_random_ones_otherwise():
     p = plan(prompt="x", seed=2147483646, takes=3)
     assert p.seeds == (2147483646, 2147483647, 0) and [p.take_values(i)["seed"] for i in range(3)] == list(p.seeds)
-    assert p.quote.total == Decimal("0.78") and p.needs_confirm(0.5) and not p.needs_confirm(None)
+    assert p.price.total == Decimal("0.78") and p.needs_confirm(0.5) and not p.needs_confirm(None)
     rand = plan(prompt="x", takes=4).seeds
     assert len(rand) == 4 and all(0 <= s <= 2147483647 for s in rand)
 

@@ -130,7 +130,7 @@ def test_two_visitors_each_see_and_are_checked_against_their_own_catalog(two_key
     assert family not in layout.models_now(ctx, nobody)["choices"]  # demo: the built-in list, not a key's
     assert ctx.models(nobody) == catalog.MODELS and ONLY not in catalog.MODELS_BY_ID
 
-    assert Plan.make(Choices(model_id=ONLY, prompt="x", duration=10), models=ctx.models(a)).quote.total == 0.5
+    assert Plan.make(Choices(model_id=ONLY, prompt="x", duration=10), models=ctx.models(a)).price.total == 0.5
     with pytest.raises(InvalidRequest, match="from 2 to 4"):  # B's own list says 4 s at most
         Plan.make(Choices(model_id=ONLY, prompt="x", duration=10), models=ctx.models(b))
     with pytest.raises(InvalidRequest, match="is not a Seedance model this app knows"):

@@ -73,7 +73,7 @@ def test_generate_joins_a_busy_queue_and_says_where_and_when(key_ctx, emu, photo
     assert [t.prompt for t in mine] == ["queued from Create"] * 2 and [t.seed for t in mine] == [700, 701]
     form = Form(family=V15, resolution="480p", duration=4, aspect=c.MATCH, takes=2, seed=700)
     plan = tv.Plan.make(form.choices(), image_size=(800, 600), priced_only=True)
-    assert sum(float(t.price_usd) for t in mine) == pytest.approx(float(plan.quote.total))  # the button's price
+    assert sum(float(t.price_usd) for t in mine) == pytest.approx(float(plan.price.total))  # the button's price
     assert all(t.state == "queued" and t.money == "not_charged" for t in mine)
 
     store.resume(session.owner)

@@ -83,7 +83,7 @@ def test_defaults_a_person_gets_sound_on_match_my_image_720p(core, photos, emu):
     assert (info["width"], info["height"], info["frames"], info["audio"]) == (1112, 834, 121, True)  # 4:3 picture
     job = emu.emulator.jobs[r.take.task_id]
     assert job.inputs["generate_audio"] is True and "aspect_ratio" not in job.inputs
-    assert r.take.price_usd == f"{plan.for_image((800, 600)).quote.per_take:.2f}"
+    assert r.take.price_usd == f"{plan.for_image((800, 600)).price.per_take:.2f}"
 
 
 def test_several_takes_step_the_seed_and_each_gets_its_own_job(core, photos, emu):
@@ -234,7 +234,7 @@ def test_an_echoed_key_appears_in_no_message_card_journal_row_or_log(emu, tmp_pa
 
         async def go():
             [e] = await session.generate(lite_plan(), photos[0])
-            return e, await session.quote(lite_plan()), await session.check_key()
+            return e, await session.price_check(lite_plan()), await session.check_key()
 
         e, price, balance = drive(session, go)
         logging.getLogger("seedance_ui.takes.take_run").warning("echoed by the server: %s", e.message)

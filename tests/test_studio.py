@@ -256,7 +256,7 @@ def test_a_closed_port_fails_fast_naming_the_host(tmp_path, photo):
 
     async def glances():
         t = time.monotonic()
-        price = await session.quote(lite_plan())
+        price = await session.price_check(lite_plan())
         balance = await session.check_key()
         return price, balance, time.monotonic() - t
 
@@ -282,7 +282,7 @@ def test_a_silent_server_does_not_hold_up_a_price_or_balance_glance(tmp_path):
 
     async def go():
         t = time.monotonic()
-        return await session.quote(lite_plan()), time.monotonic() - t
+        return await session.price_check(lite_plan()), time.monotonic() - t
 
     try:
         price, took = drive(session, go)

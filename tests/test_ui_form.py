@@ -71,8 +71,8 @@ def test_one_form_change_makes_one_plan_and_everything_follows_it(monkeypatch, k
     n.reset()
     page_form(picture).plan(priced_only=True)
     assert one_plan == n.formulas > 0  # the change cost what one plan costs: nothing priced twice
-    assert view.priced.quote.total == view.priced.quote.per_take  # one take
-    total = f"${view.priced.quote.total:.2f}"
+    assert view.priced.price.total == view.priced.price.per_take  # one take
+    total = f"${view.priced.price.total:.2f}"
     assert view.button["value"] == f"✨ Generate · {total}" and total in view.price
     assert "Output 1280x720" in view.framing_text and view.framing is not None
     assert view.confirm["visible"] is False  # $0.26 is under the $2 threshold

@@ -30,7 +30,7 @@ def taken(core, tmp_path):
 def test_upscale_is_priced_first_charged_that_and_lands_in_history(core, taken, emu):
     session = open_session(core)
     before = emu.emulator.balance_of(TEST_KEY)
-    quote = drive(session, lambda: session.upscale_quote(taken.id, "1080p"))
+    quote = drive(session, lambda: session.upscale_price(taken.id, "1080p"))
     seconds = video.probe(taken.video_path)["seconds"]
     # the snapshot's formula: $0.0072 per second of video at 1080p, rounded up to the cent
     assert quote.kind == "formula" and quote.usd == Decimal(math.ceil(0.0072 * seconds * 100)) / 100
@@ -63,7 +63,7 @@ def test_sizes_it_cannot_take_are_refused_plainly_before_anything_is_sent(core, 
         drive(session, lambda: session.upscale(taken.id, "720p"))
     other = open_session(core, owner="someone-else")
     with pytest.raises(InputError, match="isn't in your history"):
-        drive(other, lambda: other.upscale_quote(taken.id, "1080p"))
+        drive(other, lambda: other.upscale_price(taken.id, "1080p"))
     up = upscale.current()
     assert "already 1080 pixels" in str(up.problem("1080p", 1080)) and up.problem("2k", 1080) is None
     assert emu.emulator.count("submit") == 1 and len(session.history()) == 1
@@ -120,7 +120,7 @@ def test_a_formula_only_wavespeed_can_evaluate_is_priced_by_wavespeed(core, take
     upscale.use_items([item])
     try:
         session = open_session(core)
-        q = drive(session, lambda: session.upscale_quote(taken.id, "2k"))
+        q = drive(session, lambda: session.upscale_price(taken.id, "2k"))
         assert q.kind == "wavespeed" and q.usd == Decimal("0.03") and "WaveSpeed's own price" in q.text
         assert emu.emulator.count("price") == 1
     finally:
@@ -134,7 +134,7 @@ def test_demo_upscale_costs_nothing_and_says_so(emu, tmp_path):
     first.write_bytes(make_photo(640, 480))
     session = open_session(studio)
     [r] = drive(session, lambda: session.generate(v15_plan(model_id=V15), first))
-    q = drive(session, lambda: session.upscale_quote(r.take.id, "1080p"))
+    q = drive(session, lambda: session.upscale_price(r.take.id, "1080p"))
     assert q.kind == "demo" and q.usd is None and "demo preview" in q.text and "charge" not in q.text  # no money words
     up = drive(session, lambda: session.upscale(r.take.id, "1080p"))
     assert up.take.state == "downloaded" and up.facts["price_usd"] is None

@@ -235,8 +235,8 @@ def test_the_price_card_button_and_framing_follow_the_visitors_language(tmp_path
     form = Form(visitor=visitor, first=str(picture), family="Seedance V1.5 Pro", resolution="720p", duration=5,
                 audio=True, threshold=2.0)  # fmt: skip
     view = create.on_form_change(AppContext(demo=None, live=None), form)
-    price = say(said("take.price", price=Usd(view.priced.quote.total)), locale)
-    assert view.button["value"] == say(said("create.generate_priced", price=Usd(view.priced.quote.total)), locale)
+    price = say(said("take.price", price=Usd(view.priced.price.total)), locale)
+    assert view.button["value"] == say(said("create.generate_priced", price=Usd(view.priced.price.total)), locale)
     assert price in view.price and say(said("create.takes_one"), locale) in view.price
     assert view.framing_text == say(said("framing.whole", size="1280x720"), locale)  # a 16:9 picture, 16:9 video
     assert "Generate" not in view.button["value"] and "Output" not in view.framing_text

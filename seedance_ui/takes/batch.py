@@ -52,10 +52,10 @@ class BatchRow:
 
     @property
     def price(self) -> Decimal | None:
-        return self.plan.quote.total if self.ok and self.plan else None
+        return self.plan.price.total if self.ok and self.plan else None
 
     def to_dict(self) -> dict[str, Any]:
-        q = self.plan.quote if self.plan else None
+        q = self.plan.price if self.plan else None
         return {"row": self.number, "image": self.image, "prompt": self.prompt, "ok": self.ok,
                 "takes": self.plan.takes if self.plan else None, "price_usd": str(q.total) if q and self.ok else None,
                 "problems": [{"row": self.number, "column": c, "reason": str(r)} for c, r in self.problems]}  # fmt: skip

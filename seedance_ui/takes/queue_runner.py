@@ -56,7 +56,7 @@ def enqueue(session: Session, plan: Plan, first: str | Path, last: str | Path | 
         one = plan.choices.model_copy(update={"seed": plan.seeds[i], "takes": 1})
         take = Take(id=f"{stamp[:12]}{i}{uuid.uuid4().hex[:3]}", owner=session.owner, model_id=plan.spec.id,
                     prompt=plan.values["prompt"], settings=plan.take_values(i), seed=plan.seeds[i],
-                    price_usd=f"{plan.quote.per_take:.2f}", price_published=plan.quote.published,
+                    price_usd=f"{plan.price.per_take:.2f}", price_published=plan.price.published,
                     first_image=str(first_copy), last_image=str(last_copy) if last_copy else None)  # fmt: skip
         saved = {"choices": one.model_dump(), "size": [first_img.width, first_img.height]}
         out.append(store.add(take, saved, batch=batch))

@@ -176,7 +176,7 @@ class Board:
 
     def price(self, plans: list[Plan], shots: list[int] | None = None) -> Decimal:
         picked = range(len(plans)) if shots is None else shots
-        return sum((plans[i].quote.total for i in picked), Decimal(0))
+        return sum((plans[i].price.total for i in picked), Decimal(0))
 
     def continuing_after(self, index: int) -> list[int]:
         """The shots that start, directly or through each other, on shot ``index``'s last frame."""

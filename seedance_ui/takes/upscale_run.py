@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class UpscaleQuote:
+class UpscalePrice:
     take_id: str
     target: str
     width: int
@@ -50,7 +50,7 @@ class UpscaleQuote:
 
     @property
     def text(self) -> str:
-        """The quote in English (the CLI's and the logs')."""
+        """The price in English (the CLI's and the logs')."""
         return say(self.said)
 
 
@@ -61,14 +61,14 @@ def _video_of(session: VisitorDoor, take_id: str) -> tuple[Take, Path]:
     return take, Path(take.video_path)
 
 
-async def quote(session: VisitorDoor, take_id: str, target: str) -> UpscaleQuote:
+async def price(session: VisitorDoor, take_id: str, target: str) -> UpscalePrice:
     """What upscaling this take to ``target`` costs, before anything is sent; InputError for a size it can't take."""
     take, path = _video_of(session, take_id)
-    return await _quote(session, take, path, None, target)
+    return await _price(session, take, path, None, target)
 
 
-async def _quote(session: VisitorDoor, take: Take, path: Path, data: bytes | None, target: str) -> UpscaleQuote:
-    """``quote`` for a take in hand; ``data`` is its video when already read (it is uploaded only if WaveSpeed
+async def _price(session: VisitorDoor, take: Take, path: Path, data: bytes | None, target: str) -> UpscalePrice:
+    """``price`` for a take in hand; ``data`` is its video when already read (it is uploaded only if WaveSpeed
     must price it)."""
     try:
         info = await asyncio.to_thread(video.probe, path)
@@ -81,17 +81,17 @@ async def _quote(session: VisitorDoor, take: Take, path: Path, data: bytes | Non
     w, h = upscale.target_size(info["width"], info["height"], target)
     base = dict(take_id=take.id, target=target, width=w, height=h, seconds=info["seconds"])
     if session.demo:
-        return UpscaleQuote(**base, usd=None, kind="demo")
+        return UpscalePrice(**base, usd=None, kind="demo")
     usd = up.price(target, info["seconds"])
     if usd is not None:
-        return UpscaleQuote(**base, usd=usd, kind="formula")
+        return UpscalePrice(**base, usd=usd, kind="formula")
     try:  # a formula only WaveSpeed can evaluate: it needs the video itself (uploads are free)
         client = session.wavespeed
         url = await client.upload(data or path.read_bytes(), "take.mp4", "video/mp4")
         usd = await client.quote(up.id, up.inputs(url, target))
     except SeedanceError as e:
-        return UpscaleQuote(**base, usd=None, kind="wavespeed", problem=session.say(e.said))
-    return UpscaleQuote(**base, usd=usd, kind="wavespeed", published=True)
+        return UpscalePrice(**base, usd=None, kind="wavespeed", problem=session.say(e.said))
+    return UpscalePrice(**base, usd=usd, kind="wavespeed", published=True)
 
 
 async def run(session: VisitorDoor, take_id: str, target: str, on_progress: ProgressFn | None = None) -> TakeResult:
@@ -104,7 +104,7 @@ async def _run(session: VisitorDoor, take_id: str, target: str, on_progress: Pro
     session.preflight(1)
     source, path = _video_of(session, take_id)
     data = path.read_bytes()
-    q = await _quote(session, source, path, data, target)
+    q = await _price(session, source, path, data, target)
     if q.usd is None and not session.demo:
         raise NotReady(said("upscale.refused_unpriced", problem=q.problem))
     up = upscale.current()

@@ -59,8 +59,8 @@ async def generate(
         session = ctx.session(visitor)
         # the visitor's own catalog; worked out off the event loop (a formula may take up to its bound)
         plan = await asyncio.to_thread(partial(Plan.make, choices, models=ctx.models(visitor)))
-        if not session.demo and not confirm_spend and plan.quote.total > Decimal(str(ctx.spend_threshold)):
-            raise gr.Error(f"This video costs ${plan.quote.total:.2f}, over the spend limit of "
+        if not session.demo and not confirm_spend and plan.price.total > Decimal(str(ctx.spend_threshold)):
+            raise gr.Error(f"This video costs ${plan.price.total:.2f}, over the spend limit of "
                            f"${ctx.spend_threshold:.2f}: send confirm_spend=true to go ahead.")  # fmt: skip
         results = await api_share.in_turn(ctx, session, api_share.caller_of(request),
                                           lambda: session.generate(plan, image, last_image or None))  # fmt: skip

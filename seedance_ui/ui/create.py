@@ -273,7 +273,7 @@ def _locale(visitor: Visitor | None) -> str:
 
 def price_kind(plan: Plan, locale: str = "en") -> str:
     """Which kind of price the person sees, in words."""
-    q = plan.quote
+    q = plan.price
     if getattr(q, "kind", "") == "needs WaveSpeed's quote":
         kind = said("create.kind_floor")
     elif getattr(plan.spec, "source", "") == "live" and getattr(q, "kind", "") == "formula":
@@ -290,7 +290,7 @@ def price_card(ctx: AppContext, form: Form, priced: Plan | SeedanceError) -> tup
     if not isinstance(priced, Plan):
         return f"<div class='card'>{html.escape(say(priced.said, locale))}</div>", gr.update(visible=False), gr.update()
     demo, plan = ctx.is_demo(form.visitor or Visitor()), priced
-    q = plan.quote
+    q = plan.price
 
     def text(message: Any) -> str:  # the card's words: not said in demo mode when they name an amount
         return html.escape(say(message, locale), quote=False)
@@ -352,7 +352,7 @@ async def _wavespeed_words(ctx: AppContext, visitor: Visitor, priced: Plan | See
     if isinstance(priced, Plan):
         plan = priced
         try:
-            check = await ctx.session(visitor).quote(plan)
+            check = await ctx.session(visitor).price_check(plan)
         except SeedanceError as e:
             problem = e
     locale = _locale(visitor)
@@ -360,7 +360,7 @@ async def _wavespeed_words(ctx: AppContext, visitor: Visitor, priced: Plan | See
         line = said("create.cant_ask", problem=problem.said)
         return f"<div class='balance'>{html.escape(say(line, locale), quote=False)}</div>", False
     if check.problem:
-        refused = plan.quote.needs_server_quote
+        refused = plan.price.needs_server_quote
         line = said("create.no_quote_nothing_sent", problem=check.problem) if refused else \
             said("create.no_quote", problem=check.problem)  # fmt: skip
         return f"<div class='balance'>{html.escape(say(line, locale), quote=False)}</div>", refused

@@ -67,7 +67,7 @@ def make_tools(ctx: AppContext) -> tuple[Any, Any, Any]:
             demo = ctx.is_demo(visitor)
         except SeedanceError as e:
             raise gr.Error(e.message) from None
-        return json.dumps({**plan.quote.to_dict(), "model": plan.spec.name, "charged": not demo, "demo": demo})
+        return json.dumps({**plan.price.to_dict(), "model": plan.spec.name, "charged": not demo, "demo": demo})
 
     async def generate(
         image: str,

@@ -25,12 +25,12 @@ def _price(spec: catalog.ModelSpec, family: list[catalog.ModelSpec], resolution:
         model = spec_for(spec.family, res, models)
         shape = (aspect_value(aspect) if model.accepts_aspect_ratio else None) or (
             catalog.nearest_aspect_ratio(*size) if size else "16:9")  # fmt: skip
-        quote = pricing.quote_for(model, dur, res, bool(audio) and model.accepts_audio, aspect_ratio=shape,
+        price = pricing.price_for(model, dur, res, bool(audio) and model.accepts_audio, aspect_ratio=shape,
                                   with_what_if=False, models=models)  # fmt: skip
     except (ValueError, SeedanceError, StopIteration, KeyError):
         return "—"
-    mark = "" if quote.published else " (estimate)"
-    return f"${quote.total:.2f}{mark}" + ("" if (res, dur) == (resolution, int(duration or 0)) else
+    mark = "" if price.published else " (estimate)"
+    return f"${price.total:.2f}{mark}" + ("" if (res, dur) == (resolution, int(duration or 0)) else
                                                f" at {res}, {dur} s")  # fmt: skip
 
 

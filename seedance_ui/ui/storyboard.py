@@ -105,7 +105,7 @@ def _card(ctx: AppContext, visitor: Any, board: Board, i: int, session: Any, w: 
     takes = [t for t in (ledger.get(x) for x in shot.round_ids) if t is not None and t.video_path]
     try:
         price = session.say(said("board.demo_preview")) if session.demo else \
-            session.say(said("take.price", price=Usd(board.check()[i].quote.total)))  # fmt: skip
+            session.say(said("take.price", price=Usd(board.check()[i].price.total)))  # fmt: skip
     except SeedanceError:
         price = session.say(said("board.cant_price_yet"))
     status = ("out of date: the shot before it changed" if shot.stale else shot.problem or shot.waiting or

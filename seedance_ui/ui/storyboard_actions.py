@@ -183,7 +183,7 @@ def retake_label(session: Session, board: Board, i: int, locale: str = "en") -> 
     """A shot's Retake button, with its price first (none in demo mode)."""
     word = L_in(locale, "board.retake")
     try:
-        price = board.check()[i].quote.total
+        price = board.check()[i].price.total
     except SeedanceError:
         return word
     return " · ".join(x for x in (word, session.say(said("take.price", price=Usd(price)))) if x)

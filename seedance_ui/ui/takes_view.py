@@ -107,14 +107,14 @@ async def generate(ctx: AppContext, form: Form):  # type: ignore[no-untyped-def]
     except SeedanceError as e:
         yield Frame(error=words.card(voice, e))
         return
-    if not session.demo and plan.quote.needs_server_quote:  # the amount to confirm is WaveSpeed's, not a guess
+    if not session.demo and plan.price.needs_server_quote:  # the amount to confirm is WaveSpeed's, not a guess
         try:
             plan = await price_gate.priced_by_wavespeed(session, plan)
         except SeedanceError as e:
             yield Frame(error=words.card(voice, e))
             return
     if not session.demo and plan.needs_confirm(form.threshold) and not form.confirmed:
-        yield Frame(error=words.card(voice, said("create.confirm_spend", total=Usd(plan.quote.total))))
+        yield Frame(error=words.card(voice, said("create.confirm_spend", total=Usd(plan.price.total))))
         return
     if (queued := await asyncio.to_thread(queue_if_busy, ctx, visitor, session, plan, first, form.last)) is not None:
         yield Frame(error=queued)
@@ -157,7 +157,7 @@ async def _run(session: Any, plan: Plan, visitor: Visitor, first: str, last: str
             except asyncio.TimeoutError:
                 p = None
             if p is not None:
-                _apply(frame, p, visitor, started, session.demo, str(plan.quote.per_take))
+                _apply(frame, p, visitor, started, session.demo, str(plan.price.per_take))
                 if p.stage in ENDS and not session.demo:  # what the account says now that this take has ended
                     frame.balance = (await history_words.balance_of(session))[0]
             yield frame

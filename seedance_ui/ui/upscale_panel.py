@@ -33,7 +33,7 @@ async def price(ctx: AppContext, visitor: Visitor, take_id: str, target: str) ->
     voice = words.voice(ctx, visitor)
     try:
         session = ctx.session(visitor)
-        q = await session.upscale_quote(take_id, target)
+        q = await session.upscale_price(take_id, target)
     except InputError as e:
         return _note(voice.say(e.said)), gr.update(value=IDLE_LABEL, interactive=False)
     except SeedanceError as e:
