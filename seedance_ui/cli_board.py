@@ -64,10 +64,19 @@ def _report(session: Session, board: Board, total: Decimal, out_dir: Path | None
     shots = []
     for i, s in enumerate(board.shots):
         take = session.studio.ledger.get(s.chosen) if s.chosen else None
-        shots.append({"shot": i + 1, "take_id": s.chosen, "video": take.video_path if take else None,
-                      "seed": take.seed if take else None, "takes": s.round_ids, "stale": s.stale,
-                      "continues": s.cont, "started_from": s.started_from,
-                      "problem": s.problem or s.waiting or None})  # fmt: skip
+        shots.append(
+            {
+                "shot": i + 1,
+                "take_id": s.chosen,
+                "video": take.video_path if take else None,
+                "seed": take.seed if take else None,
+                "takes": s.round_ids,
+                "stale": s.stale,
+                "continues": s.cont,
+                "started_from": s.started_from,
+                "problem": str(s.problem or s.waiting or "") or None,
+            }
+        )  # fmt: skip (JSON keeps the English)
     film = session.studio.ledger.get(board.film) if board.film and board.film_current() else None
     film_video = film.video_path if film else None
     if film_video and out_dir is not None:

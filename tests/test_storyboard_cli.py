@@ -107,7 +107,7 @@ def test_a_chained_board_renders_in_order_into_a_film_that_is_a_take(tmp_path, e
     # The film is a take of its own in History, with its shots in its facts, and it can be upscaled (priced).
     hist = json.loads(cli("history", "--json", env=env).stdout)
     row = next(t for t in hist if t["take_id"] == data["film"]["take_id"])
-    assert all(s["take_id"] in row["note"] for s in data["shots"])
+    assert row["note"].startswith("The film of board") and all(s["take_id"] in row["note"] for s in data["shots"])
     up = cli("upscale", data["film"]["take_id"], "--price-only", "--json", env=env)
     assert up.returncode == 0, up.stdout + up.stderr
     quote = json.loads(up.stdout)

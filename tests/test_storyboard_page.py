@@ -13,6 +13,7 @@ from seedance_ui import runtime
 from seedance_ui.takes.storyboard import Board, Shot
 from seedance_ui.ui import storyboard_actions as act
 from seedance_ui.ui.state import AppContext, Visitor
+from seedance_ui.words.said import say
 
 LITE = {"model_id": "bytedance/seedance-v1-lite-i2v-480p", "duration": 2, "resolution": "480p"}
 
@@ -107,9 +108,13 @@ def test_cancel_one_shot_leaves_the_next_waiting_with_why(emu, tmp_path):
 
     steps = asyncio.run(go())
     final = Board.from_json(steps[-1][0])
-    assert "cancelled" in final.shots[0].problem
-    assert final.shots[1].waiting.startswith("Waiting for shot 1") and not final.shots[1].round_ids
+    assert final.shots[0].problem.id == "board.shot_cancelled" and "cancelled" in str(final.shots[0].problem)
+    assert str(final.shots[1].waiting).startswith("Waiting for shot 1") and not final.shots[1].round_ids
     assert submits(emu) == 1
+    # the board keeps the messages, not their English: the same board reads in the visitor's language
+    assert "Waiting for shot" not in steps[-1][0] and '"board.shot_waiting"' in steps[-1][0]
+    spanish = say(final.shots[1].waiting, "es")
+    assert spanish.startswith("Esperando al plano 1: El plano 1 se canceló.") and "Waiting" not in spanish
 
 
 def test_a_board_without_shots_or_a_first_shot_that_continues_cannot_render(tmp_path):
@@ -213,5 +218,21 @@ def test_a_shot_that_cannot_start_says_why_and_the_board_still_ends(emu, tmp_pat
             await session.aclose()
 
     after = asyncio.run(go())
-    assert "shot 2 could not start" in after.shots[1].problem and "not in the library" in after.shots[1].problem
+    assert "Shot 2 could not start" in str(after.shots[1].problem) and "not in the library" in str(
+        after.shots[1].problem
+    )
     assert not after.rendering and submits(emu) == 3  # nothing more was sent
+
+
+def test_a_board_kept_before_messages_had_ids_still_reads_its_words():
+    """Boards journaled by an older version hold a shot's reasons as English text: shown as they are, kept as ids
+    from the next save on."""
+    old = Board.new("local", "Old one", shots=[Shot(image="a.png", prompt="x"), Shot(cont=True, prompt="y")])
+    doc = json.loads(old.to_json())
+    doc["shots"][0]["problem"], doc["shots"][1]["waiting"] = "shot 1 was cancelled", ""
+    board = Board.from_json(json.dumps(doc))
+    assert say(board.shots[0].problem, "ja") == "shot 1 was cancelled" and board.shots[1].waiting is None
+    assert json.loads(board.to_json())["shots"][0]["problem"] == {
+        "id": "said.as_is",
+        "params": {"text": "shot 1 was cancelled"},
+    }

@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 from .. import video
 from ..errors import InputError, SeedanceError
 from ..journal import Take
-from ..words.said import said
+from ..words.said import Said, said
 from . import film, paced_start, take_run
+from .ledger import noted
 from .states import OUTCOME_UNKNOWN, TakeState
 from .storyboard import FILM_MODEL, Board, BoardStore
 from .take_run import Progress, TakeResult
@@ -42,7 +43,7 @@ class ShotProgress:
 
     shot: int
     stage: str
-    message: str
+    message: Said | str
     take_id: str | None = None
     elapsed: float = 0.0
     expected: float | None = None
@@ -110,16 +111,17 @@ class BoardRun:
                 prev = await self.ready[i - 1]
                 if prev is None:
                     before = self.board.shots[i - 1]
-                    why = before.problem or before.waiting or "it has no video"
-                    shot.waiting = f"Waiting for shot {i}: {why.rstrip('.')}. Nothing was sent for this shot."
+                    why = before.problem or (said("board.shot_not_started", n=i) if before.waiting else
+                                             said("board.shot_no_video", n=i))  # fmt: skip
+                    shot.waiting = said("board.shot_waiting", before=i, why=why)
                     await self._tell(ShotProgress(i, "waiting", shot.waiting))
                     return
                 first = str(await asyncio.to_thread(self.session.last_frame, prev))
                 shot.started_from = prev
-            shot.waiting = ""
+            shot.waiting = None
             if await self._resume(i):
                 return
-            shot.round_ids, shot.chosen, shot.stale, shot.problem = [], None, False, ""
+            shot.round_ids, shot.chosen, shot.stale, shot.problem = [], None, False, None
             self.save()
             # paced to the account's level (a 3-shot film on Bronze: two start, the third a minute later, no 429)
             results = await paced_start.generate(self.session, plan, first or "", shot.last_image,
@@ -127,7 +129,7 @@ class BoardRun:
                                                  on_wait=lambda words: self._tell(ShotProgress(i, "waiting", words)))  # fmt: skip
             self._settle(i, results)
         except SeedanceError as e:  # refused before its takes began (a picture, the disk): the others go on
-            shot.problem = f"shot {i + 1} could not start ({e.message.rstrip('.')})"
+            shot.problem = said("board.shot_could_not_start", n=i + 1, why=e.said)
             await self._tell(ShotProgress(i, "failed", shot.problem))
         finally:
             self.save()
@@ -160,7 +162,8 @@ class BoardRun:
         if not saved and errors:
             states = [t.state for t in (self.session.studio.ledger.get(x) for x in shot.round_ids) if t]
             cancelled = TakeState.CANCELLED in states
-            shot.problem = f"shot {i + 1} was cancelled" if cancelled else f"shot {i + 1} failed ({errors[0].message})"
+            shot.problem = (said("board.shot_cancelled", n=i + 1) if cancelled else
+                            said("board.shot_failed", n=i + 1, why=errors[0].said))  # fmt: skip
 
     async def _resume(self, i: int) -> bool:
         """Carry the shot's takes from an earlier, interrupted render to their end; True when that gave a video
@@ -186,7 +189,7 @@ class BoardRun:
             shot.chosen = videos[0]
         unsure = [t for t in (ledger.get(x.id) or x for x in takes) if t.state in OUTCOME_UNKNOWN]
         if unsure and not videos:
-            shot.problem = f"shot {i + 1} may have started at WaveSpeed; we are still checking (seedance recover)"
+            shot.problem = said("board.shot_unsure", n=i + 1)
         return bool(videos or unsure)
 
     # One shot alone, picks and cancel ------------------------------------------------------------------------
@@ -260,9 +263,7 @@ def make_film(session: Session, board: Board) -> Take:
                   "resolution": takes[0].settings.get("resolution"), "duration": seconds,
                   "frames": info.get("frames"), "audio": info.get("audio")},
         seed=None, price_usd="", first_image=takes[0].first_image,
-        note=f"The film of board '{board.name}': shots {', '.join(f'{n + 1} (take {t.id})' for n, t in enumerate(takes))}, "
-             + (f"joined with {board.crossfade:g} s crossfades" if board.crossfade else "joined with cuts")
-             + " on this computer.",
+        **noted(_film_note(board, takes)),
     ))  # fmt: skip
     poster, sidecar = dest.with_suffix(".jpg"), dest.with_suffix(".json")
     video.save_poster(dest, poster)
@@ -286,3 +287,11 @@ async def resume_boards(session: Session, on_progress: ShotProgressFn | None = N
         except SeedanceError as e:
             log.info("board %s could not be picked up: %s", board.id, e.message)
     return picked_up
+
+
+def _film_note(board: Board, takes: list[Take]) -> Said:
+    """What the film is made of: its board, each shot's take, and how the shots are joined."""
+    shots = ", ".join(f"{n + 1} ({t.id})" for n, t in enumerate(takes))
+    if board.crossfade:
+        return said("board.film_note_crossfade", board=board.name, shots=shots, seconds=f"{board.crossfade:g}")
+    return said("board.film_note_cuts", board=board.name, shots=shots)

@@ -24,7 +24,7 @@ from typing import Any
 from .. import catalog, images
 from ..errors import InputError, InvalidRequest
 from ..plan import Choices, Plan
-from ..words.said import Said, said
+from ..words.said import Said, as_is, said
 
 SETTINGS = ("model_id", "resolution", "duration", "aspect_ratio", "generate_audio", "camera_fixed")
 """What a board sets for every shot and a shot may change for itself."""
@@ -53,10 +53,10 @@ class Shot:
     """A shot this one continues from was taken again: its first frame is no longer that shot's last frame."""
     started_from: str | None = None
     """The take whose last frame this shot started on (continuing shots)."""
-    waiting: str = ""
-    """Why this shot did not start, in plain words (a shot it continues from failed or was cancelled)."""
-    problem: str = ""
-    """Why this shot's latest render gave no video, in plain words."""
+    waiting: Said | None = None
+    """Why this shot did not start, as a message (a shot it continues from failed or was cancelled)."""
+    problem: Said | None = None
+    """Why this shot's latest render gave no video, as a message."""
 
 
 @dataclass
@@ -128,12 +128,20 @@ class Board:
         return {"name": self.name, **self.defaults, **fade, "shots": shots}
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+        """The board as kept in the journal: a shot's messages as ids and parameters, never as rendered text."""
+        d = asdict(self)
+        for shot, kept in zip(self.shots, d["shots"], strict=True):
+            kept["waiting"], kept["problem"] = _message_json(shot.waiting), _message_json(shot.problem)
+        return json.dumps(d, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> Board:
         d = json.loads(text)
-        d["shots"] = [Shot(**s) for s in d.get("shots", [])]
+        shots = []
+        for s in d.get("shots", []):
+            s["waiting"], s["problem"] = _message_of(s.get("waiting")), _message_of(s.get("problem"))
+            shots.append(Shot(**s))
+        d["shots"] = shots
         return cls(**d)
 
     # Checks, plans and price ---------------------------------------------------------------------------------
@@ -326,3 +334,14 @@ def money_text(total: Decimal, demo: bool) -> str:
 def model_name(model_id: str) -> str:
     spec = catalog.MODELS_BY_ID.get(model_id)
     return spec.name if spec else model_id
+
+
+def _message_json(message: Said | None) -> dict[str, Any] | None:
+    return message.to_json() if message else None
+
+
+def _message_of(kept: Any) -> Said | None:
+    """A shot's message read back; a board kept before messages had ids holds English text, shown as it is."""
+    if isinstance(kept, dict):
+        return Said.from_json(kept)
+    return as_is(kept) if isinstance(kept, str) and kept else None

@@ -15,7 +15,7 @@ import gradio as gr
 
 from ..errors import SeedanceError
 from ..takes.storyboard import Board
-from ..words.said import Usd, said
+from ..words.said import N_, Usd, said
 from . import storyboard_actions as act
 from .create import choices_for
 from .i18n import L, L_in
@@ -108,8 +108,8 @@ def _card(ctx: AppContext, visitor: Any, board: Board, i: int, session: Any, w: 
             session.say(said("take.price", price=Usd(board.check()[i].price.total)))  # fmt: skip
     except SeedanceError:
         price = session.say(said("board.cant_price_yet"))
-    status = ("out of date: the shot before it changed" if shot.stale else shot.problem or shot.waiting or
-              ("chosen take ready" if shot.chosen else "not rendered yet"))  # fmt: skip
+    status = session.say(said("board.status_stale") if shot.stale else shot.problem or shot.waiting or
+                         said(N_("board.status_chosen") if shot.chosen else N_("board.status_not_rendered")))  # fmt: skip
     with gr.Group(key=f"card-{board.id}-{i}", elem_classes=["shot-card"]):
         with gr.Row(equal_height=False):
             if shot.cont:

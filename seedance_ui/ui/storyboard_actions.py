@@ -129,23 +129,28 @@ def render_label(ctx: AppContext, visitor: Visitor, doc: str | None) -> tuple[st
     return " · ".join(x for x in (label, price) if x), True
 
 
-def progress_html(board: Board, seen: dict[int, ShotProgress], started: float, session: Session | None = None) -> str:
+def progress_html(board: Board, seen: dict[int, ShotProgress], started: float, session: Session) -> str:
     """Each shot's stage, elapsed time and expected time, in one small list (in the session's language)."""
     rows = []
     for i, shot in enumerate(board.shots):
         p = seen.get(i)
         if p is None:
-            what = f"waiting for shot {i}" if shot.cont and i and not shot.chosen else "ready"
-            what = "done" if shot.chosen and not shot.stale else what
+            what = said("board.progress_waiting_for", before=i) if shot.cont and i and not shot.chosen else \
+                said("board.progress_ready")  # fmt: skip
+            what = said("board.progress_done") if shot.chosen and not shot.stale else what
+            line = session.say(what)
         else:
-            what = session.say(p.message) if session else str(p.message)
+            line = session.say(p.message)
             if p.stage not in ("saved", "failed", "waiting"):
-                eta = f" of about {p.expected:.0f} s" if p.expected else ""
-                what += f" · {p.elapsed:.0f} s{eta}"
-        rows.append(f"<li><b>Shot {i + 1}</b>: {html.escape(what)}</li>")
-    return (
-        f"<ul class='board-progress' aria-label='Shots'>{''.join(rows)}</ul><p>{time.monotonic() - started:.0f} s</p>"
-    )
+                elapsed = round(p.elapsed)
+                took = said("board.progress_time", elapsed=elapsed, expected=round(p.expected)) if p.expected else \
+                    said("board.progress_elapsed", elapsed=elapsed)  # fmt: skip
+                line += " · " + session.say(took)
+        shot_n = session.say(said("board.progress_shot", n=i + 1))
+        rows.append(f"<li><b>{html.escape(shot_n)}</b>: {html.escape(line)}</li>")
+    shots = html.escape(session.say(said("board.progress_shots")), quote=True)
+    total = session.say(said("board.progress_elapsed", elapsed=round(time.monotonic() - started)))
+    return f"<ul class='board-progress' aria-label='{shots}'>{''.join(rows)}</ul><p>{html.escape(total)}</p>"
 
 
 async def render(ctx: AppContext, visitor: Visitor, doc: str | None, threshold: float | None, confirmed: bool,
