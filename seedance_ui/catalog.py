@@ -28,7 +28,7 @@ from typing import Any
 
 from .catalog_door import model_id_problem
 from .catalog_schema import ExtraField, fields_from_api, is_seedance_i2v
-from .words.said import Said, said
+from .words.said import Said, as_is, said
 
 log = logging.getLogger("seedance_ui.catalog")
 
@@ -43,11 +43,6 @@ ASPECT_RATIO_VALUES: dict[str, float] = {a: int(a.split(":")[0]) / int(a.split("
 SEED_MIN, SEED_MAX = -1, 2147483647
 PROMPT_MAX_CHARS = 2000
 
-RETIREMENT_NOTICE = (
-    "WaveSpeed is retiring the Seedance 1.0 models and says they may be switched to other models "
-    "without notice. Prefer Seedance V1.5 Pro for new work."
-)
-RETIRED_NOTE = " WaveSpeed no longer has a page for this model: it is probably retired already (unconfirmed)."
 SNAPSHOT_FILE = "catalog-snapshot.json"
 
 # Output pixel sizes by generation, resolution and aspect ratio (ByteDance ModelArk tables).
@@ -83,8 +78,8 @@ class PriceRule:
     """Factor applied when the model also generates sound (published tables)."""
     published: bool = True
     """True when WaveSpeed publishes this price (or its live catalog gives the formula); False for our estimate."""
-    source: str = ""
-    """Where the number comes from, in a sentence."""
+    source: Said | None = None
+    """Where the number comes from: a citation from the snapshot kept as it is, or our own message."""
 
 
 @dataclass(frozen=True)
@@ -150,12 +145,12 @@ class ModelSpec:
         kw["aspect_ratios"] = kw["aspect_ratios"] or ASPECT_RATIOS
         price_notes: dict[str, Any] = notes.get("prices") or {}
         if source == "live":
-            said = {"confirmed": True, "source": "WaveSpeed's live catalog"}
-            kw["facts"] |= {k: said for k in ("available", "inputs", "ranges", "price", "smart_duration")}
+            confirmed = {"confirmed": True, "source": "WaveSpeed's live catalog"}
+            kw["facts"] |= {k: confirmed for k in ("available", "inputs", "ranges", "price", "smart_duration")}
             kw["confidence"] = "live"
             if kw["status"] == "probably retired":  # it is listed, so not retired yet
                 kw["status"] = "retiring"
-            rule = PriceRule(published=True, source="WaveSpeed's own price formula, from its live catalog")
+            rule = PriceRule(published=True, source=said("price.source_live_formula"))
             kw["prices"] = dict.fromkeys(kw["resolutions"], rule)
         else:
             kw["prices"] = {r: _rule(price_notes.get(r) or price_notes.get("*")) for r in kw["resolutions"]}
@@ -183,10 +178,11 @@ class ModelSpec:
         return aspect_ratio in _PUBLISHED_SIZES.get(self.generation, {}).get(resolution, {})
 
     @property
-    def notice(self) -> str:
+    def notice(self) -> Said | None:
+        """What to know before using a model WaveSpeed is retiring (None for any other)."""
         if not self.retiring:
-            return ""
-        return RETIREMENT_NOTICE + (RETIRED_NOTE if self.status == "probably retired" else "")
+            return None
+        return said("model.retiring_gone") if self.status == "probably retired" else said("model.retiring")
 
     def extra_defaults(self) -> dict[str, Any]:
         """Each extra input's default from the schema (fields without one are left out)."""
@@ -225,8 +221,9 @@ _V1_FIELDS = {"image", "prompt", "last_image", "aspect_ratio", "duration", "came
 
 def _rule(note: Mapping[str, Any] | None) -> PriceRule:
     note = note or {}
+    cited = str(note.get("source") or "")
     return PriceRule(published=bool(note.get("published", False)),
-                     source=str(note.get("source") or "Not published by WaveSpeed: our estimate."))  # fmt: skip
+                     source=as_is(cited) if cited else said("price.source_estimate"))  # fmt: skip
 
 
 def estimated_size(resolution: str, aspect_ratio: str) -> tuple[int, int]:

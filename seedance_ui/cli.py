@@ -30,7 +30,7 @@ from .cli_common import (
 from .errors import InputError, InvalidRequest, NotReady, SeedanceError
 from .plan import Plan
 from .words import LOCALES, pick_locale
-from .words.said import said
+from .words.said import N_, said
 from .words.said import say as say_in
 
 log = logging.getLogger("seedance_ui.cli")
@@ -97,11 +97,11 @@ def cmd_price(args: argparse.Namespace) -> int:
     plan = Plan.make(choices, models=models)
     q = plan.price
     locale = getattr(args, "locale", "en")
-    text = "\n".join(
-        [f"{plan.spec.name}, {q.duration} s, {q.resolution}{', with sound' if q.audio else ''}: "
-         f"{say_in(q.headline_said(), locale)}", f"  ${q.per_second:.4f} per second · {q.source}"]
-        + [f"  {say_in(w.said, locale)}" for w in q.what_if]
-    )  # fmt: skip
+    head = said(N_("cli.price_head_sound") if q.audio else N_("cli.price_head"), model=plan.spec.name,
+                seconds=q.duration, resolution=q.resolution, price=q.headline_said())  # fmt: skip
+    per_second = said("cli.price_per_second", usd=f"${q.per_second:.4f}", source=q.source)
+    text = "\n".join([say_in(head, locale), f"  {say_in(per_second, locale)}"]
+                     + [f"  {say_in(w.said, locale)}" for w in q.what_if])  # fmt: skip
     emit(args, q.to_dict(), text)
     return EXIT_OK
 
@@ -132,8 +132,8 @@ def cmd_models(args: argparse.Namespace) -> int:
             "last_image": m.accepts_last_image, "aspect_ratio": m.accepts_aspect_ratio, "audio": m.accepts_audio,
             "resolutions": list(m.resolutions),
             "duration": {"min": m.duration_min, "max": m.duration_max, "default": m.duration_default},
-            "fps": catalog.FPS, "retiring": m.retiring, "notice": m.notice,
-            "prices": {r: {"published": p.published, "source": p.source} for r, p in m.prices.items()},
+            "fps": catalog.FPS, "retiring": m.retiring, "notice": str(m.notice or ""),
+            "prices": {r: {"published": p.published, "source": str(p.source or "")} for r, p in m.prices.items()},
             "confidence": getattr(m, "confidence", None), "source": getattr(m, "source", None),
         }
         for m in models

@@ -17,6 +17,8 @@ from typing import Any
 import jsonata
 from jsonata.timebox import Timebox
 
+from .words.said import Said, said
+
 __all__ = ["FormulaUnavailable", "evaluate", "price_vars", "server_helpers"]
 
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
@@ -26,7 +28,8 @@ BOUND_SECONDS = 0.5
 """The work one evaluation may take: a price formula is a few arithmetic steps (well under a millisecond)."""
 MAX_DEPTH = 60
 """Nested evaluation steps allowed: WaveSpeed's formulas need about a dozen."""
-RUNAWAY_WORDS = "The price formula takes too long to work out here (more than the half second allowed)."
+RUNAWAY = said("formula.runaway")
+"""Why a formula that broke the bound gives no price here."""
 _RUNAWAY: set[str] = set()
 """Formulas that broke the bound once: not run again (each what-if would otherwise wait out the bound too)."""
 DIGITS = 9
@@ -34,7 +37,11 @@ DIGITS = 9
 
 
 class FormulaUnavailable(Exception):
-    """This formula can't be evaluated here; the message says why in a sentence."""
+    """This formula can't be evaluated here; ``said`` says why (its English is the exception's text)."""
+
+    def __init__(self, why: Said) -> None:
+        super().__init__(str(why))
+        self.said = why
 
 
 def _code(formula: str) -> str:
@@ -77,7 +84,7 @@ def _run_bounded(formula: str, document: dict[str, Any], helpers: Mapping[str, C
     (A worker thread with a deadline was tried and measured: each handover of Python's GIL to a runaway
     thread costs a price beside it milliseconds, hundreds in all, and it could not stop the work anyway.)"""
     if formula in _RUNAWAY:
-        raise FormulaUnavailable(RUNAWAY_WORDS)
+        raise FormulaUnavailable(RUNAWAY)
     try:
         expr = _compile(formula, tuple(sorted(helpers)))
         frame = expr.create_frame(expr.environment)
@@ -89,10 +96,10 @@ def _run_bounded(formula: str, document: dict[str, Any], helpers: Mapping[str, C
         if isinstance(e, RecursionError) or getattr(e, "error", "") in ("D1011", "D1012"):
             if len(_RUNAWAY) < 1024:
                 _RUNAWAY.add(formula)
-            raise FormulaUnavailable(RUNAWAY_WORDS) from None
-        raise FormulaUnavailable(f"The price formula could not be evaluated here ({e}).") from None
+            raise FormulaUnavailable(RUNAWAY) from None
+        raise FormulaUnavailable(said("formula.broken", why=str(e))) from None
     except Exception as e:  # a formula this library can't parse or run (a bug of its own)
-        raise FormulaUnavailable(f"The price formula could not be evaluated here ({e}).") from None
+        raise FormulaUnavailable(said("formula.broken", why=str(e))) from None
 
 
 def evaluate(
@@ -104,20 +111,20 @@ def evaluate(
     """The formula's ``total_price`` for these inputs, in USD; FormulaUnavailable when it can't be had here
     (no formula, a server-side helper, an error, a result that is not a number, or more work than the bound)."""
     if not formula or not formula.strip():
-        raise FormulaUnavailable("The model has no price formula.")
+        raise FormulaUnavailable(said("formula.none"))
     helpers = helpers or {}
     missing = [h for h in server_helpers(formula) if h not in helpers]
     if missing:
-        raise FormulaUnavailable(f"The price formula calls {', '.join(missing)}, which only WaveSpeed can evaluate.")
+        raise FormulaUnavailable(said("formula.server_only", names=", ".join(missing)))
     document = {**inputs, "base_price": float(base_price)}
     result = _run_bounded(formula, document, helpers)
     total = result.get("total_price") if isinstance(result, dict) else result
     if isinstance(total, bool) or not isinstance(total, (int, float)):
-        raise FormulaUnavailable("The price formula gave no price for these inputs.")
+        raise FormulaUnavailable(said("formula.no_price"))
     try:
         value = Decimal(str(round(float(total), DIGITS)))
     except (InvalidOperation, ValueError, OverflowError):
-        raise FormulaUnavailable("The price formula gave a price that is not a number.") from None
+        raise FormulaUnavailable(said("formula.not_a_number")) from None
     if not value.is_finite() or value < 0:
-        raise FormulaUnavailable("The price formula gave a price that can't be right.")
+        raise FormulaUnavailable(said("formula.negative"))
     return value

@@ -40,6 +40,6 @@ async def priced_by_wavespeed(session: VisitorDoor, plan: Plan) -> Plan:
     price = dataclasses.replace(
         plan.price, per_take=quoted.quantize(pricing.CENT, ROUND_HALF_UP), per_second=quoted / seconds,
         kind=pricing.QUOTED, published=True, what_if=(),
-        source="WaveSpeed's own quote for these settings (POST /api/v3/model/price).",
+        source=said("price.source_quoted"),
     )  # fmt: skip
     return dataclasses.replace(plan, price=price)

@@ -17,7 +17,7 @@ from typing import Any
 
 from . import catalog, formula
 from .catalog import FPS, ModelSpec, PriceRule
-from .words.said import Said, Usd, said, say
+from .words.said import Said, Usd, as_is, said, say
 
 CENT = Decimal("0.01")
 CEILING = Decimal(500)
@@ -57,11 +57,12 @@ PUBLISHED_POINTS: tuple[PricePoint, ...] = (
 )  # fmt: skip
 
 _TOKENS = PriceRule(usd_per_million_tokens=Decimal("1.2"), audio_multiplier=Decimal(2),
-                    source="WaveSpeed's published token rule: W*H*24*s/1024 tokens, $1.2 per million, x2 with sound")  # fmt: skip
+                    source=as_is("WaveSpeed's published token rule: W*H*24*s/1024 tokens, $1.2 per million, x2 with sound"))  # fmt: skip
 
 
-def _per_second(usd: str, source: str) -> PriceRule:
-    return PriceRule(per_second=Decimal(usd), source=source)
+def _per_second(usd: str, cited: str) -> PriceRule:
+    """A published flat price, with where WaveSpeed publishes it (a citation, kept as it is)."""
+    return PriceRule(per_second=Decimal(usd), source=as_is(cited))
 
 
 # The same published prices as rules, for when a formula can't be evaluated here.
@@ -112,7 +113,8 @@ class Price:
     per_second: Decimal
     """USD per second of video with these settings (sound included), unrounded."""
     published: bool
-    source: str
+    source: Said
+    """Where the price comes from (a citation kept as it is, or our message), for ``seedance price``."""
     what_if: tuple[WhatIf, ...] = ()
     kind: str = FORMULA
     """'formula', 'published table' or "needs WaveSpeed's quote" (then ``per_take`` is only a placeholder)."""
@@ -158,7 +160,7 @@ class Price:
             "per_second_usd": f"{self.per_second.normalize():f}",
             "published": self.published,
             "kind": self.kind,
-            "source": self.source,
+            "source": str(self.source),
             "what_if": [
                 {
                     "label": w.label,
@@ -177,8 +179,11 @@ def is_a_price(usd: Decimal) -> bool:
     return usd.is_finite() and Decimal(0) < usd < CEILING
 
 
-def _said(usd: Decimal) -> str:
-    return f"${usd:.2f}" if usd.is_finite() and abs(usd) < CEILING else "an absurd amount"
+def _gave(usd: Decimal) -> Said:
+    """Why an amount a formula gave is no price, said with the amount when it can be written."""
+    if usd.is_finite() and abs(usd) < CEILING:
+        return said("formula.not_a_price", amount=f"${usd:.2f}")
+    return said("formula.absurd")
 
 
 def formula_inputs(spec: ModelSpec, duration: int, resolution: str | None = None, audio: bool = False,
@@ -197,7 +202,7 @@ def formula_inputs(spec: ModelSpec, duration: int, resolution: str | None = None
 
 def _table_price(
     spec: ModelSpec, resolution: str, seconds: int, audio: bool, aspect: str
-) -> tuple[Decimal, str] | None:
+) -> tuple[Decimal, Said | None] | None:
     rules = PUBLISHED_TABLES.get(spec.id, {})
     rule = rules.get(resolution) or rules.get("*")
     if rule is None:
@@ -237,12 +242,12 @@ def price_for(
     seconds = spec.duration_max if smart else duration  # Smart Duration: the longest, until Seedance has chosen
     aspect = aspect_ratio or "16:9"  # follow-the-image is priced as 16:9 until the picture is known (tables)
     inputs = formula_inputs(spec, seconds, resolution, audio, aspect_ratio, extras)  # formulas see no shape too
-    rule = spec.prices.get(resolution) or PriceRule(published=False, source="")
+    rule = spec.prices.get(resolution) or PriceRule(published=False)
     kind, published, source = FORMULA, rule.published, rule.source
     try:
         exact = formula.evaluate(spec.formula, spec.base_price, inputs)
         if not is_a_price(exact):  # $0.00, -$0.40 or 1e27 from a catalog entry: not a price to spend on
-            raise formula.FormulaUnavailable(f"The price formula gave {_said(exact)}, which can't be a price.")
+            raise formula.FormulaUnavailable(_gave(exact))
     except formula.FormulaUnavailable as why:
         table = _table_price(spec, resolution, seconds, audio, aspect)
         if table is not None:
@@ -250,9 +255,9 @@ def price_for(
         else:  # a placeholder in the formula's usual shape; the caller asks WaveSpeed for the real price
             guess = spec.base_price * seconds / 5
             exact, kind, published = guess if is_a_price(guess) else Decimal(0), ASK, False
-            source = f"{why} Ask WaveSpeed's price endpoint; until then this is base_price x seconds / 5."
+            source = said("price.source_ask", why=why.said)
     if smart:
-        source = f"Smart Duration: priced at {seconds} s, the longest, until Seedance has chosen. {source}"
+        source = said("price.source_smart", seconds=seconds, source=source)
     price = Price(
         model_id=spec.id, resolution=resolution, duration=duration, audio=audio, takes=takes,
         per_take=exact.quantize(CENT, ROUND_HALF_UP), per_second=exact / seconds, published=published,

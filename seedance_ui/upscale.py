@@ -34,7 +34,6 @@ class Upscaler:
     """The ``target_resolution`` input: its sizes, its default, its checks."""
     base_price: Decimal
     formula: str
-    price_source: str
     source: str
     """'snapshot' or 'live'."""
 
@@ -42,10 +41,8 @@ class Upscaler:
     def from_item(cls, item: Mapping[str, Any], *, source: str) -> Upscaler:
         props = request_schema(dict(item)).get("properties") or {}
         target = extra_field("target_resolution", props.get("target_resolution") or {"enum": list(SHORT_SIDE)})
-        facts = ((item.get("x-seedance") or {}).get("facts") or {}).get("price") or {}
         return cls(id=str(item["model_id"]), name=str(item.get("name") or item["model_id"]), target=target,
                    base_price=Decimal(str(item.get("base_price") or 0)), formula=str(item.get("formula") or ""),
-                   price_source=str(facts.get("source") or "WaveSpeed's own price formula, from its live catalog"),
                    source=source)  # fmt: skip
 
     @property

@@ -107,7 +107,7 @@ def test_snapshot_is_wavespeeds_catalog_format_with_our_facts_marked():
         assert m.confidence in ("high", "medium", "low") and "price" in m.facts
     assert catalog.get_model(V15).confidence == "high" and catalog.get_model(V15).facts["price"]["confirmed"]
     fast = catalog.get_model(FAST)
-    assert fast.status == "probably retired" and "probably retired" in fast.notice
+    assert fast.status == "probably retired" and "probably retired" in str(fast.notice)
     assert not fast.facts["available"]["confirmed"]
 
 
@@ -143,7 +143,7 @@ def test_smart_duration_is_allowed_where_the_schema_lists_minus_one_and_priced_a
     assert v15.smart_duration and (v15.duration_min, v15.duration_max, v15.duration_default) == (4, 12, 5)
     q = estimate(V15, -1, "720p", True)
     assert q.duration == -1 and q.priced_duration == 12 and q.total == estimate(V15, 12, "720p", True).total
-    assert "Smart Duration" in q.source and "Smart Duration" in q.headline()
+    assert "Smart Duration" in str(q.source) and "Smart Duration" in q.headline()
     assert not request.check_settings(v15, prompt="x", duration=-1, resolution="720p")
     assert "or -1 to let Seedance choose" in str(
         dict(request.check_settings(v15, prompt="x", duration=3, resolution="720p"))["duration"]
@@ -323,7 +323,7 @@ def test_a_formula_calling_a_server_helper_is_priced_by_wavespeeds_quote(live_em
     assert formula.server_helpers(spec.formula) == ["seedance_units"]
     q = pricing.price_for(spec, 5, "1080p", models=models)
     assert q.kind == "needs WaveSpeed's quote" and q.needs_server_quote and not q.published
-    assert "only WaveSpeed can evaluate" in q.source and "WaveSpeed's own quote is needed" in q.headline()
+    assert "only WaveSpeed can evaluate" in str(q.source) and "WaveSpeed's own quote is needed" in q.headline()
 
     async def ask():
         async with fast_client(live_emu.url) as client:

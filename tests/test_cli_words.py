@@ -43,3 +43,17 @@ def test_a_refusal_of_the_command_itself_is_said_in_the_language(tmp_path):
     assert en.returncode == 2 and en.stderr.strip() == "Shots are numbered from 1."
     es = seedance("board", "retake", "b1", "0", data=tmp_path, lang="es")
     assert es.stderr.strip() == say(said("cli.board_shots_from_one"), "es") != en.stderr.strip()
+
+
+def test_the_price_line_and_where_the_price_comes_from_are_said_in_the_language(tmp_path):
+    """`seedance price`: the settings, the price, the rate and its source, in the run's language; the JSON's source
+    stays English (for scripts)."""
+    argv = ("price", "--model", "bytedance/seedance-v1-pro-i2v-480p", "--duration", "5")
+    english = seedance(*argv, data=tmp_path).stdout
+    spanish = seedance(*argv, data=tmp_path, lang="es").stdout
+    assert "per second" in english and "por segundo" in spanish and "per second" not in spanish, spanish
+    assert "Smart Duration" not in spanish and spanish.splitlines()[0].startswith("Seedance")
+    import json
+
+    data = json.loads(seedance(*argv, "--json", data=tmp_path, lang="es").stdout)
+    assert data["source"] and data["source"] in english  # a citation of WaveSpeed's page, as it is, in both

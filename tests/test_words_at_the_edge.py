@@ -20,11 +20,11 @@ CONVERTED = [
     "ui/words.py", "ui/history_words.py", "ui/model_words.py", "ui/look.py", "ui/history.py", "ui/upscale_panel.py",
     "cli_board.py", "cli_jobs.py", "cli_queue.py", "cli.py", "cli_common.py",
     "ui/queue_page.py", "ui/queue_settings.py", "ui/settings.py", "images.py", "image_checks.py", "takes/batch.py", "takes/paced_start.py", "paths.py", "ui/api_share.py",
-    "catalog_live.py", "ui/layout.py", "catalog_schema.py", "takes/board_run.py",
+    "catalog_live.py", "ui/layout.py", "catalog_schema.py", "takes/board_run.py", "formula.py", "pricing.py", "catalog.py",
 ]  # fmt: skip
 NOT_SAID = {"help", "description", "label", "info", "placeholder", "metavar", "elem_id", "elem_classes"}
 INTERNAL = {"ValueError", "KeyError", "TypeError", "AssertionError", "RuntimeError", "FileExistsError",
-            "NotADirectoryError", "FormulaUnavailable"}  # fmt: skip
+            "NotADirectoryError"}  # fmt: skip
 SENTENCE = re.compile(r"^\s*(?=(?:\S+\s+){2,}\S)(?:[A-Z][a-z']*\s|.*[a-z][.!?…:]\s*$)")
 
 

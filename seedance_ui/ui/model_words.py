@@ -39,10 +39,7 @@ def good_for(family: list[catalog.ModelSpec], locale: str = "en") -> str:
 
 def retiring_words(spec: catalog.ModelSpec, locale: str = "en") -> str:
     """The notice of a model WaveSpeed is retiring ('' for any other), in the visitor's language."""
-    if not spec.retiring:
-        return ""
-    gone = spec.status == "probably retired"
-    return say(said("model.retiring_gone") if gone else said("model.retiring"), locale)
+    return say(spec.notice, locale)
 
 
 def sound_words(spec: catalog.ModelSpec, locale: str = "en") -> str:
