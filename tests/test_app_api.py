@@ -107,6 +107,19 @@ def test_api_errors_name_no_server_path(space_app, tmp_path):
     client.close()
 
 
+def test_api_refusals_follow_the_callers_accept_language(space_app, tmp_path):
+    """A script that asks for Spanish (Accept-Language) is refused in Spanish; one that asks nothing, in English."""
+    url, _, _ = space_app
+    client = Client(url, verbose=False, headers={"Accept-Language": "es-ES,es;q=0.9"})
+    with pytest.raises(Exception) as e:
+        client.predict(None, "hola", api_name="/generate")
+    assert "Envía una imagen como `image`" in str(e.value) and "Send a picture" not in str(e.value)
+    with pytest.raises(Exception) as e:
+        client.predict(handle_file(photo_file(tmp_path)), "hola", duration=4.5, api_name="/generate")
+    assert "La duración debe ser un número entero de segundos" in str(e.value)
+    client.close()
+
+
 def test_api_schema_has_optional_arguments_and_holds_no_key(space_app):
     url, _, _ = space_app
     client = Client(url, verbose=False)

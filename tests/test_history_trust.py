@@ -179,6 +179,11 @@ def test_the_model_guide_and_controls_follow_the_model(demo_ctx):
     assert [r[1] for r in rows if r[0]] == ["2.0"]
     assert dict((r[1], r[2]) for r in rows)["2.0"] == "$1.20"
     assert "price with your own key" in table
+    # the table's own words follow the visitor's language: none of its English is left in Japanese
+    ja = run(mg.compare(demo_ctx, Visitor(locale="ja"), "Seedance 1.0 Lite", "1080p", 5, c.MATCH, False))
+    assert "はい" in ja and "いいえ" in ja and "秒" in ja
+    for english in (">yes<", ">no<", "not timed", "(estimate)", " at 720p", "about ", "faster", "good for"):
+        assert english not in ja, english
 
 
 def test_a_prompt_past_the_limit_is_kept_and_shown(tmp_path):

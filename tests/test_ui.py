@@ -130,10 +130,10 @@ def test_model_change_shows_only_what_the_model_takes():
 
 def test_presets_prompt_count_and_camera_warning(tmp_path):
     ctx = AppContext(demo=None, live=None)
-    aspect, res, dur, last = c.apply_preset(ctx, "Story · 9:16, 10 s", form())
+    aspect, res, dur, last = c.apply_preset(ctx, "story", form())
     assert (aspect["value"], res["value"], dur["value"]) == ("9:16", "720p", 10)
     first = photo_file(tmp_path)
-    *_, last = c.apply_preset(ctx, "Seamless loop", form(None, first))
+    *_, last = c.apply_preset(ctx, "loop", form(None, first))
     assert last["value"] == first
     count, warn = c.prompt_info(ctx, form(prompt="Slow push-in on her face", camera_fixed=True))
     assert count.startswith("24 / 2,000") and "Camera fixed" in warn

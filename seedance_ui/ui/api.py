@@ -19,10 +19,21 @@ import gradio as gr
 from ..errors import SeedanceError
 from ..plan import Choices, Plan
 from ..takes.take_run import TakeResult
+from ..words import pick_locale
+from ..words.said import Usd, said, say
 from . import api_share
 from .state import AppContext, Visitor
 
 log = logging.getLogger("seedance_ui.ui.api")
+
+
+def visitor_for_call(key: str | None, request: Any = None) -> Visitor:
+    """A visitor for one call, with the header's key if any, speaking the caller's Accept-Language. Gradio's MCP
+    server keeps no session, so on a Space a caller without a key is a new demo visitor each call (their demo
+    takes can't be told from another's)."""
+    headers = getattr(request, "headers", None)
+    return Visitor(key=(key or "").strip() or None,
+                   locale=pick_locale(headers.get("accept-language") if headers else None))  # fmt: skip
 
 
 async def generate(
@@ -45,11 +56,11 @@ async def generate(
 ) -> tuple[str, dict[str, Any]]:
     """One take: the MP4 and its facts (seed, price, task id, ...) as JSON. Nothing asks the caller, so a price
     over the app's spend limit is refused unless ``confirm_spend``."""
+    visitor = visitor or visitor_for_call(api_key, request)
     if not image:
-        raise gr.Error("Send a picture as `image` (JPEG or PNG, at least 300 px a side).")
+        raise gr.Error(say(said("api.send_image"), visitor.locale))
     if duration is not None and duration != int(duration):
-        raise gr.Error("Duration must be a whole number of seconds.")
-    visitor = visitor or Visitor(key=(api_key or "").strip() or None)
+        raise gr.Error(say(said("api.whole_seconds"), visitor.locale))
     try:
         choices = Choices.of(model_id=model_id or None, prompt=prompt or "",
                              duration=int(duration) if duration is not None else None,
@@ -60,22 +71,22 @@ async def generate(
         # the visitor's own catalog; worked out off the event loop (a formula may take up to its bound)
         plan = await asyncio.to_thread(partial(Plan.make, choices, models=ctx.models(visitor)))
         if not session.demo and not confirm_spend and plan.price.total > Decimal(str(ctx.spend_threshold)):
-            raise gr.Error(f"This video costs ${plan.price.total:.2f}, over the spend limit of "
-                           f"${ctx.spend_threshold:.2f}: send confirm_spend=true to go ahead.")  # fmt: skip
+            over = said("api.over_limit", price=Usd(plan.price.total), limit=Usd(Decimal(str(ctx.spend_threshold))))
+            raise gr.Error(session.say(over))
         results = await api_share.in_turn(ctx, session, api_share.caller_of(request),
                                           lambda: session.generate(plan, image, last_image or None))  # fmt: skip
     except SeedanceError as e:
-        raise gr.Error(e.message) from None
+        raise gr.Error(e.card(visitor.locale)["title"] or e.message) from None
     except gr.Error:
         raise
     except Exception as e:  # a bug of ours: plain words, no paths
         log.exception("/generate failed")
-        raise gr.Error(f"Something unexpected went wrong ({type(e).__name__}).") from None
+        raise gr.Error(say(said("api.unexpected", kind=type(e).__name__), visitor.locale)) from None
     result = results[0]
     if not isinstance(result, TakeResult):
         card = session.card(result)
-        raise gr.Error(" ".join(x for x in (result.message, card["money"], f"Task id: {result.task_id}."
-                                            if result.task_id else "") if x))  # fmt: skip
+        task = session.say(said("api.task_id", task_id=result.task_id)) if result.task_id else ""
+        raise gr.Error(" ".join(x for x in (card["title"], card["money"], task) if x))
     return str(result.video_path), {**result.facts, "video_file": result.video_path.name}
 
 

@@ -32,12 +32,12 @@ __all__ = ["MATCH", "Form", "aspect_value", "inspect", "spec_for", "usable_size"
 
 ASPECT_CHOICES = [MATCH, *catalog.ASPECT_RATIOS]
 PRESETS: dict[str, dict[str, Any]] = {
-    "Vertical short · 9:16": {"aspect": "9:16", "resolution": "720p", "duration": 5},
-    "Story · 9:16, 10 s": {"aspect": "9:16", "resolution": "720p", "duration": 10},
-    "Landscape · 16:9": {"aspect": "16:9", "resolution": "720p", "duration": 5},
-    "Square post · 1:1": {"aspect": "1:1", "resolution": "720p", "duration": 5},
-    "Cinematic · 21:9": {"aspect": "21:9", "resolution": "1080p", "duration": 8},
-    "Seamless loop": {"aspect": MATCH, "resolution": "720p", "duration": 5, "loop": True},
+    "vertical": {"aspect": "9:16", "resolution": "720p", "duration": 5},
+    "story": {"aspect": "9:16", "resolution": "720p", "duration": 10},
+    "landscape": {"aspect": "16:9", "resolution": "720p", "duration": 5},
+    "square": {"aspect": "1:1", "resolution": "720p", "duration": 5},
+    "cinematic": {"aspect": "21:9", "resolution": "1080p", "duration": 8},
+    "loop": {"aspect": MATCH, "resolution": "720p", "duration": 5, "loop": True},
 }
 
 

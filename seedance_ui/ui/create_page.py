@@ -229,11 +229,11 @@ class ResolutionRadio(gr.Radio):
 
 
 def preset_choices() -> list[tuple[Any, str]]:
-    """The presets by their names in the visitor's language; each keeps its own name as its value."""
-    names = {"Vertical short · 9:16": L("create.preset_vertical"), "Story · 9:16, 10 s": L("create.preset_story"),
-             "Landscape · 16:9": L("create.preset_landscape"), "Square post · 1:1": L("create.preset_square"),
-             "Cinematic · 21:9": L("create.preset_cinematic"), "Seamless loop": L("create.preset_loop")}  # fmt: skip
-    return [(names.get(name, name), name) for name in c.PRESETS]
+    """The presets by their names in the visitor's language; each keeps its id as its value."""
+    names = {"vertical": L("create.preset_vertical"), "story": L("create.preset_story"),
+             "landscape": L("create.preset_landscape"), "square": L("create.preset_square"),
+             "cinematic": L("create.preset_cinematic"), "loop": L("create.preset_loop")}  # fmt: skip
+    return [(names[name], name) for name in c.PRESETS]
 
 
 def _more() -> SimpleNamespace:

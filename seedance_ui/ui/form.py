@@ -19,7 +19,8 @@ from ..errors import SeedanceError
 from ..plan import Choices, Plan
 from .state import Visitor
 
-MATCH = "Match my image"
+MATCH = "match"
+"""The shape control's value for "follow the picture" (its label is ``create.match``)."""
 
 Models = tuple[catalog.ModelSpec, ...] | None
 """The visitor's catalog (``AppContext.models``); None: the built-in list."""

@@ -20,16 +20,10 @@ import gradio as gr
 from ..errors import SeedanceError
 from ..plan import Choices, Plan
 from . import api
-from .state import AppContext, Visitor
+from .state import AppContext
 
 KEY_HEADER = "x-wavespeed-key"
 HISTORY_LIMIT = 50
-
-
-def visitor_for_call(key: str | None) -> Visitor:
-    """A visitor for one call, with the header's key if any. Gradio's MCP server keeps no session, so on a Space
-    a caller without a key is a new demo visitor each call (their demo takes can't be told from another's)."""
-    return Visitor(key=(key or "").strip() or None)
 
 
 def make_tools(ctx: AppContext) -> tuple[Any, Any, Any]:
@@ -58,7 +52,7 @@ def make_tools(ctx: AppContext) -> tuple[Any, Any, Any]:
             JSON: the total and per-take price, whether it is a published price or an estimate, and whether it
             would be charged.
         """
-        visitor = visitor_for_call(x_wavespeed_key)
+        visitor = api.visitor_for_call(x_wavespeed_key)
         try:
             choices = Choices.of(model_id=model_id or None, prompt="(prompt)", duration=duration or None,
                                  resolution=resolution or None, aspect_ratio=aspect_ratio or None,
@@ -107,7 +101,7 @@ def make_tools(ctx: AppContext) -> tuple[Any, Any, Any]:
             The video file and a JSON object of its facts.
         """
         key = (x_wavespeed_key or "").strip() or api_key
-        visitor = visitor_for_call(key)
+        visitor = api.visitor_for_call(key, request)
         return await api.generate(ctx, image, prompt, model_id, duration, resolution, aspect_ratio, generate_audio,
                                   camera_fixed, seed, last_image, visitor=visitor,
                                   confirm_spend=bool(confirm_spend), request=request)  # fmt: skip
@@ -125,7 +119,7 @@ def make_tools(ctx: AppContext) -> tuple[Any, Any, Any]:
         Returns:
             JSON: a list of takes, each with its facts, its state and its money line.
         """
-        visitor = visitor_for_call(x_wavespeed_key)
+        visitor = api.visitor_for_call(x_wavespeed_key)
         try:
             session = ctx.session(visitor)
             takes = session.history(text, limit=HISTORY_LIMIT)

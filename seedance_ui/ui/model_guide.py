@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import catalog, pricing
 from ..errors import SeedanceError
+from ..words.said import said, say
 from .form import aspect_value, spec_for, usable_size
 from .i18n import L_in
 from .model_words import control_updates, good_for, missing_words, resolution_hint, short, sound_words
@@ -18,7 +19,7 @@ __all__ = ["compare", "control_updates", "good_for", "missing_words", "resolutio
 
 
 def _price(spec: catalog.ModelSpec, family: list[catalog.ModelSpec], resolution: str, duration: float, aspect: str,
-           audio: bool, size: tuple[int, int] | None, models: Any = None) -> str:  # fmt: skip
+           audio: bool, size: tuple[int, int] | None, models: Any = None, locale: str = "en") -> str:  # fmt: skip
     res = resolution if any(resolution in m.resolutions for m in family) else spec.default_resolution
     dur = min(max(int(duration or spec.duration_default), spec.duration_min), spec.duration_max)
     try:  # one formula per model: the what-ifs of a full plan aren't shown in this table
@@ -29,9 +30,11 @@ def _price(spec: catalog.ModelSpec, family: list[catalog.ModelSpec], resolution:
                                   with_what_if=False, models=models)  # fmt: skip
     except (ValueError, SeedanceError, StopIteration, KeyError):
         return "—"
-    mark = "" if price.published else " (estimate)"
-    return f"${price.total:.2f}{mark}" + ("" if (res, dur) == (resolution, int(duration or 0)) else
-                                               f" at {res}, {dur} s")  # fmt: skip
+    total = f"${price.total:.2f}"  # what a take costs with a key, in demo mode too (the caption says so)
+    total = total if price.published else say(said("compare.estimate", price=total), locale)
+    if (res, dur) == (resolution, int(duration or 0)):
+        return total
+    return say(said("compare.price_at", price=total, resolution=res, seconds=dur), locale)
 
 
 def _speed(ctx: AppContext, visitor: Visitor, family: list[catalog.ModelSpec], resolution: str, duration: float) -> str:
@@ -39,12 +42,13 @@ def _speed(ctx: AppContext, visitor: Visitor, family: list[catalog.ModelSpec], r
     try:
         eta = ctx.session(visitor).studio.client().eta
     except SeedanceError:
-        return "not timed"
+        return say(said("compare.not_timed"), visitor.locale)
     for m in family:
         learned = eta.expected((m.id, resolution, int(duration or 0)))
         if learned:
-            return f"about {learned[0]:.0f} s here"
-    return "faster" if any(w in family[0].family for w in ("Fast", "Turbo")) else "not timed"
+            return say(said("compare.learned", seconds=round(learned[0])), visitor.locale)
+    fast = any(w in family[0].family for w in ("Fast", "Turbo"))
+    return say(said("compare.faster") if fast else said("compare.not_timed"), visitor.locale)
 
 
 async def compare(ctx: AppContext, visitor: Visitor, family: str, resolution: str, duration: float, aspect: str,
@@ -59,9 +63,11 @@ async def compare(ctx: AppContext, visitor: Visitor, family: str, resolution: st
     for name, members in groups.items():
         spec = members[0]
         resolutions = ", ".join(dict.fromkeys(r for m in members for r in m.resolutions))
-        cells = [short(spec), _price(spec, members, resolution, duration, aspect, audio, size, models), good_for(members),
-                 _speed(ctx, visitor, members, resolution, duration), f"{spec.duration_min}–{spec.duration_max} s",
-                 resolutions, "yes" if spec.accepts_audio else "no", "yes" if spec.accepts_last_image else "no"]  # fmt: skip
+        yes, no = say(said("compare.yes"), visitor.locale), say(said("compare.no"), visitor.locale)
+        lengths = say(said("compare.lengths", shortest=spec.duration_min, longest=spec.duration_max), visitor.locale)
+        cells = [short(spec), _price(spec, members, resolution, duration, aspect, audio, size, models, visitor.locale),
+                 good_for(members, visitor.locale), _speed(ctx, visitor, members, resolution, duration), lengths,
+                 resolutions, yes if spec.accepts_audio else no, yes if spec.accepts_last_image else no]  # fmt: skip
         chosen = " class='chosen' aria-current='true'" if name == family else ""
         rows.append(f"<tr{chosen}>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
     lang = visitor.locale
