@@ -228,8 +228,9 @@ def price_for(
     extras: Mapping[str, Any] | None = None,
     models: Sequence[ModelSpec] | None = None,
 ) -> Price:
-    """``estimate`` for a spec in hand (a live or emulator model the catalog in use may not list). ``extras``:
-    values of the model's extra inputs; ``models``: where the what-ifs look for a family's other resolutions."""
+    """The price of ``takes`` renders with these settings, for a spec in hand (a live or emulator model the catalog
+    in use may not list). ``extras``: values of the model's extra inputs; ``models``: where the what-ifs look for
+    a family's other resolutions."""
     resolution = resolution or spec.default_resolution
     if resolution not in spec.resolutions:
         raise ValueError(f"{spec.name} renders {', '.join(spec.resolutions)}, not {resolution}.")
