@@ -5,6 +5,7 @@ Every handler goes through the visitor's Session, which checks that a take is th
 from __future__ import annotations
 
 import html
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -52,7 +53,8 @@ def shelf_view(ctx: AppContext, visitor: Visitor, search: str = "", keyed: bool 
         note = (note + " " if items else "") + words.voice(ctx, visitor).say(history_words.HIDDEN_PAID)
     # a new list is not the old one: no thumbnail stays marked as picked (the panel is cleared apart from this)
     shown = gr.update(value=items, selected_index=None)
-    return shown, ids, choices, note, bool(keyed)
+    # only ever set, never cleared: a load that runs before the browser has restored its flag must not erase it
+    return shown, ids, choices, note, True if keyed else gr.skip()
 
 
 def select(ctx: AppContext, visitor: Visitor, ids: list[str], evt: gr.SelectData) -> tuple[Any, ...]:
@@ -202,11 +204,15 @@ def keyed_store(ctx: AppContext) -> Any:
     return gr.BrowserState(False, storage_key="seedance-keyed-takes", secret=ctx.browser_secret)
 
 
-def build(ctx: AppContext, visitor: Any, create: Any, keyed: Any = None) -> Any:
+def note_view(ctx: AppContext, visitor: Visitor, search: str = "", keyed: bool | None = None) -> tuple:
+    """The shelf's note alone (and the browser's flag): what opening History says, the gallery left as it is."""
+    *_, note, flag = shelf_view(ctx, visitor, search, keyed)
+    return note, flag
+
+
+def build(ctx: AppContext, visitor: Any, create: Any, keyed: Any = None, tab: Any = None) -> Any:
     """The History tab's components and wiring; ``create`` is the Create page (its form and its generate event),
     ``keyed`` the browser's ``keyed_store``. Returns the refresh function (visitor -> gallery) for the load event."""
-    from functools import partial
-
     private: dict[str, Any] = {"api_visibility": "private"}
     ids = gr.State([])
     keyed = keyed if keyed is not None else gr.State(False)
@@ -240,6 +246,8 @@ def build(ctx: AppContext, visitor: Any, create: Any, keyed: Any = None) -> Any:
                                                                   show_progress="hidden")  # fmt: skip
 
     refresh.click(fill, shelf_in, shelf_out, **private).then(money, [visitor], money_out, **private)
+    if tab is not None:  # on a Space, where paid takes went is said once the browser has given back its flag
+        tab.select(partial(note_view, ctx), shelf_in, [empty, keyed], **private, show_progress="hidden")
     if banner is not None:  # written once the visitor's language is known (and again in a new one)
         banner.change(partial(pick_line, ctx), [visitor, chosen], [facts], **private, show_progress="hidden")
     search.submit(fill, shelf_in, shelf_out, **private)

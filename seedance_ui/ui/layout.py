@@ -184,7 +184,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                 page = create_page.build(ctx, visitor, threshold)
             page.tabs, page.banner = tabs, banner
             with gr.Tab(L("tab.history"), id="history") as history_tab:
-                fill_history = history.build(ctx, visitor, page, keyed)
+                fill_history = history.build(ctx, visitor, page, keyed, tab=history_tab)
             with gr.Tab(L("tab.storyboard"), id="storyboard") as board_tab:
                 fill_boards = storyboard.build(ctx, visitor, page, threshold)
             with gr.Tab(L("tab.queue"), id="queue") as queue_tab:
