@@ -24,7 +24,7 @@ from typing import Any
 from .. import catalog, images
 from ..errors import InputError, InvalidRequest
 from ..plan import Choices, Plan
-from ..words.said import Said, as_is, said
+from ..words.said import Said, kept, said
 
 SETTINGS = ("model_id", "resolution", "duration", "aspect_ratio", "generate_audio", "camera_fixed")
 """What a board sets for every shot and a shot may change for itself."""
@@ -130,8 +130,8 @@ class Board:
     def to_json(self) -> str:
         """The board as kept in the journal: a shot's messages as ids and parameters, never as rendered text."""
         d = asdict(self)
-        for shot, kept in zip(self.shots, d["shots"], strict=True):
-            kept["waiting"], kept["problem"] = _message_json(shot.waiting), _message_json(shot.problem)
+        for shot, row in zip(self.shots, d["shots"], strict=True):
+            row["waiting"], row["problem"] = _message_json(shot.waiting), _message_json(shot.problem)
         return json.dumps(d, sort_keys=True)
 
     @classmethod
@@ -340,8 +340,8 @@ def _message_json(message: Said | None) -> dict[str, Any] | None:
     return message.to_json() if message else None
 
 
-def _message_of(kept: Any) -> Said | None:
+def _message_of(stored: Any) -> Said | None:
     """A shot's message read back; a board kept before messages had ids holds English text, shown as it is."""
-    if isinstance(kept, dict):
-        return Said.from_json(kept)
-    return as_is(kept) if isinstance(kept, str) and kept else None
+    if isinstance(stored, dict):
+        return kept(stored.get("id"), stored.get("params"), None)
+    return kept(None, None, stored if isinstance(stored, str) else None)
