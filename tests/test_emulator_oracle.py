@@ -99,10 +99,16 @@ def test_test_endpoints_are_mounted_only_when_asked():
         assert httpx.get(tested.url + "/_emulator/stats").status_code == 200
 
 
-def test_a_failed_render_is_refunded_in_full(oracle):
-    """The refund for a failed task (WaveSpeed: automatic) is exactly what was charged."""
-    oracle.emulator.faults.add(route="task", fail_code=1403)
-    with _client(oracle, "wsk-oracle-refund") as c:
+def test_a_failed_render_is_refunded_in_full():
+    """The refund for a failed task (WaveSpeed: automatic) is exactly what was charged. The render takes a second,
+    so the charge is read before the failure can come back with its refund."""
+    with EmulatorServer(Emulator(processing_seconds=1.0, render_mode="stub", balance=100.0)) as slow:
+        slow.emulator.faults.add(route="task", fail_code=1403)
+        _charged_then_refunded(slow)
+
+
+def _charged_then_refunded(server: EmulatorServer) -> None:
+    with _client(server, "wsk-oracle-refund") as c:
         before = c.get("/api/v3/balance").json()["data"]["balance"]
         task = c.post(f"/api/v3/{V15}", json={"image": PHOTO + _photo_b64(), "prompt": "x"}).json()["data"]["id"]
         assert c.get("/api/v3/balance").json()["data"]["balance"] == pytest.approx(before - 0.26)
