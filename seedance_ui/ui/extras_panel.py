@@ -3,8 +3,9 @@ made from the input's JSON schema (a list of values: a dropdown; a number: a num
 a checkbox; text: a text box), in the schema's order, with its default, and its description as the hint.
 
 The controls are the model's own: ``gr.render`` builds them again whenever the model (or its resolution)
-changes, and the events that read them are made with them, inside the render, so no event outlives the
-controls it reads. What they are set to is kept by name in one State (``Options.chosen``), which the Form reads.
+changes, once per change: it follows ``Options.shown``, which a new model that also moves the resolution sets
+once, so an accordion the person has just opened is not built again, closed, under their hand. The events
+that read the controls are made with them, inside the render, so no event outlives the controls it reads. What they are set to is kept by name in one State (``Options.chosen``), which the Form reads.
 """
 
 from __future__ import annotations
@@ -101,25 +102,28 @@ class Options:
     controls are set to (the page refreshes the price when it changes)."""
 
     chosen: Any
+    shown: Any  # [family, resolution] whose controls the page shows: a State, so setting it again changes nothing
 
     def follow(self, ctx: AppContext, fields: FormFields, event: Any) -> Any:
-        """After ``event`` (a new model or resolution): the new controls' values, which are the model's defaults."""
+        """After ``event`` (a new model or resolution): the new controls' values, which are the model's defaults,
+        and the model and resolution they are for."""
 
-        def fresh(data: dict[Any, Any]) -> dict[str, Any]:
+        def fresh(data: dict[Any, Any]) -> tuple[dict[str, Any], list[Any]]:
             form = fields.read(data)
-            return defaults(form.spec(ctx.models(form.visitor)))
+            return defaults(form.spec(ctx.models(form.visitor))), [form.family, form.resolution]
 
-        return event.then(fresh, fields.all(), [self.chosen], **QUIET)
+        return event.then(fresh, fields.all(), [self.chosen, self.shown], **QUIET)
 
-    def render(self, ctx: AppContext, visitor: Any, family: Any, resolution: Any) -> None:
+    def render(self, ctx: AppContext, visitor: Any) -> None:
         """Declare, where it is called, the accordion that ``gr.render`` fills with the model's own controls."""
 
         with gr.Column(elem_id="model-options-place"):  # takes no room while the model has no options (CSS)
-            self._render(ctx, visitor, family, resolution)
+            self._render(ctx, visitor)
 
-    def _render(self, ctx: AppContext, visitor: Any, family: Any, resolution: Any) -> None:
-        @gr.render(inputs=[visitor, family, resolution], show_progress="hidden")
-        def more_options(v: Any, fam: str, res: str) -> None:
+    def _render(self, ctx: AppContext, visitor: Any) -> None:
+        @gr.render(inputs=[visitor, self.shown], show_progress="hidden")
+        def more_options(v: Any, shown: list[Any]) -> None:
+            fam, res = shown
             try:
                 spec = spec_for(fam, res, ctx.models(v))
             except StopIteration:  # a family the visitor's list doesn't have (the picker follows in a moment)
@@ -146,6 +150,6 @@ class Options:
 
 def build(ctx: AppContext, visitor: Any, family: Any, resolution: Any) -> Options:
     """The place of the model's own controls (hidden while a model has none), and the State of their values."""
-    options = Options(gr.State({}))
-    options.render(ctx, visitor, family, resolution)
+    options = Options(gr.State({}), gr.State([family.value, resolution.value]))
+    options.render(ctx, visitor)
     return options
