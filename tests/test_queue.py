@@ -136,6 +136,43 @@ def test_pause_and_cancel(tmp_path):
     assert store.claim(runner_id(), "local", BRONZE, 60, 30) == "q001"
 
 
+def test_a_cancel_racing_a_claim_has_one_winner(tmp_path):
+    """A person cancels queued takes while a runner on another connection claims them: each take is either
+    claimed (it starts) or cancelled (nothing sent), never both, and the journal says which. Both go from the
+    front of the queue, so they reach for the same takes."""
+    path = tmp_path / "journal.sqlite3"
+    ids = queued(QueueStore(Journal(path)), 200)
+    silver, claimed, cancelled = levels.LEVELS["silver"], [], []
+    go = threading.Barrier(2)
+
+    def claimer() -> None:
+        store, me = QueueStore(Journal(path)), runner_id()
+        go.wait()
+        while (tid := store.claim(me, "local", silver, 60, 30)) is not None or store.queued_count("local"):
+            if tid is not None:
+                claimed.append(tid)
+            time.sleep(0.001)  # a runner's turn comes between other work: the lock is not held back to back
+
+    def canceller() -> None:
+        store = QueueStore(Journal(path))
+        go.wait()
+        for tid in ids:
+            if store.cancel(tid, "local"):
+                cancelled.append(tid)
+            time.sleep(0.001)
+
+    threads = [threading.Thread(target=claimer), threading.Thread(target=canceller)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not set(claimed) & set(cancelled), "a take was both started and cancelled"
+    assert sorted(claimed + cancelled) == ids and claimed and cancelled
+    journal = Journal(path)
+    states = {i: journal.get(i).state for i in ids}
+    assert {states[i] for i in claimed} == {"preparing"} and {states[i] for i in cancelled} == {"cancelled"}
+
+
 def test_emulator_bronze_refuses_third_start_and_holds_third_job(tmp_path):
     emu = Emulator(processing_seconds=4.0, render_mode="stub", tier="bronze", minute_seconds=1.0)
     with EmulatorServer(emu) as server:
