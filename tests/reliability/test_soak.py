@@ -1,4 +1,4 @@
-"""Case 27, not part of CI (`pytest tests/reliability -m soak -s`): thousands of accelerated jobs through the
+"""Case 27, not part of CI (`pytest tests/reliability -m soak -s -n 0`): thousands of accelerated jobs through the
 client and the journal; memory, open files, connections and temp files must stay flat."""
 
 import asyncio
