@@ -174,6 +174,25 @@ def test_key_revoked_mid_render_says_it_goes_on_and_is_charged(core, photo, emu)
     assert emu.emulator.count("submit") == 1
 
 
+def test_a_failed_render_is_told_refunded_and_the_balance_comes_back(core, photo, emu):
+    """WaveSpeed refunds a task that fails: the take says so, and the account's balance (the emulator's, priced from
+    the published prices) is where it was before the take."""
+    balance = f"{emu.url}/api/v3/balance"
+    auth = {"Authorization": f"Bearer {TEST_KEY}"}
+    before = httpx.get(balance, headers=auth).json()["data"]["balance"]
+    emu.emulator.faults.add(route="task", fail_code=1200)
+    session = open_session(core)
+    [e] = drive(session, lambda: session.generate(lite_plan(), photo))
+    assert isinstance(e, SeedanceError) and e.money is Money.REFUNDED and e.task_id in emu.emulator.jobs
+    words = told(session, e).lower()
+    assert "refund" in words and "charged" not in words.replace("refund", ""), words
+    take = session.take(session.history()[0].id)
+    assert take.state == "failed" and take.money == Money.REFUNDED.value
+    assert httpx.get(balance, headers=auth).json()["data"]["balance"] == pytest.approx(before)
+    assert emu.emulator.count("submit") == 1
+    row("the render failed at WaveSpeed", emu, told(session, e), take)
+
+
 # 6: cancel tells the truth -------------------------------------------------------------------------------------
 
 
