@@ -1,5 +1,6 @@
 """Issue 19 in Chromium: "More options" is built by gr.render for the chosen model. Its controls go when the model
-changes (and what they were set to goes with them), and come back fresh, at the model's defaults."""
+changes (and what they were set to goes with them), and come back fresh, at the model's defaults. Within one model
+(another resolution of it) they stay, open and as set."""
 
 import re
 
@@ -37,6 +38,12 @@ def test_the_models_own_options_follow_the_model(browser, key_app, size):
     motion.fill("0.9")
     motion.press("Tab")
     expect(go).to_have_text(re.compile(r"Generate · \$0\.75"), timeout=WAIT)  # its formula: x1.5 above 0.8
+    page.get_by_role("radio", name="1080p").check()  # the same model at another size: what was set stays
+    expect(go).to_have_text(re.compile(r"Generate · \$2\.25"), timeout=WAIT)  # x3 at 1080p, still x1.5
+    expect(motion).to_have_value("0.9")
+    assert motion.is_visible()
+    page.get_by_role("radio", name="540p").check()
+    expect(go).to_have_text(re.compile(r"Generate · \$0\.75"), timeout=WAIT)
     shot(page, f"form-options-{size}-set")
 
     _pick(page, "Seedance V1.5 Pro")  # the options go, and what they were set to: no "has no setting" refusal

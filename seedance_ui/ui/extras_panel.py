@@ -2,10 +2,13 @@
 made from the input's JSON schema (a list of values: a dropdown; a number: a number box with its range; on/off:
 a checkbox; text: a text box), in the schema's order, with its default, and its description as the hint.
 
-The controls are the model's own: ``gr.render`` builds them again whenever the model (or its resolution)
-changes, once per change: it follows ``Options.shown``, which a new model that also moves the resolution sets
-once, so an accordion the person has just opened is not built again, closed, under their hand. The events
-that read the controls are made with them, inside the render, so no event outlives the controls it reads. What they are set to is kept by name in one State (``Options.chosen``), which the Form reads.
+The controls are the model's own: ``gr.render`` builds them again when the model changes (a new family, or a
+resolution that is another model of the family), once per model: it follows ``Options.shown``, the id of the
+model they are for. A pick that also moves the resolution, or a follow-up that reads the form a moment late,
+names the same model again, which changes nothing, so an accordion the person has just opened is not built
+again, closed, under their hand, and what they set in it stays. The events that read the controls are made
+with them, inside the render, so no event outlives the controls it reads. What they are set to is kept by name
+in one State (``Options.chosen``), which the Form reads.
 """
 
 from __future__ import annotations
@@ -102,17 +105,20 @@ class Options:
     controls are set to (the page refreshes the price when it changes)."""
 
     chosen: Any
-    shown: Any  # [family, resolution] whose controls the page shows: a State, so setting it again changes nothing
+    shown: Any  # the id of the model whose controls the page shows: a State, so naming it again changes nothing
 
     def follow(self, ctx: AppContext, fields: FormFields, event: Any) -> Any:
-        """After ``event`` (a new model or resolution): the new controls' values, which are the model's defaults,
-        and the model and resolution they are for."""
+        """After ``event`` (a new model or resolution): for another model, its id and its controls' defaults;
+        for the model already shown, nothing (the person's settings in its controls stay)."""
 
-        def fresh(data: dict[Any, Any]) -> tuple[dict[str, Any], list[Any]]:
+        def fresh(data: dict[Any, Any]) -> tuple[Any, Any]:
             form = fields.read(data)
-            return defaults(form.spec(ctx.models(form.visitor))), [form.family, form.resolution]
+            spec = form.spec(ctx.models(form.visitor))
+            if spec.id == data[self.shown]:
+                return gr.skip(), gr.skip()
+            return defaults(spec), spec.id
 
-        return event.then(fresh, fields.all(), [self.chosen, self.shown], **QUIET)
+        return event.then(fresh, fields.all() | {self.shown}, [self.chosen, self.shown], **QUIET)
 
     def render(self, ctx: AppContext, visitor: Any) -> None:
         """Declare, where it is called, the accordion that ``gr.render`` fills with the model's own controls."""
@@ -122,11 +128,9 @@ class Options:
 
     def _render(self, ctx: AppContext, visitor: Any) -> None:
         @gr.render(inputs=[visitor, self.shown], show_progress="hidden")
-        def more_options(v: Any, shown: list[Any]) -> None:
-            fam, res = shown
-            try:
-                spec = spec_for(fam, res, ctx.models(v))
-            except StopIteration:  # a family the visitor's list doesn't have (the picker follows in a moment)
+        def more_options(v: Any, model_id: str) -> None:
+            spec = next((m for m in ctx.models(v) if m.id == model_id), None)
+            if spec is None:  # a model the visitor's list doesn't have (the picker follows in a moment)
                 return
             order, note = shown_in_order(spec), note_for(spec, getattr(v, "locale", None) or "en")
             if not order and not note:
@@ -150,6 +154,6 @@ class Options:
 
 def build(ctx: AppContext, visitor: Any, family: Any, resolution: Any) -> Options:
     """The place of the model's own controls (hidden while a model has none), and the State of their values."""
-    options = Options(gr.State({}), gr.State([family.value, resolution.value]))
+    options = Options(gr.State({}), gr.State(spec_for(family.value, resolution.value).id))
     options.render(ctx, visitor)
     return options
