@@ -129,7 +129,7 @@ def test_a_pasted_key_is_checked_kept_off_the_browser_and_finds_its_takes_again(
     page.get_by_role("tab", name="History").click()
     expect(page.locator("#history-gallery .caption-label").filter(has_text="Paid take")).to_have_count(0)
     hidden = "Paste your key in Settings to see the takes made with it."  # issue 23: where they went
-    expect(page.locator("#history-empty")).to_contain_text(hidden)
+    expect(page.locator("#history-empty")).to_contain_text(hidden, timeout=WAIT)  # once the browser gives its flag back
     shot(page, "space-paid-takes-hidden-after-reload")
     use_key(page, VISITOR_KEY)
     history_shows(page, "Paid take with the visitor")

@@ -152,6 +152,9 @@ def test_a_space_says_where_a_visitors_paid_takes_went(tmp_path):
         assert note == "No takes yet." and keyed == gr.skip()  # never written back as False: a flag is not erased
         desk = AppContext(demo=rt, live=None, on_space=False)  # a desktop hides nothing by key
         assert h.shelf_view(desk, v, "", True)[3] == "No takes yet."
+        # the flag given back by the browser (its change) says the note again; before the visitor is known, nothing
+        assert h.restored_note(ctx, v, "", True) == str(hw.HIDDEN_PAID)
+        assert h.restored_note(ctx, None, "", True) == gr.skip()
     finally:
         rt.close()
 

@@ -210,6 +210,11 @@ def note_view(ctx: AppContext, visitor: Visitor, search: str = "", keyed: bool |
     return note, flag
 
 
+def restored_note(ctx: AppContext, visitor: Visitor | None, search: str = "", keyed: bool | None = None) -> Any:
+    """The shelf's note once the browser's flag is back; nothing while the visitor is not yet known."""
+    return gr.skip() if visitor is None else note_view(ctx, visitor, search, keyed)[0]
+
+
 def build(ctx: AppContext, visitor: Any, create: Any, keyed: Any = None, tab: Any = None) -> Any:
     """The History tab's components and wiring; ``create`` is the Create page (its form and its generate event),
     ``keyed`` the browser's ``keyed_store``. Returns the refresh function (visitor -> gallery) for the load event."""
@@ -246,8 +251,7 @@ def build(ctx: AppContext, visitor: Any, create: Any, keyed: Any = None, tab: An
                                                                   show_progress="hidden")  # fmt: skip
 
     refresh.click(fill, shelf_in, shelf_out, **private).then(money, [visitor], money_out, **private)
-    if tab is not None:  # on a Space, where paid takes went is said once the browser has given back its flag
-        tab.select(partial(note_view, ctx), shelf_in, [empty, keyed], **private, show_progress="hidden")
+    _wire_note(ctx, tab, keyed, shelf_in, empty)
     if banner is not None:  # written once the visitor's language is known (and again in a new one)
         banner.change(partial(pick_line, ctx), [visitor, chosen], [facts], **private, show_progress="hidden")
     search.submit(fill, shelf_in, shelf_out, **private)
@@ -278,6 +282,16 @@ def build(ctx: AppContext, visitor: Any, create: Any, keyed: Any = None, tab: An
     create.go.click(lambda v, k: True if ctx.on_space and v is not None and v.key else k, [visitor, keyed], [keyed],
                     **private)  # fmt: skip
     return refill
+
+
+def _wire_note(ctx: AppContext, tab: Any, keyed: Any, shelf_in: list[Any], empty: Any) -> None:
+    """On a Space, where paid takes went is said once the browser has given back its flag: when History is opened,
+    and as soon as the flag comes back (its change), whichever tab is open, so that a refill which read the flag
+    before the browser had restored it does not have the last word."""
+    quiet: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden"}
+    if tab is not None:
+        tab.select(partial(note_view, ctx), shelf_in, [empty, keyed], **quiet)
+    keyed.change(partial(restored_note, ctx), shelf_in, [empty], **quiet)
 
 
 def _shelf() -> tuple[Any, Any, Any, Any, Any]:
