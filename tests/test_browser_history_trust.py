@@ -111,6 +111,11 @@ def test_four_takes_of_a_portrait_are_told_apart_and_delete_leaves_nothing(brows
     assert [t.split(" · ")[0] for t in texts] == [f"Take {i} of 4" for i in (1, 2, 3, 4)], texts
     assert all(f" · V1.5 Pro · 5 s · “{prompt[:16]}" in t for t in texts), texts
     assert "$" not in " ".join(shelf.all_inner_texts())  # demo mode: no money words
+    page.wait_for_function(  # the posters have arrived (a busy machine serves them a moment after the captions)
+        """() => { const imgs = [...document.querySelectorAll('#history-gallery .thumbnail-item img')].slice(0, 4);
+                   return imgs.length === 4 && imgs.every(i => i.complete && i.naturalWidth > 0); }""",
+        timeout=WAIT,
+    )
     shown = posters(page)[:4]
     for p in shown:  # each poster portrait, drawn whole inside its box
         assert p["h"] > p["w"] and p["fit"] == "contain", shown
