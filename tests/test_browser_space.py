@@ -124,6 +124,9 @@ def test_a_pasted_key_is_checked_kept_off_the_browser_and_finds_its_takes_again(
     expect(page.locator("#run-status")).to_contain_text("Done in", timeout=WAIT)
     assert VISITOR_KEY not in stored_in_browser(page, ctx)
 
+    page.wait_for_function(  # the browser has kept its "takes were made here with a key" (never the key itself)
+        "() => localStorage.getItem('seedance-keyed-takes') !== null", timeout=WAIT
+    )
     page.reload()  # (e) the key is gone with the tab; pasting it again brings its takes back
     expect(page.locator("#banner")).to_contain_text("Demo mode")
     page.get_by_role("tab", name="History").click()

@@ -5,10 +5,10 @@ a checkbox; text: a text box), in the schema's order, with its default, and its 
 The controls are the model's own: ``gr.render`` builds them again when the model changes (a new family, or a
 resolution that is another model of the family), once per model: it follows ``Options.shown``, the id of the
 model they are for. A pick that also moves the resolution, or a follow-up that reads the form a moment late,
-names the same model again, which changes nothing, so an accordion the person has just opened is not built
-again, closed, under their hand, and what they set in it stays. The events that read the controls are made
-with them, inside the render, so no event outlives the controls it reads. What they are set to is kept by name
-in one State (``Options.chosen``), which the Form reads.
+names the same model again, which changes nothing, so what the person set in the controls stays. The accordion
+is built open. The events that read the controls are made with them, inside the render, so no event outlives
+the controls it reads. What they are set to is kept by name in one State (``Options.chosen``), which the Form
+reads.
 """
 
 from __future__ import annotations
@@ -135,7 +135,9 @@ class Options:
             order, note = shown_in_order(spec), note_for(spec, getattr(v, "locale", None) or "en")
             if not order and not note:
                 return
-            with gr.Accordion(L("create.model_options"), open=False, elem_id="model-options"):
+            # open: a model has these only when it asks for more than the page's own controls, and a build that
+            # lands while the page is still loading (a busy machine) must not hide what the person opened
+            with gr.Accordion(L("create.model_options"), open=True, elem_id="model-options"):
                 if note:
                     gr.Markdown(note, elem_classes="hint-text")
                 controls = [control(kind, i, f) for kind, i, f in order]
