@@ -138,8 +138,9 @@ def test_pause_and_cancel(tmp_path):
 
 def test_a_cancel_racing_a_claim_has_one_winner(tmp_path):
     """A person cancels queued takes while a runner on another connection claims them: each take is either
-    claimed (it starts) or cancelled (nothing sent), never both, and the journal says which. Both go from the
-    front of the queue, so they reach for the same takes."""
+    claimed (it starts) or cancelled (nothing sent), never both, and the journal says which. The runner claims from
+    the front, the person cancels from the back: where they meet, both reach for the same takes, and past it each
+    would take the other's if its check that the take is still queued were gone."""
     path = tmp_path / "journal.sqlite3"
     ids = queued(QueueStore(Journal(path)), 200)
     silver, claimed, cancelled = levels.LEVELS["silver"], [], []
@@ -156,7 +157,7 @@ def test_a_cancel_racing_a_claim_has_one_winner(tmp_path):
     def canceller() -> None:
         store = QueueStore(Journal(path))
         go.wait()
-        for tid in ids:
+        for tid in reversed(ids):  # from the back: the two meet, and reach for the same takes, in the middle
             if store.cancel(tid, "local"):
                 cancelled.append(tid)
             time.sleep(0.001)
