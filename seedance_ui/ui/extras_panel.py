@@ -18,7 +18,7 @@ from typing import Any
 
 import gradio as gr
 
-from ..catalog import ModelSpec
+from ..catalog import ModelSpec, get_model
 from ..catalog_schema import ExtraField
 from ..words.said import said, say
 from .form import FormFields, spec_for
@@ -129,8 +129,9 @@ class Options:
     def _render(self, ctx: AppContext, visitor: Any) -> None:
         @gr.render(inputs=[visitor, self.shown], show_progress="hidden")
         def more_options(v: Any, model_id: str) -> None:
-            spec = next((m for m in ctx.models(v) if m.id == model_id), None)
-            if spec is None:  # a model the visitor's list doesn't have (the picker follows in a moment)
+            try:
+                spec = get_model(model_id, ctx.models(v))
+            except KeyError:  # a model the visitor's list doesn't have (the picker follows in a moment)
                 return
             order, note = shown_in_order(spec), note_for(spec, getattr(v, "locale", None) or "en")
             if not order and not note:
